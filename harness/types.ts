@@ -1,0 +1,188 @@
+// The contract between rooms: an Item (a canonical question), a Sample (one answered item,
+// one line of samples.jsonl) and a RunRecord (run.json). Typed once with zod, validated
+// wherever they cross a file boundary, used everywhere else as plain data.
+import { z } from "zod";
+
+export const LETTERS = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"] as const;
+
+export function letterOf(index: number): string {
+  const letter = LETTERS[index];
+  if (letter === undefined) throw new Error(`option index ${index} has no letter (at most ${LETTERS.length} options)`);
+  return letter;
+}
+
+export function indexOfLetter(letter: string): number {
+  return LETTERS.indexOf(letter.toUpperCase() as (typeof LETTERS)[number]);
+}
+
+/** A canonical multiple-choice question, whatever file or Hub dataset it came from. */
+export const ItemSchema = z.object({
+  /** Stable id inside its task (the source's id when it has one, else the row number). */
+  id: z.string().min(1),
+  question: z.string().min(1),
+  /** Option texts in order; option i is labelled LETTERS[i]. */
+  options: z.array(z.string()).min(2).max(LETTERS.length),
+  /** Index of the correct option. */
+  answer: z.number().int().nonnegative(),
+  lang: z.string().min(2),
+  subject: z.string().optional(),
+  /** sha256 over the canonical JSON of question, options and answer: detects changed data. */
+  hash: z.string(),
+});
+export type Item = z.infer<typeof ItemSchema>;
+
+export const ChatMessageSchema = z.object({
+  role: z.enum(["system", "user", "assistant"]),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+/**
+ * What happened to one item.
+ * - strict: the fixed answer line was found
+ * - lenient: a looser pattern in en/it/es found a letter
+ * - option_text: the answer was matched through an option's text
+ * - unparsed: the model answered, but no answer could be found (scored wrong)
+ * - truncated: the generation was cut (finish_reason "length" or an unclosed <think>): scored wrong, never read for an answer
+ * - context_overflow: the prompt did not fit the model's context (HTTP 400): scored wrong, reported apart
+ * - error: the request failed after retries: excluded from accuracy, reported as an error
+ */
+export const SampleStatusSchema = z.enum([
+  "strict",
+  "lenient",
+  "option_text",
+  "logprob",
+  "unparsed",
+  "truncated",
+  "context_overflow",
+  "error",
+]);
+export type SampleStatus = z.infer<typeof SampleStatusSchema>;
+
+export const ScoringModeSchema = z.enum(["generative", "loglikelihood", "first-token"]);
+export type ScoringMode = z.infer<typeof ScoringModeSchema>;
+
+export const SettingSchema = z.enum(["zero-shot", "few-shot-traces", "fine-tuned"]);
+export type Setting = z.infer<typeof SettingSchema>;
+
+export const UsageSchema = z.object({
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** One line of samples.jsonl: everything needed to audit, re-score or pair this item. */
+export const SampleSchema = z.object({
+  task: z.string(),
+  item_id: z.string(),
+  item_hash: z.string(),
+  lang: z.string(),
+  subject: z.string().optional(),
+  messages: z.array(ChatMessageSchema),
+  /** Raw message content as the server returned it (including any <think> block). */
+  content: z.string().nullable(),
+  /** reasoning ?? reasoning_content, as returned. */
+  reasoning: z.string().nullable(),
+  finish_reason: z.string().nullable(),
+  usage: UsageSchema.nullable(),
+  /** Extracted letter, or null. */
+  answer: z.string().nullable(),
+  gold: z.string(),
+  status: SampleStatusSchema,
+  correct: z.boolean(),
+  /** For status "error" / "context_overflow": what went wrong. */
+  error: z.string().optional(),
+  latency_ms: z.number(),
+  attempts: z.number().int(),
+  endpoint: z.string().optional(),
+  cached: z.boolean().optional(),
+  /** Trace ids used as few-shot examples, in prompt order. */
+  shots: z.array(z.string()).optional(),
+  /** Extra per-sample data a scoring mode records (option logprobs, letter mass, …). */
+  scores: z.record(z.string(), z.unknown()).optional(),
+  finished_at: z.string(),
+});
+export type Sample = z.infer<typeof SampleSchema>;
+
+export const TaskSummarySchema = z.object({
+  task: z.string(),
+  family: z.string(),
+  lang: z.string(),
+  domain: z.enum(["in-domain", "out-of-domain"]),
+  group: z.string().optional(),
+  n: z.number().int(),
+  /** Items scored (n minus errors). */
+  scored: z.number().int(),
+  correct: z.number().int(),
+  accuracy: z.number().nullable(),
+  ci_low: z.number().nullable(),
+  ci_high: z.number().nullable(),
+  strict: z.number().int(),
+  lenient: z.number().int(),
+  option_text: z.number().int(),
+  unparsed: z.number().int(),
+  truncated: z.number().int(),
+  context_overflow: z.number().int(),
+  errors: z.number().int(),
+});
+export type TaskSummary = z.infer<typeof TaskSummarySchema>;
+
+export const TaskSourceRecordSchema = z.object({
+  task: z.string(),
+  kind: z.enum(["local", "hub"]),
+  /** Local path or Hub repo. */
+  location: z.string(),
+  revision: z.string().optional(),
+  files: z.array(z.object({ path: z.string(), sha256: z.string() })),
+  /** sha256 over the item hashes in order: the identity of the evaluated data. */
+  items_hash: z.string(),
+  n: z.number().int(),
+});
+export type TaskSourceRecord = z.infer<typeof TaskSourceRecordSchema>;
+
+/** run.json: the run's spec, provenance and per-task results. */
+export const RunRecordSchema = z.object({
+  schema_version: z.literal(1),
+  run_id: z.string(),
+  /** Hash of everything that determines the requests (model, params, prompts, data). */
+  spec_hash: z.string(),
+  spec: z.object({
+    model: z.string(),
+    served_model: z.string(),
+    base_urls: z.array(z.string()),
+    setting: SettingSchema,
+    scoring: ScoringModeSchema,
+    prompt_style: z.string(),
+    prompt_template_hash: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    tasks: z.array(z.string()),
+    limit: z.number().int().nullable(),
+    seed: z.number().int(),
+    shard: z.object({ index: z.number().int(), count: z.number().int() }).nullable(),
+    fewshot: z.record(z.string(), z.unknown()).nullable(),
+  }),
+  harness: z.object({ version: z.string(), git_commit: z.string().nullable(), node: z.string() }),
+  sources: z.array(TaskSourceRecordSchema),
+  server: z.object({
+    models: z.unknown().nullable(),
+    version: z.string().nullable(),
+  }),
+  bootstrap: z.object({ resamples: z.number().int(), seed: z.number().int(), level: z.number() }),
+  timing: z.object({ started_at: z.string(), finished_at: z.string().nullable(), wall_seconds: z.number().nullable() }),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), requests: z.number(), cached: z.number() }),
+  complete: z.boolean(),
+  tasks: z.array(TaskSummarySchema),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+/** Errors meant for people: printed without a stack trace, exit code 2 unless said otherwise. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+    this.name = "UserError";
+  }
+}

@@ -1,0 +1,15 @@
+// Shared test helpers.
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** ../shared/datasets beside the checkout (always there in CI); undefined elsewhere. */
+export const SHARED_DATASETS = resolve(import.meta.dirname, "..", "..", "shared", "datasets");
+export const SHARED_GENERATIONS = resolve(import.meta.dirname, "..", "..", "shared", "generations", "generations.jsonl");
+export const hasSharedDatasets = existsSync(SHARED_DATASETS);
+export const hasSharedGenerations = existsSync(SHARED_GENERATIONS);
+export const SKIP_SHARED_REASON = "../shared/datasets is not beside this checkout (CI always has it)";
+
+export function tempDir(prefix = "medeval-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
