@@ -1,0 +1,60 @@
+// The vLLM child must not outlive medeval: Ctrl-C, SIGTERM and a plain exit all end it.
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../helpers.ts";
+
+const SCRIPT = join(import.meta.dirname, "_serve-then-wait.ts");
+const READY_BIN = resolve(import.meta.dirname, "..", "fixtures", "fake-vllm-bin", "vllm-ready.mjs");
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  return !isAlive(pid);
+}
+
+async function runParent(mode: "SIGINT" | "SIGTERM" | "exit") {
+  const logFile = join(tempDir("medeval-serve-parent-"), "vllm.log");
+  const parent = spawn(process.execPath, ["--import", "tsx", SCRIPT, READY_BIN, logFile, mode], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  parent.stderr.on("data", (c) => (err += c));
+  const serverPid = await new Promise<number>((resolvePid, reject) => {
+    parent.stdout.on("data", (c) => {
+      out += c;
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolvePid((JSON.parse(line) as { serverPid: number }).serverPid);
+    });
+    parent.once("exit", () => (out.includes("serverPid") ? undefined : reject(new Error(`parent exited early: ${err}`))));
+  });
+  const parentExit = new Promise<{ code: number | null; signal: string | null }>((r) =>
+    parent.once("exit", (code, signal) => r({ code, signal })),
+  );
+  if (mode !== "exit") parent.kill(mode);
+  return { serverPid, parentExit: await parentExit };
+}
+
+describe("vLLM child and the parent's end", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)("%s to medeval stops the server, then ends medeval by that signal", async (sig) => {
+    const { serverPid, parentExit } = await runParent(sig);
+    expect(parentExit.signal).toBe(sig);
+    expect(await waitGone(serverPid)).toBe(true);
+  });
+
+  it("a plain exit without stop() still ends the server", async () => {
+    const { serverPid, parentExit } = await runParent("exit");
+    expect(parentExit.code).toBe(0);
+    expect(await waitGone(serverPid)).toBe(true);
+  });
+});
