@@ -1,0 +1,92 @@
+// How our extraction compares with what the publishers of real model outputs recorded:
+// per source, the status mix, agreement of (our answer == gold) with their correct/incorrect
+// mark, and agreement of our letter with their own extractor's letter.
+//   npx tsx bench/extract-agreement.ts [generations.jsonl] [--dump disagreements.jsonl]
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { extractAnswer, type Extraction } from "../harness/scoring/extract.ts";
+import { optionList } from "../harness/scoring/option-list.ts";
+
+interface Generation {
+  source: string;
+  model: string;
+  method: string;
+  dataset: string;
+  item_id: string;
+  options: Record<string, string>;
+  gold: string;
+  text: string;
+  reasoning: string | null;
+  source_extraction: string | null;
+  source_marked_correct: boolean | null;
+}
+
+interface Tally {
+  n: number;
+  status: Map<string, number>;
+  correct: number;
+  marked: number;
+  markedAgree: number;
+  extracted: number;
+  extractedAgree: number;
+}
+
+const args = process.argv.slice(2);
+const dumpAt = args.indexOf("--dump");
+const dumpPath = dumpAt >= 0 ? args[dumpAt + 1] : undefined;
+const positional = args.filter((a, i) => i !== dumpAt && i !== dumpAt + 1);
+const path = positional[0] ?? resolve(import.meta.dirname, "..", "..", "shared", "generations", "generations.jsonl");
+
+const tallies = new Map<string, Tally>();
+const disagreements: string[] = [];
+const pct = (a: number, b: number) => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
+
+for (const line of readFileSync(path, "utf8").split("\n")) {
+  if (line.trim() === "") continue;
+  const g = JSON.parse(line) as Generation;
+  const options = optionList(g.options);
+  if (!Array.isArray(options)) throw new Error(`${g.source} ${g.item_id}: ${options.problem}`);
+  const x: Extraction = extractAnswer({ content: g.text, reasoning: g.reasoning, options, lang: "en" });
+  const t =
+    tallies.get(g.source) ??
+    { n: 0, status: new Map(), correct: 0, marked: 0, markedAgree: 0, extracted: 0, extractedAgree: 0 };
+  tallies.set(g.source, t);
+  t.n++;
+  t.status.set(x.status, (t.status.get(x.status) ?? 0) + 1);
+  const correct = x.letter === g.gold;
+  if (correct) t.correct++;
+  const kinds: string[] = [];
+  if (g.source_marked_correct !== null) {
+    t.marked++;
+    if (correct === g.source_marked_correct) t.markedAgree++;
+    else kinds.push("marked_correct");
+  }
+  if (g.source_extraction !== null) {
+    t.extracted++;
+    if (x.letter === g.source_extraction) t.extractedAgree++;
+    else kinds.push("source_extraction");
+  }
+  if (kinds.length > 0 && dumpPath) {
+    disagreements.push(
+      JSON.stringify({
+        source: g.source, model: g.model, method: g.method, item_id: g.item_id, kinds, gold: g.gold,
+        ours: x.letter, status: x.status, rule: x.rule,
+        source_extraction: g.source_extraction, source_marked_correct: g.source_marked_correct,
+        options: g.options, tail: g.text.slice(-600),
+      }),
+    );
+  }
+}
+
+for (const [source, t] of [...tallies].sort()) {
+  const status = [...t.status].sort((a, b) => b[1] - a[1]).map(([s, c]) => `${s} ${c} (${pct(c, t.n)})`).join(", ");
+  console.log(`\n${source}  n=${t.n}`);
+  console.log(`  status: ${status}`);
+  console.log(`  accuracy vs gold: ${pct(t.correct, t.n)}`);
+  console.log(`  (ours == gold) agrees with source_marked_correct: ${t.markedAgree}/${t.marked} = ${pct(t.markedAgree, t.marked)}; disagree ${t.marked - t.markedAgree}`);
+  console.log(`  our letter == source_extraction: ${t.extractedAgree}/${t.extracted} = ${pct(t.extractedAgree, t.extracted)}; disagree ${t.extracted - t.extractedAgree}`);
+}
+if (dumpPath) {
+  writeFileSync(dumpPath, disagreements.join("\n") + (disagreements.length ? "\n" : ""));
+  console.log(`\n${disagreements.length} disagreements written to ${dumpPath}`);
+}

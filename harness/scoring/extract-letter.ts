@@ -1,0 +1,79 @@
+// Reading an option letter from the text that follows an answer cue ("the answer is ▮").
+// A capital letter is ambiguous in running text (the article "A", Italian "e"/"a", Spanish
+// "a"/"e"/"o", "vitamin A"), so a letter only counts where its shape says it is a label:
+// bracketed, introduced by "option", or standing alone before punctuation or the line end.
+// A hedge ("B or D", "either A or C") is read as a hedge, never as its first letter.
+import { LETTERS } from "../types.ts";
+import { normalizeForMatch } from "./normalize.ts";
+
+export type LetterRead =
+  | { kind: "letter"; letter: string; index: number; end: number }
+  | { kind: "hedge"; end: number }
+  | { kind: "out_of_range"; letter: string; end: number };
+
+export interface LetterReadOptions {
+  /** Option texts, used to confirm "B Ciprofloxacin" and to bound the letters. */
+  options: readonly string[];
+  /** Accept a bare lowercase letter ("answer: c"): only where the context is unmistakable. */
+  lowercase?: boolean;
+  /** Accept the letter only when the option's own text follows it ("is B. Cocaine"). */
+  requireOptionText?: boolean;
+}
+
+const OPTION_WORD = String.raw`(?:answer\s+choice|answer\s+option|option|choice|letter|opzione|alternativa|scelta|lettera|opci[oó]n|letra|r[ée]ponse|proposition|choix)`;
+const ARTICLE = String.raw`(?:the|la|l['’]\s*|el|le)`;
+const LEADING_NOISE = /^[\s:=*_"'`“”‘’>#~-]*/;
+const HEDGE_PREFIX = /^(?:either|both|entrambe|entrambi|ambas|ambos|soit)\s+/i;
+const ARTICLE_AND_OPTION_WORD = new RegExp(String.raw`^(?:${ARTICLE}\s*)?(?:(${OPTION_WORD})\s*(?:number|n[.°º]|#)?\s*)?`, "i");
+const LETTER = /^(\*\*|__|["'“‘])?\s*([([])?\s*([A-Ja-j])(?![\p{L}\p{N}])\s*([)\]])?(\*\*|__|["'”’])?/u;
+const CONNECTOR = String.raw`(?:,|/|&|\bor\b|\band\b|\bnor\b|\bo\b|\be\b|\by\b|\bu\b|\bou\b|\bet\b|\boppure\b|\bversus\b|\bvs\.?)`;
+const MAYBE = String.raw`(?:possibly|maybe|perhaps|potentially|forse|quiz[aá]s|tal\s+vez|peut-[êe]tre)`;
+const SECOND_LETTER = new RegExp(
+  String.raw`^[\s*_"'”’)\]]*${CONNECTOR}\s*(?:${MAYBE}\s+)?(?:${ARTICLE}\s*)?(?:${OPTION_WORD}\s*)?[([]?\s*[A-J](?![\p{L}\p{N}])`,
+  "iu",
+);
+// Sentence punctuation, a bracket, the line end, or a dash before an option's text.
+const BOUNDARY = /^(?:\s*$|\s*\n|\s*[.,;:!?)\]}"'”’*_(–—-]|\s+(?:because|since|as|which|given|per|perch[ée]|porque|ya\s+que|car)\b)/i;
+
+/** Does `rest` begin with the text of the option at `index` ("Ciprofloxacin and …")? */
+function optionTextFollows(rest: string, option: string | undefined): boolean {
+  if (option === undefined) return false;
+  const head = normalizeForMatch(rest.slice(0, option.length + 40));
+  const opt = normalizeForMatch(option);
+  if (opt === "") return false;
+  const firstWords = opt.split(" ").slice(0, 3).join(" ");
+  return head.startsWith(firstWords);
+}
+
+export function readLetter(tail: string, opts: LetterReadOptions): LetterRead | null {
+  let pos = tail.match(LEADING_NOISE)![0].length;
+  let hedged = false;
+  const hedge = tail.slice(pos).match(HEDGE_PREFIX);
+  if (hedge) {
+    hedged = true;
+    pos += hedge[0].length;
+  }
+  const intro = tail.slice(pos).match(ARTICLE_AND_OPTION_WORD)!;
+  const optionWord = intro[1] !== undefined;
+  pos += intro[0].length;
+
+  const m = tail.slice(pos).match(LETTER);
+  if (!m) return null;
+  const [whole, , , raw, close] = m;
+  const letter = raw!.toUpperCase();
+  const bracketed = close !== undefined;
+  const lower = raw !== letter;
+  const end = pos + whole.length;
+  const rest = tail.slice(end);
+  const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
+
+  if (SECOND_LETTER.test(rest)) return { kind: "hedge", end };
+  if (hedged) return null;
+
+  if (lower && !bracketed && !optionWord && !opts.lowercase) return null;
+  const optionText = optionTextFollows(rest.replace(/^[\s.:)\]*_-]+/, ""), opts.options[index]);
+  if (opts.requireOptionText && !optionText) return null;
+  if (!bracketed && !optionWord && !BOUNDARY.test(rest) && !optionText) return null;
+  if (index < 0 || index >= opts.options.length) return { kind: "out_of_range", letter, end };
+  return { kind: "letter", letter, index, end };
+}

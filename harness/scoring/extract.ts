@@ -1,0 +1,168 @@
+// Staged answer extraction: from a model's reply to the option it chose, with how it was
+// found. Pure: no I/O, no state. Stages, first that decides wins:
+//   0. truncated: finish_reason "length" or a <think> that never closes (never read)
+//   1. strict: the fixed answer line the prompts ask for ("Answer: C", "Risposta: C")
+//   2. lenient: answer phrases in en/it/es/fr, JSON-ish wrappers, a lone letter line
+//   3. option_text: the final statement names exactly one option by its words
+// Within a stage the last conclusive statement wins, and a hedge ("B or D") is unparsed.
+import { LETTERS } from "../types.ts";
+import { wordsFor } from "../languages.ts";
+import { LENIENT_CUES, LETTER_FIRST, type Cue } from "./extract-cues.ts";
+import { readLetter, type LetterRead } from "./extract-letter.ts";
+import { findOptionText } from "./extract-option-text.ts";
+import { normalizeForMatch } from "./normalize.ts";
+import { splitThink } from "./think.ts";
+
+export { splitThink, type ThinkSplit } from "./think.ts";
+
+export type ExtractionStatus = "strict" | "lenient" | "option_text" | "unparsed" | "truncated";
+
+export interface ExtractionInput {
+  content: string | null;
+  reasoning?: string | null;
+  finishReason?: string | null;
+  /** Option texts in order; option i is LETTERS[i]. Letters beyond them never count. */
+  options: readonly string[];
+  lang: string;
+}
+
+export interface Extraction {
+  /** Index of the chosen option, or null. */
+  answer: number | null;
+  letter: string | null;
+  status: ExtractionStatus;
+  /** Which rule decided, for audits (e.g. "strict_line", "en_answer_is", "hedge:en_answer_is"). */
+  rule: string;
+}
+
+interface Found {
+  at: number;
+  read: LetterRead;
+  rule: string;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function decide(found: Found | null, status: "strict" | "lenient"): Extraction | null {
+  if (!found) return null;
+  const { read, rule } = found;
+  if (read.kind === "letter") return { answer: read.index, letter: read.letter, status, rule };
+  if (read.kind === "hedge") return { answer: null, letter: null, status: "unparsed", rule: `hedge:${rule}` };
+  return { answer: null, letter: null, status: "unparsed", rule: `out_of_range:${rule}` };
+}
+
+function latest(a: Found | null, b: Found | null): Found | null {
+  if (!a) return b;
+  if (!b) return a;
+  return b.at >= a.at ? b : a;
+}
+
+/** The last "Answer: C" line in the prompt language (markdown bold, brackets, a period tolerated). */
+function findStrict(text: string, lang: string, options: readonly string[]): Found | null {
+  const label = escapeRegExp(wordsFor(lang).answerLabel);
+  const pattern = new RegExp(String.raw`(?:^|\n)[ \t>*_#-]*${label}[ \t]*(?:\*\*|__)?[ \t]*:`, "giu");
+  let found: Found | null = null;
+  for (const m of text.matchAll(pattern)) {
+    const read = readLetter(text.slice(m.index + m[0].length), { options, lowercase: true });
+    if (read) found = { at: m.index, read, rule: "strict_line" };
+  }
+  return found;
+}
+
+function findCue(text: string, cue: Cue, options: readonly string[]): Found | null {
+  let found: Found | null = null;
+  for (const m of text.matchAll(cue.pattern)) {
+    const read = readLetter(text.slice(m.index + m[0].length), {
+      options,
+      lowercase: cue.lowercase,
+      requireOptionText: cue.requireOptionText,
+    });
+    if (read) found = { at: m.index, read, rule: cue.name };
+  }
+  return found;
+}
+
+function findLetterFirst(text: string, options: readonly string[]): Found | null {
+  let found: Found | null = null;
+  for (const m of text.matchAll(LETTER_FIRST)) {
+    const [, optionWord, open, raw, close] = m;
+    const letter = raw!.toUpperCase();
+    if (raw !== letter && optionWord === undefined && open === undefined && close === undefined) continue;
+    const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
+    const read: LetterRead =
+      index >= 0 && index < options.length ? { kind: "letter", letter, index, end: 0 } : { kind: "out_of_range", letter, end: 0 };
+    found = { at: m.index, read, rule: "letter_first" };
+  }
+  return found;
+}
+
+/**
+ * The reply's last line is only a letter ("B", "(B)", "**Opción B**") or a letter with its
+ * option's text ("D) Ferroportin"). A reply that lists the options back is not an answer.
+ */
+function findFinalLine(text: string, options: readonly string[]): Found | null {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const last = lines.at(-1);
+  if (last === undefined) return null;
+  const at = text.lastIndexOf(last);
+  const m = last.match(
+    /^[\s>*_#-]*(?:(?:option|choice|opzione|alternativa|opci[oó]n|r[ée]ponse)\s+)?[([]?([A-J])(?![\p{L}\p{N}])[)\]]?[\s*_]*(?:[.:)\-–—]\s*(.*))?$/iu,
+  );
+  if (!m) return null;
+  const letter = m[1]!.toUpperCase();
+  const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
+  const rest = (m[2] ?? "").trim();
+  if (index < 0 || index >= options.length) return { at, read: { kind: "out_of_range", letter, end: 0 }, rule: "final_line" };
+  // A lowercase bare "a" or "e" on its own line is still a letter; inside prose it is not.
+  if (rest !== "") {
+    const listed = lines.filter((l) => /^[\s>*_#-]*[([]?[A-J][)\].:]\s+\S/u.test(l)).length;
+    if (listed >= 2) return null;
+    const said = normalizeForMatch(rest.replace(/[*_]+/g, ""));
+    const option = normalizeForMatch(options[index]!);
+    const onlyLine = lines.length === 1;
+    if (!onlyLine && !(said.startsWith(option) || option.startsWith(said))) return null;
+  }
+  return { at, read: { kind: "letter", letter, index, end: 0 }, rule: rest === "" ? "final_line_letter" : "final_line_option" };
+}
+
+/** "…obtained for diagnosis of CMV by PCR. D." — a letter standing alone as the last sentence. */
+function findFinalLetter(text: string, options: readonly string[]): Found | null {
+  const m = text.match(/(?:^|[.!?:]\s+|\n)[*_(\[]*([A-J])[*_)\]]*[.!]?[\s*_]*$/u);
+  if (!m) return null;
+  const letter = m[1]!;
+  const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
+  const read: LetterRead =
+    index < options.length ? { kind: "letter", letter, index, end: 0 } : { kind: "out_of_range", letter, end: 0 };
+  return { at: m.index!, read, rule: "final_letter" };
+}
+
+function findLenient(text: string, options: readonly string[]): Found | null {
+  let found: Found | null = null;
+  for (const cue of LENIENT_CUES) found = latest(found, findCue(text, cue, options));
+  found = latest(found, findLetterFirst(text, options));
+  found = latest(found, findFinalLine(text, options));
+  found = latest(found, findFinalLetter(text, options));
+  return found;
+}
+
+export function extractAnswer(input: ExtractionInput): Extraction {
+  const none = (status: ExtractionStatus, rule: string): Extraction => ({ answer: null, letter: null, status, rule });
+  if (input.finishReason === "length") return none("truncated", "finish_reason_length");
+  const split = splitThink(input.content, input.reasoning ?? null);
+  if (split.truncated) return none("truncated", "unclosed_think");
+  const text = split.answerText;
+  if (text === "") return none("unparsed", "empty");
+  const { options, lang } = input;
+
+  const strict = decide(findStrict(text, lang, options), "strict");
+  if (strict) return strict;
+  const lenient = decide(findLenient(text, options), "lenient");
+  if (lenient) return lenient;
+  const byText = findOptionText(text, options);
+  if (byText?.kind === "match") {
+    return { answer: byText.index, letter: LETTERS[byText.index]!, status: "option_text", rule: byText.rule };
+  }
+  return none("unparsed", byText?.rule ?? "no_answer_found");
+}
