@@ -1,0 +1,90 @@
+// models.yaml: which endpoints to evaluate and how to talk to them.
+import { z } from "zod";
+
+export const GenerationParamsSchema = z
+  .object({
+    temperature: z.number().min(0).max(2),
+    top_p: z.number().gt(0).max(1),
+    max_tokens: z.number().int().positive(),
+    seed: z.number().int().nullable(),
+    top_k: z.number().int().optional(),
+    min_p: z.number().min(0).max(1).optional(),
+    repetition_penalty: z.number().positive().optional(),
+    stop: z.array(z.string()).optional(),
+  })
+  .strict();
+export type GenerationParams = z.infer<typeof GenerationParamsSchema>;
+
+export const DEFAULT_PARAMS: GenerationParams = { temperature: 0, top_p: 1, max_tokens: 4096, seed: 1234 };
+
+/**
+ * How a model's reasoning comes back: in a separate `reasoning`/`reasoning_content` field
+ * (vLLM with --reasoning-parser), inline as <think>…</think> in the content, or not at all.
+ * Either way the harness reads both places; this records what to expect.
+ */
+export const ReasoningModeSchema = z.enum(["none", "field", "think-tags"]);
+
+/** The prompt format a fine-tuned model was trained on; evaluated zero-shot with it. */
+export const FineTunedFormatSchema = z
+  .object({
+    system_prompt: z.string().optional(),
+    /** Template for the user turn: {question} and {options} are filled in. */
+    user_template: z.string().optional(),
+    /** The answer label the model was trained to end with, e.g. "Answer" or "Risposta". */
+    answer_label: z.string().optional(),
+    thinks: ReasoningModeSchema.default("none"),
+  })
+  .strict();
+export type FineTunedFormat = z.infer<typeof FineTunedFormatSchema>;
+
+export const ModelEntrySchema = z
+  .object({
+    kind: z.enum(["chat", "embeddings"]).default("chat"),
+    base_urls: z.array(z.string().url()).min(1).optional(),
+    served_model: z.string().min(1),
+    /** Name of the environment variable holding the API key (never the key itself). */
+    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name, not a key").optional(),
+    params: GenerationParamsSchema.partial().optional(),
+    chat_template_kwargs: z.record(z.string(), z.unknown()).optional(),
+    system_prompt: z.string().optional(),
+    reasoning: ReasoningModeSchema.default("none"),
+    max_concurrency: z.number().int().positive().optional(),
+    timeout_s: z.number().positive().optional(),
+    fine_tuned: FineTunedFormatSchema.optional(),
+    /** `vllm serve` settings: medeval starts the server itself (validated by the runner). */
+    serve: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+
+export const ModelsFileSchema = z
+  .object({
+    defaults: z
+      .object({
+        params: GenerationParamsSchema.partial().optional(),
+        max_concurrency: z.number().int().positive().optional(),
+        timeout_s: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    models: z.record(z.string().regex(/^[A-Za-z0-9_.:-]+$/, "model names use letters, digits, _ . : -"), ModelEntrySchema),
+  })
+  .strict();
+export type ModelsFile = z.infer<typeof ModelsFileSchema>;
+
+/** A model ready to run: file entry merged with defaults and command-line overrides. */
+export interface ModelSpec {
+  name: string;
+  kind: "chat" | "embeddings";
+  baseUrls: string[];
+  servedModel: string;
+  apiKeyEnv?: string;
+  params: GenerationParams;
+  chatTemplateKwargs?: Record<string, unknown>;
+  systemPrompt?: string;
+  reasoning: "none" | "field" | "think-tags";
+  maxConcurrency: number;
+  timeoutMs: number;
+  fineTuned?: FineTunedFormat;
+  serve?: Record<string, unknown>;
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { ResponseCache } from "../../harness/runner/cache.ts";
+import { tempDir } from "../helpers.ts";
+
+describe("response cache", () => {
+  const body = { model: "m", messages: [{ role: "user", content: "q" }], temperature: 0, top_p: 1, max_tokens: 10, seed: 1 };
+
+  it("keys on model identity and the full body, whatever the key order", () => {
+    const k1 = ResponseCache.key("m|/ckpt", body);
+    const k2 = ResponseCache.key("m|/ckpt", { seed: 1, max_tokens: 10, top_p: 1, temperature: 0, messages: body.messages, model: "m" });
+    expect(k1).toBe(k2);
+    expect(ResponseCache.key("m|/other-ckpt", body)).not.toBe(k1);
+    expect(ResponseCache.key("m|/ckpt", { ...body, max_tokens: 11 })).not.toBe(k1);
+  });
+
+  it("does not cache sampled requests without a seed", () => {
+    expect(ResponseCache.key("m", { ...body, temperature: 0.7, seed: undefined })).toBeNull();
+    expect(ResponseCache.key("m", { ...body, temperature: 0.7, seed: 3 })).not.toBeNull();
+    expect(ResponseCache.key("m", { ...body, temperature: 0, seed: undefined })).not.toBeNull();
+  });
+
+  it("stores and returns responses across instances", () => {
+    const dir = tempDir();
+    const key = ResponseCache.key("m", body)!;
+    expect(new ResponseCache(dir).get(key)).toBeUndefined();
+    new ResponseCache(dir).set(key, { content: "Answer: B", reasoning: null, finish_reason: "stop", usage: null });
+    expect(new ResponseCache(dir).get(key)?.content).toBe("Answer: B");
+  });
+});
