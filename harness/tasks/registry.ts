@@ -1,0 +1,163 @@
+// The task registry: every tasks/*.yaml file expanded into TaskSpecs, and selectors
+// ("medqa.en,mmlu_medical.it") resolved into them.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { UserError } from "../types.ts";
+import { closeMatches } from "./close-matches.ts";
+import { TaskFileSchema, type TaskFile, type TaskFileSource } from "./task-file-schema.ts";
+import type { FieldMap, HubSourceSpec, LocalSourceSpec, SourceSpec, TaskSpec } from "./task-spec.ts";
+
+/** The repository's own tasks/ folder. */
+export const DEFAULT_TASKS_DIR = resolve(import.meta.dirname, "..", "..", "tasks");
+
+export interface TaskRegistry {
+  /** Where the task files were read from. */
+  dir: string;
+  list(): TaskSpec[];
+  get(id: string): TaskSpec | undefined;
+  /** A comma list of task ids, families, family.lang, family.subject or "all"; unknown names are a UserError. */
+  resolve(selector: string): TaskSpec[];
+}
+
+export function loadRegistry(tasksDir?: string): TaskRegistry {
+  const dir = resolve(tasksDir ?? DEFAULT_TASKS_DIR);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UserError(`tasks directory ${dir} does not exist. Pass --tasks-dir DIR with one YAML file per benchmark family.`);
+  }
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  if (files.length === 0) throw new UserError(`tasks directory ${dir} holds no .yaml task files.`);
+
+  const tasks: TaskSpec[] = [];
+  const familyFiles = new Map<string, string>();
+  for (const f of files) {
+    const file = join(dir, f);
+    const taskFile = readTaskFile(file);
+    const previous = familyFiles.get(taskFile.family);
+    if (previous) throw new UserError(`${file}: family "${taskFile.family}" is already defined in ${previous}.`);
+    familyFiles.set(taskFile.family, file);
+    tasks.push(...expandTaskFile(taskFile, file));
+  }
+  return makeRegistry(dir, tasks);
+}
+
+export function readTaskFile(file: string): TaskFile {
+  let raw: unknown;
+  try {
+    // merge: YAML `<<` keys let a task file reuse a source block with one field changed.
+    raw = parseYaml(readFileSync(file, "utf8"), { merge: true });
+  } catch (err) {
+    throw new UserError(`${file}: not valid YAML (${(err as Error).message}).`);
+  }
+  const parsed = TaskFileSchema.safeParse(raw);
+  if (!parsed.success) throw new UserError(`${file}: invalid task file:\n${formatIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.map(String).join(".") || "(top level)";
+      return `  - ${path}: ${issue.message}`;
+    })
+    .join("\n");
+}
+
+function expandTaskFile(taskFile: TaskFile, file: string): TaskSpec[] {
+  const tasks: TaskSpec[] = [];
+  const subjects: (string | undefined)[] = taskFile.subjects ?? [undefined];
+  for (const subject of subjects) {
+    for (const [lang, language] of Object.entries(taskFile.languages)) {
+      const id = [taskFile.family, subject, lang].filter(Boolean).join(".");
+      const split = (which: "test" | "pool"): SourceSpec | null => {
+        const entry = language?.[which];
+        if (!entry || (!entry.local && !entry.hub)) return null;
+        const at = `languages.${lang}.${which}`;
+        const spec: SourceSpec = {};
+        if (entry.local) spec.local = toSource(entry.local, `${at}.local`) as LocalSourceSpec;
+        if (entry.hub) spec.hub = toSource(entry.hub, `${at}.hub`) as HubSourceSpec;
+        return spec;
+      };
+      const toSource = (source: TaskFileSource, at: string): LocalSourceSpec | HubSourceSpec => {
+        const fields = source.fields ?? taskFile.fields;
+        if (!fields) throw new UserError(`${file}: ${at}.fields: missing, and the file has no top-level \`fields\` to fall back on.`);
+        if (source.preprocess && source.format.type !== "json") {
+          throw new UserError(`${file}: ${at}.preprocess: a preprocess reads a whole JSON document; set format: json.`);
+        }
+        const fill = (text: string, key: string): string => substitute(text, { subject, lang }, file, `${at}.${key}`);
+        const filter = source.filter
+          ? Object.fromEntries(Object.entries(source.filter).map(([k, v]) => [k, fill(v, `filter.${k}`)]))
+          : undefined;
+        return {
+          ...source,
+          path: fill(source.path, "path"),
+          fields: fields as FieldMap,
+          ...(filter ? { filter } : {}),
+        } as LocalSourceSpec | HubSourceSpec;
+      };
+      tasks.push({
+        id,
+        family: taskFile.family,
+        lang,
+        ...(subject ? { subject } : {}),
+        domain: taskFile.domain,
+        ...(taskFile.group ? { group: taskFile.group } : {}),
+        test: split("test"),
+        pool: split("pool"),
+        file,
+      });
+    }
+  }
+  return tasks;
+}
+
+function substitute(text: string, values: { subject?: string; lang: string }, file: string, at: string): string {
+  return text.replace(/\{(\w+)\}/g, (match, key: string) => {
+    const value = (values as Record<string, string | undefined>)[key];
+    if (value === undefined) {
+      throw new UserError(`${file}: ${at}: "${match}" cannot be filled (known: {lang}, and {subject} when the file lists subjects).`);
+    }
+    return value;
+  });
+}
+
+function makeRegistry(dir: string, tasks: TaskSpec[]): TaskRegistry {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const groups = new Map<string, TaskSpec[]>();
+  const addTo = (key: string, task: TaskSpec) => groups.set(key, [...(groups.get(key) ?? []), task]);
+  for (const task of tasks) {
+    addTo(task.family, task);
+    addTo(`${task.family}.${task.lang}`, task);
+    if (task.group && task.group !== task.family) {
+      addTo(task.group, task);
+      addTo(`${task.group}.${task.lang}`, task);
+    }
+    if (task.subject) addTo(`${task.family}.${task.subject}`, task);
+  }
+  return {
+    dir,
+    list: () => [...tasks],
+    get: (id) => byId.get(id),
+    resolve(selector: string): TaskSpec[] {
+      const names = selector
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (names.length === 0) throw new UserError(`no tasks selected: name tasks like medqa.en,mmlu_medical.it (see \`medeval tasks\`).`);
+      const chosen = new Map<string, TaskSpec>();
+      for (const name of names) {
+        const matched = name === "all" ? tasks : byId.has(name) ? [byId.get(name)!] : groups.get(name);
+        if (!matched) {
+          const suggestions = closeMatches(name, [...byId.keys(), ...groups.keys()]);
+          const hint = suggestions.length ? ` Did you mean: ${suggestions.join(", ")}?` : "";
+          throw new UserError(`unknown task "${name}" (task files in ${relative(process.cwd(), dir) || "."}).${hint} Run \`medeval tasks\` for the list.`);
+        }
+        for (const task of matched) chosen.set(task.id, task);
+      }
+      return [...chosen.values()];
+    },
+  };
+}

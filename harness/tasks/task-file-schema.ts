@@ -1,0 +1,81 @@
+// The schema of a tasks/*.yaml file (one benchmark family), validated with zod so a typo
+// becomes "tasks/medqa.yaml: languages.en.test.hub.revision: …" rather than a crash later.
+import { z } from "zod";
+import { PREPROCESSES } from "./preprocess.ts";
+
+const name = z.string().regex(/^[a-z0-9_]+$/, "use lowercase letters, digits and _");
+const fieldPath = z.string().min(1);
+
+const FormatSchema = z.union([
+  z.enum(["jsonl", "json", "csv", "parquet"]).transform((type) =>
+    type === "csv" ? { type, header: true as boolean } : { type },
+  ),
+  z.strictObject({ type: z.literal("jsonl") }),
+  z.strictObject({ type: z.literal("json"), records: fieldPath.optional() }),
+  z.strictObject({
+    type: z.literal("csv"),
+    header: z.boolean(),
+    columns: z.array(z.string().min(1)).min(1).optional(),
+    delimiter: z.string().length(1).optional(),
+  }),
+  z.strictObject({ type: z.literal("parquet") }),
+]);
+
+const absent = z.array(z.string()).min(1).optional();
+const OptionsSchema = z.union([
+  z.strictObject({ object: fieldPath, absent }),
+  z.strictObject({ array: fieldPath, text: fieldPath.optional(), key: fieldPath.optional(), absent }),
+  z.strictObject({ columns: z.array(fieldPath).min(2), absent }),
+]);
+
+export const FieldMapSchema = z.strictObject({
+  question: fieldPath,
+  options: OptionsSchema,
+  answer: z.strictObject({ field: fieldPath, encoding: z.enum(["letter", "index0", "index1", "key"]) }),
+  id: z.union([fieldPath, z.array(fieldPath).min(1)]).optional(),
+  subject: fieldPath.optional(),
+});
+
+const sourceShape = {
+  path: z.string().min(1),
+  format: FormatSchema,
+  fields: FieldMapSchema.optional(),
+  filter: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
+  preprocess: z
+    .string()
+    .refine((p) => p in PREPROCESSES, { message: `unknown preprocess; known: ${Object.keys(PREPROCESSES).join(", ")}` })
+    .optional(),
+  exclude: z.array(z.string().min(1)).min(1).optional(),
+};
+
+const LocalSchema = z.strictObject(sourceShape);
+const HubSchema = z.strictObject({
+  ...sourceShape,
+  repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected "owner/name"'),
+  revision: z.string().min(1),
+});
+
+const SplitSchema = z.strictObject({ local: LocalSchema.optional(), hub: HubSchema.optional() });
+
+const LanguageSchema = z.strictObject({
+  test: SplitSchema.optional(),
+  pool: SplitSchema.optional(),
+  /** Free text shown to people (e.g. why there is no source). */
+  note: z.string().optional(),
+});
+
+export const TaskFileSchema = z.strictObject({
+  family: name,
+  title: z.string().optional(),
+  description: z.string().optional(),
+  domain: z.enum(["in-domain", "out-of-domain"]),
+  group: name.optional(),
+  /** One task per subject and language ("mmlu_medical.anatomy.it"); `{subject}` is substituted in paths and filters. */
+  subjects: z.array(name).min(1).optional(),
+  /** Default field map for every source that does not give its own. */
+  fields: FieldMapSchema.optional(),
+  languages: z.record(z.string().regex(/^[a-z]{2,3}$/, "use a 2-3 letter language code"), LanguageSchema.nullable()),
+});
+
+export type TaskFile = z.infer<typeof TaskFileSchema>;
+export type TaskFileSource = z.infer<typeof LocalSchema> & { repo?: string; revision?: string };
