@@ -8,12 +8,15 @@ import { type BootstrapOptions, type Interval, resolveBootstrapOptions } from ".
 import { mcnemarExact } from "./mcnemar.ts";
 import { percentileInterval } from "./quantile.ts";
 import { type Seed, uniformSource } from "./rng.ts";
+import { checkWeight, normalisedWeights } from "./stratified.ts";
 
 /** Paired 0/1 outcomes on n aligned items: b = only A right, c = only B right. */
 export interface PairedCounts {
   n: number;
   b: number;
   c: number;
+  /** Weight in a stratified macro average (default 1); weights are normalised. */
+  weight?: number;
 }
 
 const NO_INTERVAL: Interval = { mean: Number.NaN, low: Number.NaN, high: Number.NaN };
@@ -70,16 +73,20 @@ export function resamplePairedDiffs(counts: PairedCounts, resamples: number, see
 
 /**
  * Stratified paired bootstrap for an aggregate over tasks: each task's pairs are resampled
- * within the task. macro = mean of the per-task differences, micro = pooled difference.
+ * within the task. macro = (weighted) mean of the per-task differences, micro = pooled difference.
  */
 export function stratifiedPairedBootstrap(
   strata: readonly PairedCounts[],
   opts: BootstrapOptions,
 ): { macro: Interval; micro: Interval } {
   const { resamples, level } = resolveBootstrapOptions(opts);
-  strata.forEach((s, i) => checkCounts(s, `stratum ${i}`));
+  strata.forEach((s, i) => {
+    checkCounts(s, `stratum ${i}`);
+    checkWeight(s.weight, i);
+  });
   const used = strata.filter((s) => s.n > 0);
   if (used.length === 0) return { macro: NO_INTERVAL, micro: NO_INTERVAL };
+  const weights = normalisedWeights(used);
   const total = used.reduce((acc, s) => acc + s.n, 0);
   const resamplers = used.map((s) => new DiscordantResampler(s));
   const uniform = uniformSource(opts.seed);
@@ -90,13 +97,13 @@ export function stratifiedPairedBootstrap(
     let net = 0;
     for (let t = 0; t < used.length; t++) {
       const x = resamplers[t].draw(uniform(), uniform());
-      diffSum += x / used[t].n;
+      diffSum += (weights[t] * x) / used[t].n;
       net += x;
     }
-    macro[r] = diffSum / used.length;
+    macro[r] = diffSum;
     micro[r] = net / total;
   }
-  const macroMean = used.reduce((acc, s) => acc + (s.b - s.c) / s.n, 0) / used.length;
+  const macroMean = used.reduce((acc, s, t) => acc + (weights[t] * (s.b - s.c)) / s.n, 0);
   const microMean = used.reduce((acc, s) => acc + s.b - s.c, 0) / total;
   return {
     macro: { mean: macroMean, ...percentileInterval(macro, level) },

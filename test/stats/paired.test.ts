@@ -134,3 +134,28 @@ describe("stratified bootstrap", () => {
     expect((agg.macro.high - agg.macro.low) / 2).toBeCloseTo(0.0854 / 2, 2);
   });
 });
+
+describe("weighted macro averages", () => {
+  it("weights tasks in the macro average and leaves the pooled one alone", () => {
+    // Two MMLU-like subjects sharing one unit (weight ½ each) beside one task of weight 1.
+    const agg = stratifiedBootstrap(
+      [
+        { n: 100, correct: 80, weight: 0.5 },
+        { n: 100, correct: 60, weight: 0.5 },
+        { n: 200, correct: 100, weight: 1 },
+      ],
+      { seed: 8, resamples: 2000 },
+    );
+    expect(agg.macro.mean).toBeCloseTo((0.5 * 0.8 + 0.5 * 0.6 + 0.5) / 2, 15);
+    expect(agg.micro.mean).toBeCloseTo(240 / 400, 15);
+    const paired = stratifiedPairedBootstrap(
+      [
+        { n: 100, b: 10, c: 0, weight: 3 },
+        { n: 100, b: 0, c: 0, weight: 1 },
+      ],
+      { seed: 9, resamples: 2000 },
+    );
+    expect(paired.macro.mean).toBeCloseTo(0.075, 15);
+    expect(() => stratifiedBootstrap([{ n: 1, correct: 1, weight: 0 }], { seed: 1 })).toThrow(/weight/);
+  });
+});

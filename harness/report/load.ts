@@ -1,0 +1,166 @@
+// Reads run folders from disk: run.json (RunRecord) and samples.jsonl (one Sample a line).
+// Tables and comparisons are computed from these files only, never from a live run.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import type { z } from "zod";
+import { loadRegistry, type TaskRegistry } from "../tasks/registry.ts";
+import { RunRecordSchema, SampleSchema, UserError, type RunRecord, type SampleStatus, type TaskSummary } from "../types.ts";
+
+/** What the statistics need of one sample. */
+export interface ItemOutcome {
+  item_id: string;
+  item_hash: string;
+  status: SampleStatus;
+  correct: boolean;
+}
+
+export interface TaskInfo {
+  task: string;
+  family: string;
+  lang: string;
+  domain: TaskSummary["domain"];
+  group?: string;
+}
+
+export interface TaskOutcomes extends TaskInfo {
+  /** By item id: the last line per item (a resumed run may append a retry). */
+  items: Map<string, ItemOutcome>;
+}
+
+export interface LoadedRun {
+  dir: string;
+  record: RunRecord;
+  /** By task id, in the order the tasks first appear. */
+  tasks: Map<string, TaskOutcomes>;
+  /** Lines read (not counting a torn final line). */
+  lines: number;
+  /** Lines superseded by a later line for the same (task, item_id). */
+  superseded: number;
+  /** A final line without its newline (a write cut by a crash) was skipped. */
+  tornFinalLine: boolean;
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => `field ${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+}
+
+export function readRunJson(file: string): RunRecord {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UserError(`${file}: cannot read the run record (${(err as Error).message}). Is it a run folder made by \`medeval run\`?`);
+  }
+  const parsed = RunRecordSchema.safeParse(json);
+  if (!parsed.success) throw new UserError(`${file}: not a valid run record: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+/** Family, language, domain and group of a task: from run.json, else from the task registry. */
+function taskInfoResolver(record: RunRecord, runFile: string): (task: string) => TaskInfo {
+  const summaries = new Map(record.tasks.map((t) => [t.task, t]));
+  let registry: TaskRegistry | null | undefined;
+  return (task) => {
+    const s = summaries.get(task);
+    if (s) return { task, family: s.family, lang: s.lang, domain: s.domain, ...(s.group ? { group: s.group } : {}) };
+    // An interrupted run has samples but no task summaries yet.
+    if (registry === undefined) {
+      try {
+        registry = loadRegistry();
+      } catch {
+        registry = null;
+      }
+    }
+    const spec = registry?.get(task);
+    if (spec) return { task, family: spec.family, lang: spec.lang, domain: spec.domain, ...(spec.group ? { group: spec.group } : {}) };
+    throw new UserError(
+      `${runFile}: samples.jsonl has task ${task}, but run.json has no summary for it and the task registry does not know it; ` +
+        "finish or resume the run (\`medeval run\` with the same arguments) so run.json lists its tasks.",
+    );
+  };
+}
+
+/** Loads one run folder (a folder holding run.json and samples.jsonl). */
+export function loadRun(dir: string): LoadedRun {
+  const runFile = join(dir, "run.json");
+  const samplesFile = join(dir, "samples.jsonl");
+  if (!existsSync(runFile)) throw new UserError(`${dir}: no run.json here. Name a run folder (<results>/<run-id>/) made by \`medeval run\`.`);
+  if (!existsSync(samplesFile)) throw new UserError(`${dir}: run.json but no samples.jsonl; the run folder is incomplete.`);
+  const record = readRunJson(runFile);
+  const infoOf = taskInfoResolver(record, runFile);
+  const tasks = new Map<string, TaskOutcomes>();
+  for (const t of record.tasks) tasks.set(t.task, { ...infoOf(t.task), items: new Map() });
+
+  const buf = readFileSync(samplesFile);
+  let start = 0;
+  let lineNo = 0;
+  let lines = 0;
+  let superseded = 0;
+  let tornFinalLine = false;
+  while (start < buf.length) {
+    let end = buf.indexOf(0x0a, start);
+    const torn = end === -1;
+    if (torn) end = buf.length;
+    lineNo++;
+    const text = buf.subarray(start, end).toString("utf8");
+    start = end + 1;
+    if (!text.trim()) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // A crash mid-write leaves a final line without its newline; everything before it is intact.
+      if (torn) {
+        tornFinalLine = true;
+        break;
+      }
+      throw new UserError(`${samplesFile}:${lineNo}: not valid JSON. The file is damaged; remove or repair that line.`);
+    }
+    const parsed = SampleSchema.safeParse(json);
+    if (!parsed.success) throw new UserError(`${samplesFile}:${lineNo}: not a valid sample: ${describeIssues(parsed.error.issues)}`);
+    const s = parsed.data;
+    lines++;
+    let task = tasks.get(s.task);
+    if (!task) tasks.set(s.task, (task = { ...infoOf(s.task), items: new Map() }));
+    if (task.items.has(s.item_id)) superseded++;
+    task.items.set(s.item_id, { item_id: s.item_id, item_hash: s.item_hash, status: s.status, correct: s.correct });
+  }
+  for (const [id, t] of tasks) if (t.items.size === 0) tasks.delete(id);
+  return { dir, record, tasks, lines, superseded, tornFinalLine };
+}
+
+/** Run folders under a results folder (or the folder itself when it is a run folder), sorted. */
+export function findRunDirs(root: string, maxDepth = 4): string[] {
+  if (!existsSync(root)) throw new UserError(`${root} does not exist. Name a results folder or a run folder.`);
+  if (statSync(root).isFile()) {
+    if (basename(root) === "run.json") return [dirname(root)];
+    throw new UserError(`${root} is a file. Name a results folder, a run folder or a run.json.`);
+  }
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (existsSync(join(dir, "run.json"))) {
+      found.push(dir);
+      return;
+    }
+    if (depth >= maxDepth) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules") walk(join(dir, entry.name), depth + 1);
+    }
+  };
+  walk(root, 0);
+  return found;
+}
+
+/** Every run under the given results folders or run folders, each loaded once. */
+export function loadResults(paths: readonly string[]): LoadedRun[] {
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    const found = findRunDirs(p);
+    if (found.length === 0) throw new UserError(`${p}: no run folders (folders with run.json) found under it.`);
+    for (const d of found) dirs.add(resolve(d));
+  }
+  return [...dirs].map(loadRun);
+}
