@@ -1,0 +1,105 @@
+// A minimal `fetch` over node:http(s) for the openai SDK. Why not the global fetch: Node's
+// built-in fetch gives up waiting for response headers after 300 s whatever the SDK timeout
+// says, and a reasoning model can take longer than that for one non-streamed answer; the
+// only fix is configuring undici, which is not a dependency. This one has no timeout of its
+// own (the SDK's timeout aborts it through the signal), keeps connections alive, drops idle
+// sockets before vLLM's 5 s keep-alive limit does, and costs less CPU per request.
+import http from "node:http";
+import https from "node:https";
+
+export interface NodeFetch {
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** Close pooled sockets (the process can then exit without waiting for them). */
+  destroy(): void;
+}
+
+/** Idle sockets are closed after this long: under uvicorn's 5 s so we rarely reuse one it is closing. */
+const IDLE_SOCKET_MS = 4000;
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error && reason.name === "AbortError") return reason;
+  return new DOMException("This operation was aborted", "AbortError");
+}
+
+function headerRecord(headers: RequestInit["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  if (headers instanceof Headers) {
+    headers.forEach((value, key) => (out[key] = value));
+  } else if (Array.isArray(headers)) {
+    for (const [key, value] of headers) out[key.toLowerCase()] = value;
+  } else {
+    for (const [key, value] of Object.entries(headers)) if (value !== undefined) out[key.toLowerCase()] = String(value);
+  }
+  return out;
+}
+
+function bodyBytes(body: RequestInit["body"]): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string" || body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  throw new TypeError(`node fetch: unsupported request body type ${Object.prototype.toString.call(body)}`);
+}
+
+export function createNodeFetch(): NodeFetch {
+  const agentOptions = { keepAlive: true, maxSockets: Infinity, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent(agentOptions);
+
+  function fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    const url = typeof input === "string" ? new URL(input) : input instanceof URL ? input : new URL(input.url);
+    const signal = init.signal ?? undefined;
+    return new Promise<Response>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      const secure = url.protocol === "https:";
+      const request = (secure ? https : http).request(url, {
+        method: init.method ?? "GET",
+        headers: headerRecord(init.headers),
+        agent: secure ? httpsAgent : httpAgent,
+      });
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+        reject(err);
+      };
+      const onAbort = () => {
+        const err = abortError(signal!);
+        request.destroy(err);
+        fail(err);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      request.on("error", fail);
+      request.on("response", (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("error", fail);
+        response.on("close", () => {
+          if (!response.complete) fail(Object.assign(new Error("the connection was reset while the response was being read"), { code: "ECONNRESET" }));
+        });
+        response.on("end", () => {
+          if (settled) return;
+          settled = true;
+          signal?.removeEventListener("abort", onAbort);
+          const headers = new Headers();
+          const raw = response.rawHeaders;
+          for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+          const status = response.statusCode ?? 500;
+          const noBody = status === 204 || status === 205 || status === 304;
+          resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, statusText: response.statusMessage, headers }));
+        });
+      });
+      request.end(bodyBytes(init.body));
+    });
+  }
+
+  return {
+    fetch,
+    destroy() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
