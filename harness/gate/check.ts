@@ -1,0 +1,56 @@
+// `medeval check`: load both sides, make sure they can be compared, decide, and write the
+// outputs CI systems read. The command file only parses flags and prints.
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { checkComparable } from "./comparable.ts";
+import { decideGate, type GateOptions } from "./decide.ts";
+import { renderJUnit } from "./junit.ts";
+import { loadSide } from "./load-side.ts";
+import { renderMarkdown } from "./markdown.ts";
+import { type CheckReport, summarizeSide } from "./report.ts";
+
+export interface CheckInput {
+  baseline: string;
+  candidate: string;
+  options: GateOptions;
+  allowMixedScoring: boolean;
+  junitFile?: string;
+  markdownFile?: string;
+  /** $GITHUB_STEP_SUMMARY: the Markdown is appended to it. */
+  stepSummaryFile?: string;
+}
+
+export function runCheck(input: CheckInput): CheckReport {
+  const baseline = loadSide(input.baseline, "baseline");
+  const candidate = loadSide(input.candidate, "candidate");
+  const comparability = checkComparable(baseline, candidate, { allowMixedScoring: input.allowMixedScoring });
+  const report: CheckReport = {
+    baseline: summarizeSide(baseline),
+    candidate: summarizeSide(candidate),
+    exitCode: 2,
+    problems: [...comparability.problems],
+    warnings: [...comparability.warnings],
+  };
+  if (comparability.problems.length === 0) {
+    const decision = decideGate(comparability.pairs, input.options);
+    report.decision = decision;
+    report.problems.push(...decision.problems);
+    const excluded = decision.rows.filter((r) => r.kind === "task").reduce((acc, r) => acc + r.excluded, 0);
+    if (excluded > 0) report.warnings.push(`${excluded} item(s) left out because their request failed in the baseline or the candidate`);
+    report.exitCode = report.problems.length > 0 ? 2 : decision.regressions.length > 0 ? 1 : 0;
+  }
+  writeOutputs(report, input);
+  return report;
+}
+
+function writeOutputs(report: CheckReport, input: CheckInput): void {
+  const markdown = input.markdownFile || input.stepSummaryFile ? renderMarkdown(report) : "";
+  if (input.junitFile) writeFile(input.junitFile, renderJUnit(report));
+  if (input.markdownFile) writeFile(input.markdownFile, markdown);
+  if (input.stepSummaryFile) appendFileSync(input.stepSummaryFile, `${markdown}\n`);
+}
+
+function writeFile(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}

@@ -1,0 +1,230 @@
+// The gate's decision, per task and per aggregate, from paired per-item outcomes:
+// candidate − baseline with a paired bootstrap CI and an exact McNemar p-value (harness/stats),
+// Holm-adjusted across everything the gate tests, then the rule.
+import { holmAdjust } from "../stats/holm.ts";
+import { pairedComparison, stratifiedPairedBootstrap, type PairedCounts } from "../stats/paired.ts";
+import type { TaskPair } from "./comparable.ts";
+import { points as pts } from "./report.ts";
+import type { GateTask } from "./side.ts";
+
+export interface GateOptions {
+  /** Tolerated drop in accuracy points (1.0 = one percentage point). */
+  maxDrop: number;
+  alpha: number;
+  /** Fail whenever the CI's lower bound is below −maxDrop (not proven safe). */
+  strict: boolean;
+  resamples: number;
+  seed: number;
+  level: number;
+}
+
+export const DEFAULT_GATE_OPTIONS: GateOptions = { maxDrop: 1.0, alpha: 0.05, strict: false, resamples: 10_000, seed: 0, level: 0.95 };
+
+export type Verdict = "regression" | "pass" | "improved";
+
+export interface GateRow {
+  kind: "task" | "aggregate";
+  /** Task id, or the aggregate's name ("macro", "mmlu_medical.en"). */
+  name: string;
+  /** For an aggregate: the tasks it averages. */
+  members?: string[];
+  /** Items scored on both sides (for an aggregate: summed over its tasks). */
+  n: number;
+  /** Items left out because the request failed on either side. */
+  excluded: number;
+  baseline: number;
+  candidate: number;
+  /** candidate − baseline, as a proportion. */
+  diff: number;
+  ci: { low: number; high: number };
+  p: number;
+  pHolm: number;
+  /** Items only the candidate got right / only the baseline got right. */
+  gained: number;
+  lost: number;
+  verdict: Verdict;
+  /** Why, in words, for every output. */
+  reason: string;
+}
+
+export interface GateDecision {
+  options: GateOptions;
+  rows: GateRow[];
+  /** Tasks with no item scored on both sides: they cannot be judged (exit 2). */
+  problems: string[];
+  regressions: GateRow[];
+  passed: boolean;
+}
+
+function scoredMap(task: GateTask, skip: ReadonlySet<string>): Map<string, boolean> {
+  const map = new Map<string, boolean>();
+  task.ids.forEach((id, i) => {
+    if (!skip.has(id)) map.set(id, task.correct[i]);
+  });
+  return map;
+}
+
+function erroredIds(task: GateTask): Set<string> {
+  return new Set(task.ids.filter((_, i) => task.errored[i]));
+}
+
+type Unjudged = Omit<GateRow, "pHolm" | "verdict" | "reason">;
+
+function compareTask(pair: TaskPair, opts: GateOptions): { row: Unjudged; counts: PairedCounts } {
+  // Errored items are not scored; a pair is compared only when both sides scored it.
+  const skip = new Set([...erroredIds(pair.baseline), ...erroredIds(pair.candidate)]);
+  const cmp = pairedComparison(scoredMap(pair.candidate, skip), scoredMap(pair.baseline, skip), {
+    resamples: opts.resamples,
+    seed: `gate:${opts.seed}:${pair.baseline.task}`,
+    level: opts.level,
+  });
+  return {
+    row: {
+      kind: "task",
+      name: pair.baseline.task,
+      n: cmp.n,
+      excluded: skip.size,
+      baseline: cmp.accB,
+      candidate: cmp.accA,
+      diff: cmp.diff,
+      ci: cmp.ci,
+      p: cmp.p,
+      gained: cmp.b,
+      lost: cmp.c,
+    },
+    counts: { n: cmp.n, b: cmp.b, c: cmp.c },
+  };
+}
+
+/** The aggregates the gate tests: the macro average over all tasks and each group per language. */
+export function aggregateMembers(tasks: readonly GateTask[]): { name: string; members: string[] }[] {
+  const aggregates: { name: string; members: string[] }[] = [];
+  if (tasks.length > 1) aggregates.push({ name: "macro", members: tasks.map((t) => t.task) });
+  const groups = new Map<string, string[]>();
+  for (const t of tasks) {
+    if (!t.group) continue;
+    const key = `${t.group}.${t.lang}`;
+    groups.set(key, [...(groups.get(key) ?? []), t.task]);
+  }
+  for (const [name, members] of groups) if (members.length > 1) aggregates.push({ name, members });
+  return aggregates;
+}
+
+function compareAggregate(
+  name: string,
+  members: string[],
+  taskRows: Map<string, { row: Unjudged; counts: PairedCounts }>,
+  opts: GateOptions,
+): Unjudged {
+  const parts = members.map((m) => taskRows.get(m)!).filter((r) => r.row.n > 0);
+  const strata = parts.map((p) => p.counts);
+  const seed = `gate:${opts.seed}:${name}`;
+  const macroAt = (level: number) => stratifiedPairedBootstrap(strata, { resamples: opts.resamples, seed, level }).macro;
+  const macro = macroAt(opts.level);
+  const mean = (f: (r: Unjudged) => number): number => parts.reduce((acc, p) => acc + f(p.row), 0) / parts.length;
+  return {
+    kind: "aggregate",
+    name,
+    members,
+    n: parts.reduce((acc, p) => acc + p.row.n, 0),
+    excluded: parts.reduce((acc, p) => acc + p.row.excluded, 0),
+    baseline: mean((r) => r.baseline),
+    candidate: mean((r) => r.candidate),
+    diff: macro.mean,
+    ci: { low: macro.low, high: macro.high },
+    // A macro difference has no exact test (McNemar on the pooled items would test the
+    // micro difference, and could call a drop significant that the macro CI does not);
+    // the p-value comes from the same seeded bootstrap as the CI, so the two agree.
+    p: bootstrapPValue(macroAt),
+    gained: parts.reduce((acc, p) => acc + p.counts.b, 0),
+    lost: parts.reduce((acc, p) => acc + p.counts.c, 0),
+  };
+}
+
+/**
+ * Two-sided percentile-bootstrap p-value for "no difference", found by inverting the
+ * interval: p = 1 − the highest confidence level whose interval still excludes 0. Every
+ * call draws the same seeded resamples, so the intervals are nested and bisection applies.
+ */
+export function bootstrapPValue(intervalAt: (level: number) => { low: number; high: number }): number {
+  const excludesZero = (level: number): boolean => {
+    const i = intervalAt(level);
+    return i.low > 0 || i.high < 0;
+  };
+  let lo = 1e-6;
+  let hi = 1 - 1e-6;
+  if (!excludesZero(lo)) return 1;
+  if (excludesZero(hi)) return 1 - hi;
+  // 20 halvings: the level is known to within 1e-6, finer than 10,000 resamples resolve.
+  for (let i = 0; i < 20; i++) {
+    const mid = (lo + hi) / 2;
+    if (excludesZero(mid)) lo = mid;
+    else hi = mid;
+  }
+  return 1 - hi;
+}
+
+
+function judge(row: Unjudged, pHolm: number, opts: GateOptions): GateRow {
+  const tol = opts.maxDrop / 100;
+  const significant = pHolm < opts.alpha;
+  const ciText = `${pts(row.diff)} pts, ${Math.round(opts.level * 100)}% CI [${pts(row.ci.low)}, ${pts(row.ci.high)}]`;
+  let verdict: Verdict;
+  let reason: string;
+  if (opts.strict) {
+    if (row.ci.low < -tol) {
+      verdict = "regression";
+      reason = `${ciText}: the CI's lower bound is below −${opts.maxDrop} pts, so a drop beyond the tolerance is not ruled out (--strict)`;
+    } else {
+      verdict = significant && row.diff > 0 ? "improved" : "pass";
+      reason = `${ciText}: the CI's lower bound is within −${opts.maxDrop} pts`;
+    }
+  } else if (significant && row.diff < -tol) {
+    verdict = "regression";
+    reason = `${ciText}: the drop is significant (${pText("Holm p", pHolm)}, alpha ${opts.alpha}) and larger than ${opts.maxDrop} pts`;
+  } else if (significant && row.diff > 0) {
+    verdict = "improved";
+    reason = `${ciText}: a significant improvement (${pText("Holm p", pHolm)})`;
+  } else if (row.diff < -tol) {
+    verdict = "pass";
+    reason = `${ciText}: a drop beyond ${opts.maxDrop} pts, but not significant (${pText("Holm p", pHolm)}, alpha ${opts.alpha})`;
+  } else {
+    verdict = "pass";
+    reason = `${ciText}: within the tolerance of ${opts.maxDrop} pts`;
+  }
+  return { ...row, pHolm, verdict, reason };
+}
+
+/** "p = 0.0123" or "p < 0.0001". */
+function pText(label: string, p: number): string {
+  return p < 0.0001 ? `${label} < 0.0001` : `${label} = ${p.toFixed(4)}`;
+}
+
+export function formatP(p: number): string {
+  if (Number.isNaN(p)) return "–";
+  if (p < 0.0001) return "<0.0001";
+  return p.toFixed(4);
+}
+
+export function decideGate(pairs: readonly TaskPair[], opts: GateOptions): GateDecision {
+  const problems: string[] = [];
+  const taskRows = new Map<string, { row: Unjudged; counts: PairedCounts }>();
+  for (const pair of pairs) {
+    const compared = compareTask(pair, opts);
+    if (compared.row.n === 0) {
+      problems.push(`task ${pair.baseline.task}: no item was scored on both sides (${compared.row.excluded} failed requests); nothing to compare`);
+      continue;
+    }
+    taskRows.set(pair.baseline.task, compared);
+  }
+  const judgedTasks = pairs.map((p) => p.baseline).filter((t) => taskRows.has(t.task));
+  const unjudged: Unjudged[] = [
+    ...[...taskRows.values()].map((r) => r.row),
+    ...aggregateMembers(judgedTasks).map((a) => compareAggregate(a.name, a.members, taskRows, opts)),
+  ];
+  // One family of tests: every task and aggregate that can fail the gate.
+  const adjusted = holmAdjust(unjudged.map((r) => r.p));
+  const rows = unjudged.map((r, i) => judge(r, adjusted[i], opts));
+  const regressions = rows.filter((r) => r.verdict === "regression");
+  return { options: opts, rows, problems, regressions, passed: regressions.length === 0 && problems.length === 0 };
+}

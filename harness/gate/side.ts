@@ -1,0 +1,97 @@
+// One side of a gate comparison — the committed baseline or the candidate run — in one
+// shape, whichever file it came from: per task, the sorted item ids with per-item
+// correctness and whether the request failed.
+import { sha256 } from "../hash.ts";
+import { UserError, type RunRecord, type Sample, type TaskSummary } from "../types.ts";
+import { compareIds } from "./id-list.ts";
+
+export interface GateTask {
+  task: string;
+  family: string;
+  lang: string;
+  domain: TaskSummary["domain"];
+  group?: string;
+  /** Every item of the task in the run, errored ones included, sorted by id. */
+  ids: string[];
+  /** Aligned with ids. */
+  correct: boolean[];
+  /** Aligned with ids: the request failed after retries (status "error"); not scored. */
+  errored: boolean[];
+  /** sha256 over the sorted "id<TAB>item_hash" lines: the identity of the items and their content. */
+  itemsDigest: string;
+  /** The source's items_hash from run.json, when the run recorded one. */
+  sourceItemsHash: string | null;
+}
+
+export interface GateSide {
+  /** The file or folder it was read from, for messages. */
+  origin: string;
+  kind: "run" | "baseline";
+  runId: string;
+  specHash: string;
+  spec: RunRecord["spec"];
+  harness: RunRecord["harness"];
+  server: RunRecord["server"];
+  startedAt: string;
+  complete: boolean;
+  tasks: GateTask[];
+}
+
+export function itemsDigest(idsAndHashes: readonly (readonly [string, string])[]): string {
+  const lines = [...idsAndHashes].sort((x, y) => compareIds(x[0], y[0])).map(([id, hash]) => `${id}\t${hash}`);
+  return sha256(lines.join("\n"));
+}
+
+/** A run folder's record and samples as a gate side. Every task of run.json must have samples. */
+export function sideFromRun(record: RunRecord, samples: Iterable<Sample>, origin: string): GateSide {
+  const byTask = new Map<string, Map<string, Sample>>();
+  for (const s of samples) {
+    let items = byTask.get(s.task);
+    if (!items) byTask.set(s.task, (items = new Map()));
+    items.set(s.item_id, s); // a resumed run's later line for the same item wins
+  }
+  const sourceHash = new Map(record.sources.map((s) => [s.task, s.items_hash]));
+  const tasks = record.tasks.map((summary): GateTask => {
+    const items = byTask.get(summary.task);
+    if (!items || items.size === 0) {
+      throw new UserError(`${origin}: run.json lists task ${summary.task}, but samples.jsonl has no line for it. Is the run complete?`);
+    }
+    const sorted = [...items.values()].sort((x, y) => compareIds(x.item_id, y.item_id));
+    return {
+      task: summary.task,
+      family: summary.family,
+      lang: summary.lang,
+      domain: summary.domain,
+      ...(summary.group !== undefined ? { group: summary.group } : {}),
+      ids: sorted.map((s) => s.item_id),
+      correct: sorted.map((s) => s.correct && s.status !== "error"),
+      errored: sorted.map((s) => s.status === "error"),
+      itemsDigest: itemsDigest(sorted.map((s) => [s.item_id, s.item_hash] as const)),
+      sourceItemsHash: sourceHash.get(summary.task) ?? null,
+    };
+  });
+  return {
+    origin,
+    kind: "run",
+    runId: record.run_id,
+    specHash: record.spec_hash,
+    spec: record.spec,
+    harness: record.harness,
+    server: record.server,
+    startedAt: record.timing.started_at,
+    complete: record.complete,
+    tasks,
+  };
+}
+
+/** Accuracy over the scored (non-errored) items, or null when none were scored. */
+export function sideAccuracy(task: GateTask): number | null {
+  let scored = 0;
+  let right = 0;
+  task.errored.forEach((e, i) => {
+    if (e) return;
+    scored++;
+    if (task.correct[i]) right++;
+  });
+  return scored === 0 ? null : right / scored;
+}
