@@ -43,13 +43,24 @@ export async function readJson(file: string, recordsPath?: string): Promise<Sour
   return recordsFromDocument(await readJsonDocument(file), file, recordsPath);
 }
 
-// V8 reports "… at position N" (and newer ones "(line L column C)"): turn it into a line.
+// V8 says where in one of three ways: "(line L column C)" (Node 22+), "at position N", or
+// (Node 20) by quoting ~10 characters either side of the error: `..."ctx"... is not valid JSON`.
 function lineOfError(text: string, message: string): number | undefined {
   const explicit = /line (\d+)/.exec(message);
   if (explicit) return Number(explicit[1]);
   const position = /position (\d+)/.exec(message);
-  if (!position) return undefined;
-  const offset = Number(position[1]);
+  if (position) return lineAt(text, Number(position[1]));
+  if (/Unexpected end of JSON input/.test(message)) return lineAt(text, text.trimEnd().length);
+  const quoted = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(message);
+  if (!quoted) return undefined;
+  const [, token, cutBefore, context] = quoted;
+  const start = text.indexOf(context);
+  if (start < 0) return undefined;
+  const offset = cutBefore ? 10 : Math.max(0, context.indexOf(token));
+  return lineAt(text, start + offset);
+}
+
+function lineAt(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
