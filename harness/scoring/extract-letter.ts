@@ -9,7 +9,9 @@ import { normalizeForMatch } from "./normalize.ts";
 export type LetterRead =
   | { kind: "letter"; letter: string; index: number; end: number }
   | { kind: "hedge"; end: number }
-  | { kind: "out_of_range"; letter: string; end: number };
+  | { kind: "out_of_range"; letter: string; end: number }
+  /** The letter is followed by another option's text ("Choice B) Decreased residual volume" when that is C). */
+  | { kind: "conflict"; letter: string; end: number };
 
 export interface LetterReadOptions {
   /** Option texts, used to confirm "B Ciprofloxacin" and to bound the letters. */
@@ -32,17 +34,38 @@ const SECOND_LETTER = new RegExp(
   String.raw`^[\s*_"'”’)\]]*${CONNECTOR}\s*(?:${MAYBE}\s+)?(?:${ARTICLE}\s*)?(?:${OPTION_WORD}\s*)?[([]?\s*[A-J](?![\p{L}\p{N}])`,
   "iu",
 );
+// "B) Replace warfarin … or D) Use LMW heparin", "A) Sickle cell anemia and B) Cystic fibrosis":
+// a second labelled option joined on in the same sentence, or listed on the next line.
+const LATER_LETTER = new RegExp(
+  String.raw`${CONNECTOR}\s*(?:${ARTICLE}\s*)?(?:${OPTION_WORD}\s*[([]?[A-J](?![\p{L}\p{N}])|[([]?[A-J][)\]])`,
+  "iu",
+);
+const NEXT_LINE_LISTED = /^[^\n]*\n[ \t*_-]*(?:option\s+)?[([]?[A-J][).\]]\s/iu;
+
+function sentenceOf(rest: string): string {
+  const end = rest.search(/[.!?](?:\s|$)|\n/u);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
 // Sentence punctuation, a bracket, the line end, or a dash before an option's text.
 const BOUNDARY = /^(?:\s*$|\s*\n|\s*[.,;:!?)\]}"'”’*_(–—-]|\s+(?:because|since|as|which|given|per|perch[ée]|porque|ya\s+que|car)\b)/i;
 
-/** Does `rest` begin with the text of the option at `index` ("Ciprofloxacin and …")? */
-function optionTextFollows(rest: string, option: string | undefined): boolean {
+const STOPWORDS = new Set(["a", "an", "the", "of", "to", "in", "and", "or", "by", "with", "for", "la", "el", "il", "lo", "le", "de", "di", "del", "y", "e"]);
+
+/**
+ * Does `rest` begin with the text of `option` ("Ciprofloxacin and …")? Loosely: the option's
+ * first content words appear among the first words of `rest`, since models paraphrase
+ * ("Evisceration by a sharp weapon" for "Evisceration by sharp weapon").
+ */
+export function optionTextFollows(rest: string, option: string | undefined): boolean {
   if (option === undefined) return false;
-  const head = normalizeForMatch(rest.slice(0, option.length + 40));
-  const opt = normalizeForMatch(option);
-  if (opt === "") return false;
-  const firstWords = opt.split(" ").slice(0, 3).join(" ");
-  return head.startsWith(firstWords);
+  const opt = normalizeForMatch(option).split(" ").filter((w) => w !== "" && !STOPWORDS.has(w));
+  if (opt.length === 0) return false;
+  const wanted = opt.slice(0, 3);
+  const head = normalizeForMatch(rest.slice(0, option.length + 40)).split(" ").slice(0, wanted.length + 3);
+  if (head[0] !== undefined && STOPWORDS.has(head[0]) && head[0] !== wanted[0]) head.shift();
+  if (head[0] !== wanted[0]) return false;
+  return wanted.every((w) => head.includes(w));
 }
 
 export function readLetter(tail: string, opts: LetterReadOptions): LetterRead | null {
@@ -69,11 +92,18 @@ export function readLetter(tail: string, opts: LetterReadOptions): LetterRead | 
 
   if (SECOND_LETTER.test(rest)) return { kind: "hedge", end };
   if (hedged) return null;
+  if (LATER_LETTER.test(sentenceOf(rest)) || NEXT_LINE_LISTED.test(rest)) return { kind: "hedge", end };
 
   if (lower && !bracketed && !optionWord && !opts.lowercase) return null;
   const optionText = optionTextFollows(rest.replace(/^[\s.:)\]*_-]+/, ""), opts.options[index]);
   if (opts.requireOptionText && !optionText) return null;
   if (!bracketed && !optionWord && !BOUNDARY.test(rest) && !optionText) return null;
   if (index < 0 || index >= opts.options.length) return { kind: "out_of_range", letter, end };
+  if (!optionText && (close !== undefined || /^\s*[.:\-–—]/u.test(rest))) {
+    const named = rest.replace(/^[\s.:)\]*_\-–—]+/u, "");
+    if (opts.options.some((o, j) => j !== index && optionTextFollows(named, o) && normalizeForMatch(named).startsWith(normalizeForMatch(o)))) {
+      return { kind: "conflict", letter, end };
+    }
+  }
   return { kind: "letter", letter, index, end };
 }

@@ -1,43 +1,83 @@
-// The last stage: the model named its answer by the option's words, not its letter
-// ("The most likely diagnosis in this patient is bipolar I disorder."). Only a conclusive
-// statement is read (the whole reply, or the text after the last conclusion cue), and only an
+// Answers given by the option's words instead of its letter ("The most likely diagnosis in
+// this patient is bipolar I disorder.", "…increasing PEEP first (D)"). Only a conclusive
+// clause is read: the whole reply, or the last clause that states a conclusion. Only an
 // unambiguous match counts: one option, or one whose text contains every other match.
+import { LETTERS } from "../types.ts";
 import { normalizeForMatch } from "./normalize.ts";
 
 export type OptionTextMatch = { kind: "match"; index: number; rule: string } | { kind: "ambiguous"; rule: string };
 
+/** Words that mark a clause as the model's conclusion, in either order ("X is the most likely"). */
 const CONCLUSION = new RegExp(
   [
     String.raw`\b(?:answer|choice|option)\s+(?:is|would\s+be|should\s+be)\b`,
     String.raw`\banswer\s*:`,
-    String.raw`\bmost\s+(?:likely|appropriate|probable|common|accurate|effective|important|suitable)\b[^.!?\n]{0,80}?\b(?:is|would\s+be|are)\b`,
-    String.raw`\b(?:best|next|initial|first|preferred|correct|right)\s+[^.!?\n]{0,60}?\b(?:is|would\s+be)\b`,
-    String.raw`\b(?:therefore|thus|hence|so|in\s+conclusion|in\s+summary|overall),?`,
-    String.raw`\b(?:risposta|opzione)[^.!?\n]{0,30}?\b(?:[èe]|sarebbe)\b`,
-    String.raw`\b(?:quindi|pertanto|dunque|in\s+conclusione),?`,
-    String.raw`\b(?:respuesta|opci[oó]n)[^.!?\n]{0,30}?\b(?:es|ser[ií]a)\b`,
-    String.raw`\b(?:por\s+lo\s+tanto|por\s+tanto|en\s+conclusi[oó]n|as[ií]\s+que),?`,
-    String.raw`\b(?:r[ée]ponse)[^.!?\n]{0,30}?\b(?:est|serait)\b`,
-    String.raw`\b(?:donc|en\s+conclusion),?`,
+    String.raw`\bmost\s+(?:likely|appropriate|probable|accurate|effective|suitable|consistent)\b`,
+    String.raw`\b(?:best|correct|right|preferred)\b[^.!?\n]{0,80}?\b(?:is|would\s+be)\b`,
+    String.raw`\b(?:is|would\s+be)\s+(?:the\s+)?(?:best|correct|right|preferred)\b`,
+    String.raw`\b(?:therefore|thus|hence|in\s+conclusion|in\s+summary|so)\b,?`,
+    String.raw`\b(?:risposta|opzione)\b[^.!?\n]{0,30}?(?:\s[èe]|sarebbe)\b`,
+    String.raw`\b(?:quindi|pertanto|dunque|in\s+conclusione|pi[uù]\s+probabile)\b`,
+    String.raw`\b(?:respuesta|opci[oó]n)\b[^.!?\n]{0,30}?\b(?:es|ser[ií]a)\b`,
+    String.raw`\b(?:por\s+lo\s+tanto|por\s+tanto|en\s+conclusi[oó]n|as[ií]\s+que|m[aá]s\s+probable)\b`,
+    String.raw`\b(?:r[ée]ponse)\b[^.!?\n]{0,30}?\b(?:est|serait)\b`,
+    String.raw`\b(?:donc|en\s+conclusion|plus\s+probable)\b`,
   ].join("|"),
-  "giu",
+  "iu",
 );
 
-const NEGATION = /\b(?:not|no|unlikely|less\s+likely|rather\s+than|instead\s+of|incorrect|wrong|non|no\s+es|pas|except|excluded?)\b/i;
+const NEGATION =
+  /\b(?:not|no|never|unlikely|less\s+likely|rather\s+than|instead\s+of|incorrect|wrong|false|non|pas|except|exclude[ds]?|ruled?\s+out|neither|nor)\b|n't\b/iu;
 
-/** Options whose normalised text occurs as whole words in `statement`, nested matches dropped. */
-function optionsNamedIn(statement: string, options: readonly string[]): number[] {
-  const haystack = ` ${normalizeForMatch(statement)} `;
+/** Sentences, then clauses: "X may help, but Y is the most important step" concludes only Y. */
+function clauses(text: string): string[] {
+  return text
+    .split(/(?<=[.!?])\s+(?=[A-Z(*"'¿¡])|\n+/u)
+    .flatMap((s) => s.split(/;|,\s*(?:but|while|whereas|although|though|however|ma|pero|mais|sin\s+embargo)\b|\s(?:but|whereas)\s/iu))
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+}
+
+/** Options whose normalised text occurs as whole words in `clause`, nested matches dropped. */
+export function optionsNamedIn(clause: string, options: readonly string[]): number[] {
+  const haystack = ` ${normalizeForMatch(clause)} `;
   const texts = options.map(normalizeForMatch);
   const found = texts.flatMap((t, i) => (t.length >= 3 && haystack.includes(` ${t} `) ? [i] : []));
   // "Autoimmune hepatitis" also names "hepatitis": the longer, containing option is meant.
-  return found.filter((i) => !found.some((j) => j !== i && texts[j]!.includes(texts[i]!) && texts[j] !== texts[i]));
+  return found.filter((i) => !found.some((j) => j !== i && texts[j] !== texts[i] && texts[j]!.includes(texts[i]!)));
 }
 
-function sentenceFrom(text: string, start: number): string {
-  const rest = text.slice(start);
-  const end = rest.search(/(?<![A-Z])[.!?](?:\s|$)|\n/u);
-  return end < 0 ? rest : rest.slice(0, end);
+/**
+ * The last clause that states a conclusion, or null when none does. With `affirmative`, a
+ * negated one ("…but it is not the most appropriate next step") is passed over.
+ */
+export function lastConclusion(text: string, affirmative = false): string | null {
+  const all = clauses(text);
+  for (let i = all.length - 1; i >= 0; i--) {
+    const c = all[i]!;
+    if (CONCLUSION.test(c) && !(affirmative && NEGATION.test(c))) return c;
+  }
+  return null;
+}
+
+/**
+ * A conclusion naming its option by a bracketed letter after the option's words: "…increasing
+ * PEEP first (D)". When the words name a different option than the letter ("riboflavin (B)"
+ * where riboflavin is C), the reply contradicts itself and is a conflict.
+ */
+export function findBracketedLetter(
+  conclusion: string,
+  options: readonly string[],
+): { kind: "letter"; index: number } | { kind: "conflict" } | null {
+  const brackets = [...conclusion.matchAll(/\((?:option|choice|opzione|opci[oó]n|answer)?\s*([A-J])\)/giu)];
+  const letters = new Set(brackets.map((m) => m[1]!.toUpperCase()));
+  if (letters.size !== 1) return null;
+  const letter = [...letters][0]!;
+  const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
+  if (index < 0 || index >= options.length) return null;
+  const named = optionsNamedIn(conclusion.slice(0, brackets[0]!.index), options);
+  if (named.length > 0 && !named.includes(index)) return { kind: "conflict" };
+  return { kind: "letter", index };
 }
 
 export function findOptionText(text: string, options: readonly string[]): OptionTextMatch | null {
@@ -46,12 +86,9 @@ export function findOptionText(text: string, options: readonly string[]): Option
   const exact = texts.flatMap((t, i) => (t !== "" && t === whole ? [i] : []));
   if (exact.length === 1) return { kind: "match", index: exact[0]!, rule: "option_text_whole" };
 
-  let last: RegExpExecArray | null = null;
-  for (const m of text.matchAll(CONCLUSION)) last = m;
-  if (!last) return null;
-  const statement = sentenceFrom(text, last.index + last[0].length);
-  if (NEGATION.test(statement)) return null;
-  const named = optionsNamedIn(statement, options);
+  const conclusion = lastConclusion(text, true);
+  if (conclusion === null) return null;
+  const named = optionsNamedIn(conclusion, options);
   if (named.length === 1) return { kind: "match", index: named[0]!, rule: "option_text_conclusion" };
   if (named.length > 1) return { kind: "ambiguous", rule: "option_text_ambiguous" };
   return null;

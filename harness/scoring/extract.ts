@@ -9,7 +9,7 @@ import { LETTERS } from "../types.ts";
 import { wordsFor } from "../languages.ts";
 import { LENIENT_CUES, LETTER_FIRST, type Cue } from "./extract-cues.ts";
 import { readLetter, type LetterRead } from "./extract-letter.ts";
-import { findOptionText } from "./extract-option-text.ts";
+import { findBracketedLetter, findOptionText, lastConclusion, optionsNamedIn } from "./extract-option-text.ts";
 import { normalizeForMatch } from "./normalize.ts";
 import { splitThink } from "./think.ts";
 
@@ -50,7 +50,7 @@ function decide(found: Found | null, status: "strict" | "lenient"): Extraction |
   const { read, rule } = found;
   if (read.kind === "letter") return { answer: read.index, letter: read.letter, status, rule };
   if (read.kind === "hedge") return { answer: null, letter: null, status: "unparsed", rule: `hedge:${rule}` };
-  return { answer: null, letter: null, status: "unparsed", rule: `out_of_range:${rule}` };
+  return { answer: null, letter: null, status: "unparsed", rule: `${read.kind}:${rule}` };
 }
 
 function latest(a: Found | null, b: Found | null): Found | null {
@@ -84,6 +84,32 @@ function findCue(text: string, cue: Cue, options: readonly string[]): Found | nu
   return found;
 }
 
+/** "…the answer is none of the above", "…is unknown", "…is not listed": the model chose no option. */
+const NO_OPTION =
+  /^[\W_]*(?:none\b|neither\b|unknown\b|unclear\b|not\s+(?:listed|given|provided|among|one\s+of|possible|known|clear|determin)|cannot\b|can['’]?t\b|impossible\b|all\s+of\s+the\s+above\b)/iu;
+
+interface WordedAnswer {
+  at: number;
+  statement: string;
+  rule: string;
+}
+
+/** The last "the answer is …" whose words are not a letter ("…the answer is Dabigatran."). */
+function findWordedAnswer(text: string, options: readonly string[]): WordedAnswer | null {
+  let found: WordedAnswer | null = null;
+  for (const cue of LENIENT_CUES) {
+    if (!cue.statesAnswer) continue;
+    for (const m of text.matchAll(cue.pattern)) {
+      const tail = text.slice(m.index + m[0].length);
+      if (readLetter(tail, { options }) !== null) continue;
+      const end = tail.search(/(?<![A-Z])[.!?](?:\s|$)|\n\s*\n/u);
+      const statement = (end < 0 ? tail : tail.slice(0, end)).trim();
+      if (statement !== "" && (!found || m.index > found.at)) found = { at: m.index, statement, rule: cue.name };
+    }
+  }
+  return found;
+}
+
 function findLetterFirst(text: string, options: readonly string[]): Found | null {
   let found: Found | null = null;
   for (const m of text.matchAll(LETTER_FIRST)) {
@@ -97,6 +123,11 @@ function findLetterFirst(text: string, options: readonly string[]): Found | null
   }
   return found;
 }
+
+const NEGATED = /\b(?:not|no|unlikely|incorrect|wrong|false|non|pas)\b|n't\b/iu;
+
+/** A line that labels an option ("B) Interleukins", "Option C: …"), as in a list of options. */
+const OPTION_LINE = /^[\s>*_#-]*(?:option\s+)?[([]?[A-J][)\].:]\s+\S/iu;
 
 /**
  * The reply's last line is only a letter ("B", "(B)", "**Opción B**") or a letter with its
@@ -117,12 +148,15 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
   if (index < 0 || index >= options.length) return { at, read: { kind: "out_of_range", letter, end: 0 }, rule: "final_line" };
   // A lowercase bare "a" or "e" on its own line is still a letter; inside prose it is not.
   if (rest !== "") {
-    const listed = lines.filter((l) => /^[\s>*_#-]*[([]?[A-J][)\].:]\s+\S/u.test(l)).length;
-    if (listed >= 2) return null;
+    const previous = lines.at(-2);
+    if (previous !== undefined && OPTION_LINE.test(previous)) return null;
+    // On a last line after other text, the words must be the option's own (not "D) X is not
+    // a common site…", the tail of an option-by-option walk-through).
     const said = normalizeForMatch(rest.replace(/[*_]+/g, ""));
     const option = normalizeForMatch(options[index]!);
     const onlyLine = lines.length === 1;
-    if (!onlyLine && !(said.startsWith(option) || option.startsWith(said))) return null;
+    const sameText = option.startsWith(said) || (said.startsWith(option) && !NEGATED.test(said));
+    if (!onlyLine && !sameText) return null;
   }
   return { at, read: { kind: "letter", letter, index, end: 0 }, rule: rest === "" ? "final_line_letter" : "final_line_option" };
 }
@@ -138,12 +172,25 @@ function findFinalLetter(text: string, options: readonly string[]): Found | null
   return { at: m.index!, read, rule: "final_letter" };
 }
 
+/** "…it may be more beneficial to try increasing PEEP first (D)": a bracketed letter in the conclusion. */
+function findConclusionBracket(text: string, options: readonly string[]): Found | null {
+  const conclusion = lastConclusion(text);
+  if (conclusion === null) return null;
+  const found = findBracketedLetter(conclusion, options);
+  if (!found) return null;
+  const at = text.lastIndexOf(conclusion);
+  if (found.kind === "conflict") return { at, read: { kind: "conflict", letter: "", end: 0 }, rule: "conclusion_bracket" };
+  const letter = LETTERS[found.index]!;
+  return { at, read: { kind: "letter", letter, index: found.index, end: 0 }, rule: "conclusion_bracket" };
+}
+
 function findLenient(text: string, options: readonly string[]): Found | null {
   let found: Found | null = null;
   for (const cue of LENIENT_CUES) found = latest(found, findCue(text, cue, options));
   found = latest(found, findLetterFirst(text, options));
   found = latest(found, findFinalLine(text, options));
   found = latest(found, findFinalLetter(text, options));
+  found = latest(found, findConclusionBracket(text, options));
   return found;
 }
 
@@ -158,7 +205,24 @@ export function extractAnswer(input: ExtractionInput): Extraction {
 
   const strict = decide(findStrict(text, lang, options), "strict");
   if (strict) return strict;
-  const lenient = decide(findLenient(text, options), "lenient");
+  // The last statement of the answer decides, even when it names the option by its words.
+  const letter = findLenient(text, options);
+  const worded = findWordedAnswer(text, options);
+  if (worded && (!letter || worded.at > letter.at)) {
+    const bracketed = findBracketedLetter(worded.statement, options);
+    if (bracketed?.kind === "conflict") return none("unparsed", `conflict:${worded.rule}`);
+    if (bracketed?.kind === "letter") {
+      return { answer: bracketed.index, letter: LETTERS[bracketed.index]!, status: "lenient", rule: `bracket:${worded.rule}` };
+    }
+    const named = NEGATED.test(worded.statement) ? [] : optionsNamedIn(worded.statement, options);
+    const sameAsLetter = letter?.read.kind === "letter" && named.length === 1 && named[0] === letter.read.index;
+    if (named.length === 1 && !sameAsLetter) {
+      return { answer: named[0]!, letter: LETTERS[named[0]!]!, status: "option_text", rule: `option_text:${worded.rule}` };
+    }
+    if (named.length > 1) return none("unparsed", `ambiguous_words:${worded.rule}`);
+    if (NO_OPTION.test(worded.statement)) return none("unparsed", `no_option:${worded.rule}`);
+  }
+  const lenient = decide(letter, "lenient");
   if (lenient) return lenient;
   const byText = findOptionText(text, options);
   if (byText?.kind === "match") {
