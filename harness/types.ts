@@ -121,6 +121,8 @@ export const TaskSummarySchema = z.object({
   strict: z.number().int(),
   lenient: z.number().int(),
   option_text: z.number().int(),
+  /** Answers read from log-probabilities (loglikelihood / first-token scoring). */
+  logprob: z.number().int(),
   unparsed: z.number().int(),
   truncated: z.number().int(),
   context_overflow: z.number().int(),

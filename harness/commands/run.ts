@@ -1,0 +1,126 @@
+// medeval run: evaluate a model on tasks and write <out>/<run-id>/{run.json,samples.jsonl}.
+import { resolve } from "node:path";
+import type { CommandModule } from "yargs";
+import { dataDir } from "../env.ts";
+import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
+import { evaluate } from "../runner/evaluate.ts";
+import { renderLeaderboard } from "../runner/leaderboard.ts";
+import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
+
+interface RunArgs {
+  model?: string;
+  "models-file"?: string;
+  "model-url"?: string[];
+  "served-model"?: string;
+  "api-key-env"?: string;
+  tasks?: string;
+  setting: string;
+  "prompt-style": string;
+  scoring: string;
+  limit?: number;
+  concurrency?: number;
+  seed: number;
+  temperature?: number;
+  "top-p"?: number;
+  "max-tokens"?: number;
+  timeout?: number;
+  "data-dir"?: string;
+  "tasks-dir"?: string;
+  out: string;
+  "run-id"?: string;
+  resume?: string;
+  cache: boolean;
+  bootstrap: number;
+  shard?: string;
+  progress: string;
+}
+
+const command: CommandModule<object, RunArgs> = {
+  command: "run",
+  describe: "Evaluate a model on tasks (writes <out>/<run-id>/run.json and samples.jsonl)",
+  builder: (y) =>
+    y
+      .option("model", { type: "string", describe: "model name from models.yaml" })
+      .option("models-file", { type: "string", describe: "models file (default ./models.yaml or $MEDEVAL_MODELS)" })
+      .option("model-url", { type: "string", array: true, describe: "endpoint base URL(s), e.g. http://localhost:8000/v1 (no models.yaml entry needed)" })
+      .option("served-model", { type: "string", describe: "model name the server serves (with --model-url)" })
+      .option("api-key-env", { type: "string", describe: "environment variable holding the API key" })
+      .option("tasks", { type: "string", describe: "comma list of tasks: medqa.en,mmlu_medical.it,headqa (see `medeval tasks`)" })
+      .option("setting", { type: "string", choices: SettingSchema.options, default: "zero-shot" })
+      .option("prompt-style", { type: "string", choices: PROMPT_STYLES, default: "cot", describe: "direct: answer with the letter; cot: reason, then a fixed answer line" })
+      .option("scoring", { type: "string", choices: ScoringModeSchema.options, default: "generative" })
+      .option("limit", { type: "number", describe: "first N items of each task" })
+      .option("concurrency", { type: "number", describe: "requests in flight (default: the model's max_concurrency × endpoints)" })
+      .option("seed", { type: "number", default: 1234, describe: "seeds the bootstrap and few-shot selection" })
+      .option("temperature", { type: "number" })
+      .option("top-p", { type: "number" })
+      .option("max-tokens", { type: "number" })
+      .option("timeout", { type: "number", describe: "per-request timeout in seconds (default 900: reasoning takes minutes)" })
+      .option("data-dir", { type: "string", describe: "local copies of the datasets (else $MEDEVAL_DATA_DIR, else the Hugging Face Hub)" })
+      .option("tasks-dir", { type: "string", describe: "task definitions (default: the tasks/ folder of medeval)" })
+      .option("out", { type: "string", default: "results", describe: "results folder; each run goes to <out>/<run-id>/" })
+      .option("run-id", { type: "string", describe: "name the run (default: model-setting-scoring-<spec hash>)" })
+      .option("resume", { type: "string", describe: "resume the run with this id in --out, with its stored spec" })
+      .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
+      .option("bootstrap", { type: "number", default: 10_000, describe: "bootstrap resamples for the confidence intervals" })
+      .option("shard", { type: "string", describe: "i/n: run only shard i of n (join them with `medeval merge`)" })
+      .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
+      .example("$0 run --model llama-3.1-8b --tasks medqa.en,mmlu_medical.it --limit 50", "")
+      .example("$0 run --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --tasks headqa.es", ""),
+  handler: async (argv) => {
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130); // a second Ctrl-C: leave now (the journal is already on disk)
+      process.stderr.write("\nmedeval: stopping: abandoning requests in flight, keeping every finished sample…\n");
+      controller.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const out = resolve(argv.out);
+    try {
+      const outcome = await evaluate({
+        model: argv.model,
+        modelsFile: argv["models-file"],
+        overrides: {
+          modelUrl: argv["model-url"],
+          servedModel: argv["served-model"],
+          apiKeyEnv: argv["api-key-env"],
+          params: { temperature: argv.temperature, top_p: argv["top-p"], max_tokens: argv["max-tokens"], seed: undefined },
+          timeoutS: argv.timeout,
+        },
+        tasks: argv.tasks,
+        setting: argv.setting as Setting,
+        promptStyle: argv["prompt-style"] as PromptStyle,
+        scoring: argv.scoring as ScoringMode,
+        limit: argv.limit ?? null,
+        concurrency: argv.concurrency,
+        seed: argv.seed,
+        dataDir: dataDir(argv["data-dir"]),
+        tasksDir: argv["tasks-dir"],
+        out,
+        runId: argv["run-id"],
+        resume: argv.resume,
+        cache: argv.cache,
+        bootstrap: argv.bootstrap,
+        shard: argv.shard,
+        progress: argv.progress as "auto",
+        signal: controller.signal,
+      });
+      process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
+      process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
+      if (outcome.interrupted || !outcome.record.complete) {
+        process.stderr.write(
+          `medeval: the run is not complete. Resume it with:\n  medeval run --resume ${outcome.record.run_id} --out ${argv.out}\n`,
+        );
+        process.exitCode = outcome.interrupted ? 130 : 1;
+      }
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  },
+};
+
+export default command;

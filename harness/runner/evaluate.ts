@@ -1,0 +1,163 @@
+// `medeval run` as a function: resolve the model and tasks, choose the prompt for the
+// setting, then hand everything to executeRun. Kept apart from the yargs command so tests
+// and other commands can call it.
+import { join } from "node:path";
+import { medevalHome } from "../env.ts";
+import { apiKeyFor, resolveModel, type ModelOverrides } from "../models/load.ts";
+import type { ModelSpec } from "../models/schema.ts";
+import { buildFineTunedMessages } from "../prompts/fine-tuned.ts";
+import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
+import { UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
+import { ResponseCache } from "./cache.ts";
+import { createDispatcher } from "./dispatcher.ts";
+import { buildSpec, parseShard, planTasks, type PlannedTask } from "./plan.ts";
+import { createProgress } from "./progress.ts";
+import { executeRun, readRunRecord, type PreparedRequest, type RunOutcome } from "./run.ts";
+import { fetchServerInfo } from "./server-info.ts";
+
+export interface EvaluateOptions {
+  model?: string;
+  modelsFile?: string;
+  overrides: ModelOverrides;
+  tasks?: string;
+  setting: Setting;
+  promptStyle: PromptStyle;
+  scoring: ScoringMode;
+  limit: number | null;
+  concurrency?: number;
+  seed: number;
+  dataDir?: string;
+  tasksDir?: string;
+  out: string;
+  runId?: string;
+  resume?: string;
+  cache: boolean;
+  bootstrap: number;
+  shard?: string;
+  progress: "auto" | "bar" | "plain" | "none";
+  signal: AbortSignal;
+  fetchImpl?: typeof fetch;
+}
+
+/** With --resume, the stored spec supplies everything the command line leaves out. */
+function applyResume(opts: EvaluateOptions): EvaluateOptions {
+  if (!opts.resume) return opts;
+  const record: RunRecord = readRunRecord(join(opts.out, opts.resume, "run.json"));
+  const s = record.spec;
+  const params = { ...s.params } as Record<string, unknown>;
+  return {
+    ...opts,
+    model: opts.model ?? s.model,
+    overrides: {
+      ...opts.overrides,
+      servedModel: opts.overrides.servedModel ?? s.served_model,
+      modelUrl: opts.overrides.modelUrl ?? s.base_urls,
+      params: {
+        temperature: params.temperature as number,
+        top_p: params.top_p as number,
+        max_tokens: params.max_tokens as number,
+        seed: params.seed as number | null,
+        ...opts.overrides.params,
+      },
+    },
+    tasks: s.tasks.join(","),
+    setting: s.setting,
+    scoring: s.scoring,
+    promptStyle: s.prompt_style as PromptStyle,
+    limit: s.limit,
+    seed: s.seed,
+    shard: s.shard ? `${s.shard.index}/${s.shard.count}` : undefined,
+    runId: opts.resume,
+  };
+}
+
+export function messagesFor(setting: Setting, model: ModelSpec, style: PromptStyle) {
+  return (task: PlannedTask, item: PlannedTask["items"][number]): Promise<PreparedRequest> => {
+    if (setting === "fine-tuned") {
+      if (!model.fineTuned) {
+        throw new UserError(`--setting fine-tuned needs a fine_tuned: section for model "${model.name}" in models.yaml (the prompt format it was trained on)`);
+      }
+      return Promise.resolve({ messages: buildFineTunedMessages(item, model.fineTuned) });
+    }
+    if (setting === "zero-shot") return Promise.resolve({ messages: buildZeroShotMessages(item, { style, systemPrompt: model.systemPrompt }) });
+    throw new UserError(`setting ${setting} is not available in this command yet`);
+  };
+}
+
+export function requestBody(model: ModelSpec) {
+  return (messages: ChatMessage[]): Record<string, unknown> => {
+    const p = model.params;
+    return {
+      model: model.servedModel,
+      messages,
+      // Always explicit: vLLM otherwise falls back to the checkpoint's generation_config.json.
+      temperature: p.temperature,
+      top_p: p.top_p,
+      max_tokens: p.max_tokens,
+      ...(p.seed !== null ? { seed: p.seed } : {}),
+      ...(p.top_k !== undefined ? { top_k: p.top_k } : {}),
+      ...(p.min_p !== undefined ? { min_p: p.min_p } : {}),
+      ...(p.repetition_penalty !== undefined ? { repetition_penalty: p.repetition_penalty } : {}),
+      ...(p.stop ? { stop: p.stop } : {}),
+      ...(model.chatTemplateKwargs ? { chat_template_kwargs: model.chatTemplateKwargs } : {}),
+    };
+  };
+}
+
+export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
+  const opts = applyResume(raw);
+  if (!opts.tasks) throw new UserError("name the tasks to run: --tasks medqa.en,mmlu_medical.it (see `medeval tasks`)");
+  if (opts.scoring !== "generative") throw new UserError(`--scoring ${opts.scoring} is not available in this command yet`);
+  const model = resolveModel(opts.model, opts.overrides, opts.modelsFile);
+  if (model.baseUrls.length === 0) throw new UserError(`model "${model.name}" has no base_urls`);
+  const apiKey = apiKeyFor(model);
+  const shard = parseShard(opts.shard);
+  const planInput = {
+    model,
+    tasks: opts.tasks,
+    setting: opts.setting,
+    scoring: opts.scoring,
+    promptStyle: opts.promptStyle,
+    promptTemplateHash: templateHash(),
+    limit: opts.limit,
+    seed: opts.seed,
+    shard,
+    fewshot: null,
+    dataDir: opts.dataDir,
+    tasksDir: opts.tasksDir,
+    fetchImpl: opts.fetchImpl,
+  };
+  const tasks = await planTasks(planInput);
+  const spec = buildSpec(planInput, tasks);
+  const server = await fetchServerInfo(model.baseUrls[0], apiKey);
+  const root = firstModelRoot(server.models, model.servedModel);
+  const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
+  const dispatcher = createDispatcher(model, { apiKey, concurrency });
+  try {
+    return await executeRun({
+      spec,
+      tasks,
+      outDir: opts.out,
+      runId: opts.runId,
+      dispatcher,
+      buildBody: requestBody(model),
+      prepare: messagesFor(opts.setting, model, opts.promptStyle),
+      concurrency,
+      cache: opts.cache ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null,
+      modelIdentity: `${model.servedModel}|${root ?? ""}`,
+      bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: 0.95 },
+      server,
+      progress: createProgress(opts.progress),
+      signal: opts.signal,
+    });
+  } finally {
+    dispatcher.close();
+  }
+}
+
+/** The checkpoint behind the served name (vLLM's `root`), so a cache never mixes two checkpoints served under one name. */
+function firstModelRoot(models: unknown, served: string): string | null {
+  const data = (models as { data?: { id?: string; root?: string }[] } | null)?.data;
+  const entry = data?.find((m) => m.id === served) ?? data?.[0];
+  return entry?.root ?? null;
+}

@@ -1,0 +1,126 @@
+// What a run will do, decided before any request: the tasks and their items (after --limit
+// and --shard), and the spec whose hash names the run. Everything that changes the requests
+// is in the spec, so a changed spec can never resume into an old run.
+import { hashJson, sha256 } from "../hash.ts";
+import type { ModelSpec } from "../models/schema.ts";
+import { loadItems, loadRegistry } from "../tasks/index.ts";
+import type { Item, RunRecord, ScoringMode, Setting, TaskSourceRecord } from "../types.ts";
+import { UserError } from "../types.ts";
+import type { TaskMeta } from "./summarize.ts";
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface PlannedTask {
+  meta: TaskMeta;
+  items: Item[];
+  source: TaskSourceRecord;
+}
+
+export interface PlanInput {
+  model: ModelSpec;
+  tasks: string;
+  setting: Setting;
+  scoring: ScoringMode;
+  promptStyle: string;
+  promptTemplateHash: string;
+  limit: number | null;
+  seed: number;
+  shard: Shard | null;
+  fewshot: Record<string, unknown> | null;
+  dataDir?: string;
+  tasksDir?: string;
+  fetchImpl?: typeof fetch;
+}
+
+export type RunSpec = RunRecord["spec"];
+
+export function parseShard(text: string | undefined): Shard | null {
+  if (!text) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new UserError(`--shard must look like i/n (e.g. 0/4), got "${text}"`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index >= count) throw new UserError(`--shard ${text}: need 0 <= i < n`);
+  return { index, count };
+}
+
+/** Deterministic shard membership from the item's identity, independent of file order. */
+export function inShard(taskId: string, itemId: string, shard: Shard | null): boolean {
+  if (!shard || shard.count === 1) return true;
+  const h = sha256(`${taskId}\u0000${itemId}`);
+  return Number.parseInt(h.slice(0, 8), 16) % shard.count === shard.index;
+}
+
+export async function planTasks(input: PlanInput): Promise<PlannedTask[]> {
+  const registry = loadRegistry(input.tasksDir);
+  const specs = registry.resolve(input.tasks);
+  const planned: PlannedTask[] = [];
+  for (const spec of specs) {
+    const { items, source } = await loadItems(spec, "test", { dataDir: input.dataDir, fetch: input.fetchImpl });
+    // --limit takes the first N items in source order (as lm-evaluation-harness does), then sharding.
+    const limited = input.limit !== null ? items.slice(0, input.limit) : items;
+    const mine = limited.filter((item) => inShard(spec.id, item.id, input.shard));
+    planned.push({
+      meta: { id: spec.id, family: spec.family, lang: spec.lang, domain: spec.domain, ...(spec.group ? { group: spec.group } : {}) },
+      items: mine,
+      source,
+    });
+  }
+  return planned;
+}
+
+export function buildSpec(input: PlanInput, tasks: PlannedTask[]): RunSpec {
+  const m = input.model;
+  return {
+    model: m.name,
+    served_model: m.servedModel,
+    base_urls: m.baseUrls,
+    setting: input.setting,
+    scoring: input.scoring,
+    prompt_style: input.promptStyle,
+    prompt_template_hash: input.promptTemplateHash,
+    params: {
+      ...m.params,
+      ...(m.chatTemplateKwargs ? { chat_template_kwargs: m.chatTemplateKwargs } : {}),
+      ...(m.systemPrompt !== undefined ? { system_prompt: m.systemPrompt } : {}),
+      ...(m.fineTuned ? { fine_tuned: m.fineTuned } : {}),
+    },
+    tasks: tasks.map((t) => t.meta.id),
+    limit: input.limit,
+    seed: input.seed,
+    shard: input.shard,
+    fewshot: input.fewshot,
+  };
+}
+
+/**
+ * The hash that identifies what a run asks: base URLs are left out (replicas come and go
+ * without changing an answer), the data is in through each task's items_hash.
+ */
+export function specHash(spec: RunSpec, sources: TaskSourceRecord[]): string {
+  const { base_urls: _urls, ...rest } = spec;
+  return hashJson({ spec: rest, data: sources.map((s) => ({ task: s.task, items_hash: s.items_hash })) });
+}
+
+/** Run ids are derived from the spec, so re-running the same command finds (and resumes) the same run. */
+export function defaultRunId(spec: RunSpec, hash: string): string {
+  const model = spec.model.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  const shard = spec.shard ? `-shard${spec.shard.index}of${spec.shard.count}` : "";
+  return `${model}-${spec.setting}-${spec.scoring}${shard}-${hash.slice(0, 10)}`;
+}
+
+/** What differs between two specs, for the refusal message. */
+export function specDifferences(a: unknown, b: unknown, path = ""): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  const isObj = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    return [...keys].flatMap((k) =>
+      specDifferences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k),
+    );
+  }
+  return [`${path}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`];
+}

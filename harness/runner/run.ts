@@ -1,0 +1,216 @@
+// A run from plan to run.json: resume from the journal, send what is not done yet through
+// bounded concurrency, append every finished sample, then summarise from the journal.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UserError, RunRecordSchema, type ChatMessage, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
+import { ResponseCache, type CachedResponse } from "./cache.ts";
+import { Journal, readJournal, sampleKey } from "./journal.ts";
+import { defaultRunId, specDifferences, specHash, type PlannedTask, type RunSpec } from "./plan.ts";
+import type { ProgressReporter } from "./progress.ts";
+import { summarizeTask, type BootstrapSettings } from "./summarize.ts";
+import { toSample, type RequestResult } from "./to-sample.ts";
+import { harnessInfo } from "./harness-info.ts";
+
+/** Sends one chat request somewhere (an endpoint, a pool of replicas) with retries. */
+export interface ChatDispatcher {
+  chat(body: Record<string, unknown>, signal: AbortSignal): Promise<RequestResult>;
+}
+
+/** What to send for one item: the messages plus anything the setting adds to the sample. */
+export interface PreparedRequest {
+  messages: ChatMessage[];
+  shots?: string[];
+}
+
+export interface RunInput {
+  spec: RunSpec;
+  tasks: PlannedTask[];
+  outDir: string;
+  runId?: string;
+  dispatcher: ChatDispatcher;
+  /** The request body for a prepared prompt (model name, sampling params, template kwargs). */
+  buildBody: (messages: ChatMessage[]) => Record<string, unknown>;
+  prepare: (task: PlannedTask, item: Item) => Promise<PreparedRequest>;
+  concurrency: number;
+  cache: ResponseCache | null;
+  /** Identity of the served model for the cache key (served name + checkpoint root). */
+  modelIdentity: string;
+  bootstrap: BootstrapSettings;
+  server: RunRecord["server"];
+  progress: ProgressReporter;
+  signal: AbortSignal;
+}
+
+export interface RunOutcome {
+  record: RunRecord;
+  dir: string;
+  interrupted: boolean;
+  /** Requests actually sent this time (cache hits and resumed items excluded). */
+  sent: number;
+}
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+export function readRunRecord(file: string): RunRecord {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UserError(`${file}: cannot read run record (${(err as Error).message})`);
+  }
+  const parsed = RunRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${file}: field ${issue.path.join(".")}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export async function executeRun(input: RunInput): Promise<RunOutcome> {
+  const sources: TaskSourceRecord[] = input.tasks.map((t) => t.source);
+  const hash = specHash(input.spec, sources);
+  const runId = input.runId ?? defaultRunId(input.spec, hash);
+  const dir = join(input.outDir, runId);
+  const runFile = join(dir, "run.json");
+  mkdirSync(dir, { recursive: true });
+
+  let startedAt = new Date().toISOString();
+  let previousWall = 0;
+  if (existsSync(runFile)) {
+    const previous = readRunRecord(runFile);
+    if (previous.spec_hash !== hash) {
+      const diffs = specDifferences({ ...previous.spec, base_urls: undefined }, { ...input.spec, base_urls: undefined });
+      const dataDiffs = sources
+        .filter((s) => previous.sources.find((p) => p.task === s.task)?.items_hash !== s.items_hash)
+        .map((s) => `data of ${s.task} changed (items hash)`);
+      throw new UserError(
+        `run ${runId} in ${dir} was made with a different spec; refusing to resume into it.\n` +
+          [...diffs, ...dataDiffs].map((d) => `  ${d}`).join("\n") +
+          `\nStart a new run (another --run-id, or drop --run-id to get one named after the new spec).`,
+      );
+    }
+    startedAt = previous.timing.started_at;
+    previousWall = previous.timing.wall_seconds ?? 0;
+  }
+
+  const { journal, existing } = Journal.open(join(dir, "samples.jsonl"));
+  const clock = Date.now();
+  const baseRecord = (): Omit<RunRecord, "tasks" | "complete" | "usage" | "timing"> => ({
+    schema_version: 1,
+    run_id: runId,
+    spec_hash: hash,
+    spec: input.spec,
+    harness: harnessInfo(),
+    sources,
+    server: input.server,
+    bootstrap: input.bootstrap,
+  });
+
+  // Done = a non-error sample for the same item content. Errors are retried on resume.
+  const pending: { task: PlannedTask; item: Item }[] = [];
+  for (const task of input.tasks) {
+    for (const item of task.items) {
+      const prev = existing.samples.get(sampleKey(task.meta.id, item.id));
+      if (!prev || prev.status === "error" || prev.item_hash !== item.hash) pending.push({ task, item });
+    }
+  }
+  const pendingCount = new Map<string, number>();
+  for (const p of pending) pendingCount.set(p.task.meta.id, (pendingCount.get(p.task.meta.id) ?? 0) + 1);
+
+  // The record says from the start which run this is; "complete: false" until the end.
+  writeJsonAtomic(runFile, {
+    ...baseRecord(),
+    timing: { started_at: startedAt, finished_at: null, wall_seconds: null },
+    usage: { prompt_tokens: 0, completion_tokens: 0, requests: 0, cached: 0 },
+    complete: false,
+    tasks: [],
+  } satisfies RunRecord);
+
+  input.progress.start(
+    input.tasks.map((t) => ({ id: t.meta.id, total: t.items.length, done: t.items.length - (pendingCount.get(t.meta.id) ?? 0) })),
+  );
+
+  let sent = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (!input.signal.aborted) {
+      const job = pending[next++];
+      if (!job) return;
+      const prepared = await input.prepare(job.task, job.item);
+      const body = input.buildBody(prepared.messages);
+      const key = input.cache ? ResponseCache.key(input.modelIdentity, body) : null;
+      const hit = key ? input.cache!.get(key) : undefined;
+      let result: RequestResult;
+      if (hit) {
+        result = { kind: "ok", content: hit.content, reasoning: hit.reasoning, finishReason: hit.finish_reason, usage: hit.usage, attempts: 0, latencyMs: 0, cached: true };
+      } else {
+        sent++;
+        const r = await input.dispatcher.chat(body, input.signal);
+        // An answer that arrives after Ctrl-C is still a finished answer; an abort is not.
+        if (input.signal.aborted && r.kind !== "ok") return;
+        result = r.kind === "ok" ? { ...r, cached: false } : r;
+        if (key && r.kind === "ok") {
+          const value: CachedResponse = { content: r.content, reasoning: r.reasoning, finish_reason: r.finishReason, usage: r.usage };
+          input.cache!.set(key, value);
+        }
+      }
+      const sample = toSample({ task: job.task.meta.id, item: job.item, messages: prepared.messages, shots: prepared.shots }, result);
+      journal.append(sample);
+      input.progress.update(job.task.meta.id, sample.status);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, pending.length)) }, worker));
+  } finally {
+    input.progress.stop();
+    journal.close();
+  }
+
+  const record = finalizeRecord(dir, baseRecord(), input.tasks, input.bootstrap, {
+    startedAt,
+    wallSeconds: previousWall + (Date.now() - clock) / 1000,
+  });
+  return { record, dir, interrupted: input.signal.aborted, sent };
+}
+
+/** Recompute run.json from the journal on disk (the one source of truth). */
+export function finalizeRecord(
+  dir: string,
+  base: Omit<RunRecord, "tasks" | "complete" | "usage" | "timing">,
+  tasks: PlannedTask[],
+  bootstrap: BootstrapSettings,
+  timing: { startedAt: string; wallSeconds: number },
+): RunRecord {
+  const existing = readJournal(join(dir, "samples.jsonl"));
+  let complete = true;
+  const usage = { prompt_tokens: 0, completion_tokens: 0, requests: 0, cached: 0 };
+  const summaries = tasks.map((task) => {
+    const samples: Sample[] = [];
+    for (const item of task.items) {
+      const s = existing.samples.get(sampleKey(task.meta.id, item.id));
+      if (!s || s.item_hash !== item.hash) {
+        complete = false;
+        continue;
+      }
+      samples.push(s);
+      if (s.cached) usage.cached++;
+      else if (s.status !== "error") usage.requests++;
+      usage.prompt_tokens += s.usage?.prompt_tokens ?? 0;
+      usage.completion_tokens += s.usage?.completion_tokens ?? 0;
+    }
+    return summarizeTask(task.meta, samples, bootstrap);
+  });
+  const record: RunRecord = {
+    ...base,
+    timing: { started_at: timing.startedAt, finished_at: complete ? new Date().toISOString() : null, wall_seconds: timing.wallSeconds },
+    usage,
+    complete,
+    tasks: summaries,
+  };
+  writeJsonAtomic(join(dir, "run.json"), record);
+  return record;
+}

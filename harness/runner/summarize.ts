@@ -1,0 +1,67 @@
+// Per-task figures for run.json, computed from the samples on disk: every number a user
+// sees can be traced back to sample lines.
+import { bootstrapCI } from "../stats/bootstrap.ts";
+import type { Sample, SampleStatus, TaskSummary } from "../types.ts";
+
+export interface TaskMeta {
+  id: string;
+  family: string;
+  lang: string;
+  domain: "in-domain" | "out-of-domain";
+  group?: string;
+}
+
+export interface BootstrapSettings {
+  resamples: number;
+  seed: number;
+  level: number;
+}
+
+/** Samples that count towards accuracy: everything but requests that failed after retries. */
+export function isScored(sample: Pick<Sample, "status">): boolean {
+  return sample.status !== "error";
+}
+
+export function summarizeTask(task: TaskMeta, samples: Sample[], boot: BootstrapSettings): TaskSummary {
+  const counts: Record<SampleStatus, number> = {
+    strict: 0,
+    lenient: 0,
+    option_text: 0,
+    logprob: 0,
+    unparsed: 0,
+    truncated: 0,
+    context_overflow: 0,
+    error: 0,
+  };
+  const values: number[] = [];
+  let correct = 0;
+  for (const s of samples) {
+    counts[s.status]++;
+    if (!isScored(s)) continue;
+    values.push(s.correct ? 1 : 0);
+    if (s.correct) correct++;
+  }
+  // The seed is mixed with the task id so tasks get independent but reproducible resamples.
+  const ci = values.length > 0 ? bootstrapCI(values, { resamples: boot.resamples, seed: `${boot.seed}:${task.id}`, level: boot.level }) : null;
+  return {
+    task: task.id,
+    family: task.family,
+    lang: task.lang,
+    domain: task.domain,
+    ...(task.group ? { group: task.group } : {}),
+    n: samples.length,
+    scored: values.length,
+    correct,
+    accuracy: values.length > 0 ? correct / values.length : null,
+    ci_low: ci?.low ?? null,
+    ci_high: ci?.high ?? null,
+    strict: counts.strict,
+    lenient: counts.lenient,
+    option_text: counts.option_text,
+    logprob: counts.logprob,
+    unparsed: counts.unparsed,
+    truncated: counts.truncated,
+    context_overflow: counts.context_overflow,
+    errors: counts.error,
+  };
+}

@@ -1,0 +1,83 @@
+// End to end on real data: the fake vLLM answers with known correctness, and the run must
+// report exactly that accuracy, with samples that trace back to it.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
+import type { RunRecord, Sample } from "../../harness/types.ts";
+import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
+import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
+import { buildOracle, expectedAccuracy, oracleBehavior, type OracleTask } from "./oracle.ts";
+
+const TASKS = "medqa.en,medmcqa.en,mmlu_medical.anatomy.en,mmlu_medical.medical_genetics.en,headqa.es,medexpqa.it";
+const LIMIT = 30;
+
+function options(server: FakeVllm, out: string, extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
+  return {
+    overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
+    modelsFile: join(out, "no-models.yaml"),
+    tasks: TASKS,
+    setting: "zero-shot",
+    promptStyle: "cot",
+    scoring: "generative",
+    limit: LIMIT,
+    concurrency: 8,
+    seed: 7,
+    dataDir: SHARED_DATASETS,
+    out,
+    cache: false,
+    bootstrap: 2000,
+    progress: "none",
+    signal: new AbortController().signal,
+    ...extra,
+  };
+}
+
+describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
+  let server: FakeVllm;
+  let oracle: OracleTask[];
+
+  beforeAll(async () => {
+    // Every third item wrong, the others right: accuracies known to the item.
+    oracle = await buildOracle(TASKS, SHARED_DATASETS, LIMIT, (_item, i) => i % 3 !== 0);
+    server = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, respond: oracleBehavior(oracle) });
+  });
+  afterAll(() => server?.close());
+
+  it("reports exactly the accuracy the server's answers imply, per task", async () => {
+    const out = tempDir();
+    const { record, dir, sent } = await evaluate(options(server, out));
+    expect(sent).toBe(LIMIT * oracle.length);
+    expect(record.complete).toBe(true);
+    for (const t of oracle) {
+      const summary = record.tasks.find((s) => s.task === t.task)!;
+      expect(summary.n).toBe(LIMIT);
+      expect(summary.accuracy).toBeCloseTo(expectedAccuracy(t), 10);
+      expect(summary.strict).toBe(LIMIT);
+      expect(summary.ci_low!).toBeLessThanOrEqual(summary.accuracy!);
+      expect(summary.ci_high!).toBeGreaterThanOrEqual(summary.accuracy!);
+    }
+    // Every figure traces back to sample lines on disk.
+    const lines = readFileSync(join(dir, "samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Sample);
+    expect(lines).toHaveLength(LIMIT * oracle.length);
+    const medqa = lines.filter((s) => s.task === "medqa.en");
+    expect(medqa.filter((s) => s.correct).length).toBe(oracle[0].correct.size);
+    expect(medqa[0].messages.at(-1)!.content).toContain("Answer: X");
+    const onDisk = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as RunRecord;
+    expect(onDisk.tasks).toEqual(record.tasks);
+    expect(onDisk.sources.find((s) => s.task === "medqa.en")).toMatchObject({ kind: "local", n: 1273 });
+    expect(onDisk.server.version).not.toBeNull();
+    // Italian items were asked in Italian and answered with the Italian answer line.
+    const it = lines.find((s) => s.task === "medexpqa.it")!;
+    expect(it.messages.at(-1)!.content).toContain("Risposta: X");
+    expect(it.content).toContain("Risposta:");
+  });
+
+  it("the same seed gives the same intervals; the request body carries every sampling parameter", async () => {
+    const a = await evaluate(options(server, tempDir(), { tasks: "medqa.en", limit: 20 }));
+    const b = await evaluate(options(server, tempDir(), { tasks: "medqa.en", limit: 20 }));
+    expect(a.record.tasks).toEqual(b.record.tasks);
+    const body = server.requests.at(-1)!.body;
+    expect(body).toMatchObject({ model: "fake-model", temperature: 0, top_p: 1, max_tokens: 256, seed: 1234 });
+  });
+});
