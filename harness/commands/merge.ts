@@ -1,0 +1,28 @@
+// medeval merge: join the shards of a run into one run folder.
+import { resolve } from "node:path";
+import type { CommandModule } from "yargs";
+import { renderLeaderboard } from "../runner/leaderboard.ts";
+import { mergeShards } from "../runner/merge.ts";
+
+interface MergeArgs {
+  shards: string[];
+  out: string;
+  "run-id"?: string;
+}
+
+const command: CommandModule<object, MergeArgs> = {
+  command: "merge <shards..>",
+  describe: "Join shard runs (--shard i/n) into one run",
+  builder: (y) =>
+    y
+      .positional("shards", { type: "string", array: true, demandOption: true, describe: "the shard run folders" })
+      .option("out", { type: "string", default: "results", describe: "results folder for the merged run" })
+      .option("run-id", { type: "string", describe: "name of the merged run (default: from its spec)" })
+      .example("$0 merge results/m-zero-shot-generative-shard0of2-* results/m-zero-shot-generative-shard1of2-*", ""),
+  handler: (argv) => {
+    const { dir, record } = mergeShards(argv.shards.map((s) => resolve(s)), resolve(argv.out), argv["run-id"]);
+    process.stdout.write(`${renderLeaderboard(record.tasks)}\nmerged ${argv.shards.length} shards into ${dir}\n`);
+  },
+};
+
+export default command;

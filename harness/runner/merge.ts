@@ -1,0 +1,91 @@
+// Join the shards of a run (--shard i/n on n machines) into one run folder, after checking
+// that they are shards of the same spec, over the same data, that together they cover 0..n-1
+// once each, and that no item was answered twice.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UserError, type RunRecord, type Sample } from "../types.ts";
+import { readJournal } from "./journal.ts";
+import { defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
+import { readRunRecord } from "./run.ts";
+import { summarizeTask } from "./summarize.ts";
+
+export interface MergeResult {
+  dir: string;
+  record: RunRecord;
+}
+
+export function mergeShards(shardDirs: string[], outDir: string, runId?: string): MergeResult {
+  if (shardDirs.length === 0) throw new UserError("name the shard run folders to merge");
+  const shards = shardDirs.map((dir) => {
+    const file = join(dir, "run.json");
+    if (!existsSync(file)) throw new UserError(`${dir} is not a run folder (no run.json)`);
+    return { dir, record: readRunRecord(file) };
+  });
+  const first = shards[0].record;
+  if (!first.spec.shard) throw new UserError(`${shards[0].dir} is not a shard (its spec has no shard); nothing to merge`);
+  const count = first.spec.shard.count;
+  const seen = new Set<number>();
+  for (const { dir, record } of shards) {
+    if (!record.spec.shard) throw new UserError(`${dir} is not a shard (its spec has no shard)`);
+    if (record.spec.shard.count !== count) throw new UserError(`${dir} is shard ${record.spec.shard.index}/${record.spec.shard.count}, others are /${count}`);
+    if (seen.has(record.spec.shard.index)) throw new UserError(`shard ${record.spec.shard.index}/${count} is given twice (${dir})`);
+    seen.add(record.spec.shard.index);
+    const diffs = specDifferences({ ...first.spec, shard: null, base_urls: null }, { ...record.spec, shard: null, base_urls: null });
+    if (diffs.length > 0) throw new UserError(`${dir} is not a shard of the same run as ${shards[0].dir}:\n${diffs.map((d) => `  ${d}`).join("\n")}`);
+    const dataDiff = record.sources.find((s, i) => s.items_hash !== first.sources[i]?.items_hash);
+    if (dataDiff || record.sources.length !== first.sources.length) {
+      throw new UserError(`${dir} was run on different data than ${shards[0].dir} (task ${dataDiff?.task ?? "list"})`);
+    }
+    if (!record.complete) throw new UserError(`${dir} (shard ${record.spec.shard.index}/${count}) is not complete; finish it with medeval run --resume first`);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+  if (missing.length > 0) throw new UserError(`shards ${missing.map((i) => `${i}/${count}`).join(", ")} are missing`);
+
+  const byTask = new Map<string, Sample[]>();
+  const keys = new Set<string>();
+  for (const { dir, record } of shards) {
+    for (const sample of readJournal(join(dir, "samples.jsonl")).samples.values()) {
+      const key = `${sample.task}\u0000${sample.item_id}`;
+      if (keys.has(key)) throw new UserError(`item ${sample.item_id} of ${sample.task} appears in more than one shard (${dir})`);
+      if (!inShard(sample.task, sample.item_id, record.spec.shard)) {
+        throw new UserError(`${dir}: item ${sample.item_id} of ${sample.task} does not belong to shard ${record.spec.shard!.index}/${count}`);
+      }
+      keys.add(key);
+      byTask.set(sample.task, [...(byTask.get(sample.task) ?? []), sample]);
+    }
+  }
+
+  const spec = { ...first.spec, shard: null, base_urls: [...new Set(shards.flatMap((s) => s.record.spec.base_urls))] };
+  const hash = specHash(spec, first.sources);
+  const id = runId ?? defaultRunId(spec, hash);
+  const dir = join(outDir, id);
+  if (existsSync(join(dir, "run.json"))) throw new UserError(`${dir} already holds a run; remove it or pass --run-id`);
+  mkdirSync(dir, { recursive: true });
+  const all = [...byTask.values()].flat();
+  writeFileSync(join(dir, "samples.jsonl"), all.map((s) => `${JSON.stringify(s)}\n`).join(""));
+  const tasks = first.tasks.map((t) =>
+    summarizeTask({ id: t.task, family: t.family, lang: t.lang, domain: t.domain, group: t.group }, byTask.get(t.task) ?? [], first.bootstrap),
+  );
+  const sum = (f: (r: RunRecord) => number) => shards.reduce((acc, s) => acc + f(s.record), 0);
+  const record: RunRecord = {
+    ...first,
+    run_id: id,
+    spec_hash: hash,
+    spec,
+    timing: {
+      started_at: shards.map((s) => s.record.timing.started_at).sort()[0],
+      finished_at: shards.map((s) => s.record.timing.finished_at ?? "").sort().at(-1) || null,
+      wall_seconds: Math.max(...shards.map((s) => s.record.timing.wall_seconds ?? 0)),
+    },
+    usage: {
+      prompt_tokens: sum((r) => r.usage.prompt_tokens),
+      completion_tokens: sum((r) => r.usage.completion_tokens),
+      requests: sum((r) => r.usage.requests),
+      cached: sum((r) => r.usage.cached),
+    },
+    complete: true,
+    tasks,
+  };
+  writeFileSync(join(dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
+  return { dir, record };
+}
