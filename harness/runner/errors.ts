@@ -24,6 +24,8 @@ export type FailureKind =
   | "not_found"
   /** Any other 4xx: the request itself is wrong; sending it again gives the same answer. */
   | "bad_request"
+  /** Every endpoint of a pool was out for longer than the pool waits. */
+  | "unavailable"
   /** The caller aborted (Ctrl-C): never retried. */
   | "aborted";
 
