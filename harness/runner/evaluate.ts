@@ -12,7 +12,8 @@ import { ResponseCache } from "./cache.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { buildSpec, parseShard, planTasks, type PlannedTask } from "./plan.ts";
 import { createProgress } from "./progress.ts";
-import { executeRun, readRunRecord, type PreparedRequest, type RunOutcome } from "./run.ts";
+import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
+import { executeRun, readRunRecord, type RunOutcome } from "./run.ts";
 import { fetchServerInfo } from "./server-info.ts";
 
 export interface EvaluateOptions {
@@ -139,12 +140,14 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
       tasks,
       outDir: opts.out,
       runId: opts.runId,
-      dispatcher,
-      buildBody: requestBody(model),
-      prepare: messagesFor(opts.setting, model, opts.promptStyle),
+      answer: generativeAnswerer({
+        dispatcher,
+        buildBody: requestBody(model),
+        prepare: messagesFor(opts.setting, model, opts.promptStyle),
+        cache: opts.cache ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null,
+        modelIdentity: `${model.servedModel}|${root ?? ""}`,
+      }),
       concurrency,
-      cache: opts.cache ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null,
-      modelIdentity: `${model.servedModel}|${root ?? ""}`,
       bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: 0.95 },
       server,
       progress: createProgress(opts.progress),

@@ -2,13 +2,12 @@
 // bounded concurrency, append every finished sample, then summarise from the journal.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError, RunRecordSchema, type ChatMessage, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
-import { ResponseCache, type CachedResponse } from "./cache.ts";
+import { UserError, RunRecordSchema, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
 import { Journal, readJournal, sampleKey } from "./journal.ts";
 import { defaultRunId, specDifferences, specHash, type PlannedTask, type RunSpec } from "./plan.ts";
 import type { ProgressReporter } from "./progress.ts";
 import { summarizeTask, type BootstrapSettings } from "./summarize.ts";
-import { toSample, type RequestResult } from "./to-sample.ts";
+import type { RequestResult } from "./to-sample.ts";
 import { harnessInfo } from "./harness-info.ts";
 
 /** Sends one chat request somewhere (an endpoint, a pool of replicas) with retries. */
@@ -16,25 +15,20 @@ export interface ChatDispatcher {
   chat(body: Record<string, unknown>, signal: AbortSignal): Promise<RequestResult>;
 }
 
-/** What to send for one item: the messages plus anything the setting adds to the sample. */
-export interface PreparedRequest {
-  messages: ChatMessage[];
-  shots?: string[];
-}
+/**
+ * Answers one item: builds the request(s) for the setting and scoring mode, sends them (or
+ * finds them in the cache) and scores the result. Returns null when the run was stopped
+ * before the item finished: an abandoned item is not a sample.
+ */
+export type ItemAnswerer = (task: PlannedTask, item: Item, signal: AbortSignal) => Promise<{ sample: Sample; sent: number } | null>;
 
 export interface RunInput {
   spec: RunSpec;
   tasks: PlannedTask[];
   outDir: string;
   runId?: string;
-  dispatcher: ChatDispatcher;
-  /** The request body for a prepared prompt (model name, sampling params, template kwargs). */
-  buildBody: (messages: ChatMessage[]) => Record<string, unknown>;
-  prepare: (task: PlannedTask, item: Item) => Promise<PreparedRequest>;
+  answer: ItemAnswerer;
   concurrency: number;
-  cache: ResponseCache | null;
-  /** Identity of the served model for the cache key (served name + checkpoint root). */
-  modelIdentity: string;
   bootstrap: BootstrapSettings;
   server: RunRecord["server"];
   progress: ProgressReporter;
@@ -140,27 +134,11 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     while (!input.signal.aborted) {
       const job = pending[next++];
       if (!job) return;
-      const prepared = await input.prepare(job.task, job.item);
-      const body = input.buildBody(prepared.messages);
-      const key = input.cache ? ResponseCache.key(input.modelIdentity, body) : null;
-      const hit = key ? input.cache!.get(key) : undefined;
-      let result: RequestResult;
-      if (hit) {
-        result = { kind: "ok", content: hit.content, reasoning: hit.reasoning, finishReason: hit.finish_reason, usage: hit.usage, attempts: 0, latencyMs: 0, cached: true };
-      } else {
-        sent++;
-        const r = await input.dispatcher.chat(body, input.signal);
-        // An answer that arrives after Ctrl-C is still a finished answer; an abort is not.
-        if (input.signal.aborted && r.kind !== "ok") return;
-        result = r.kind === "ok" ? { ...r, cached: false } : r;
-        if (key && r.kind === "ok") {
-          const value: CachedResponse = { content: r.content, reasoning: r.reasoning, finish_reason: r.finishReason, usage: r.usage };
-          input.cache!.set(key, value);
-        }
-      }
-      const sample = toSample({ task: job.task.meta.id, item: job.item, messages: prepared.messages, shots: prepared.shots }, result);
-      journal.append(sample);
-      input.progress.update(job.task.meta.id, sample.status);
+      const answered = await input.answer(job.task, job.item, input.signal);
+      if (!answered) return;
+      sent += answered.sent;
+      journal.append(answered.sample);
+      input.progress.update(job.task.meta.id, answered.sample.status);
     }
   };
   try {

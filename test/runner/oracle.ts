@@ -37,7 +37,7 @@ export function oracleBehavior(tasks: OracleTask[], style: AnswerStyle = "cot"):
     const text = lastUserText(req.messages);
     const q = QUESTION_RE.exec(text)?.[1]?.trim();
     const entry = q ? byQuestion.get(q) : undefined;
-    if (!entry) return replyFor("A", style, entry ? entry.item.lang : "en");
+    if (!entry) return replyFor("A", style, "en");
     const { item, correct } = entry;
     const index = correct ? item.answer : (item.answer + 1) % item.options.length;
     return replyFor(letterOf(index), style, item.lang);

@@ -1,0 +1,45 @@
+// Generative scoring: one chat request per item, the answer read from the text it returns.
+import type { ChatMessage, Item } from "../types.ts";
+import { ResponseCache } from "./cache.ts";
+import type { PlannedTask } from "./plan.ts";
+import type { ChatDispatcher, ItemAnswerer } from "./run.ts";
+import { toSample, type RequestResult } from "./to-sample.ts";
+
+/** What to send for one item: the messages plus anything the setting adds to the sample. */
+export interface PreparedRequest {
+  messages: ChatMessage[];
+  shots?: string[];
+}
+
+export interface GenerativeOptions {
+  dispatcher: ChatDispatcher;
+  prepare: (task: PlannedTask, item: Item) => Promise<PreparedRequest>;
+  /** The request body for a prepared prompt (model name, sampling params, template kwargs). */
+  buildBody: (messages: ChatMessage[]) => Record<string, unknown>;
+  cache: ResponseCache | null;
+  /** Identity of the served model for the cache key (served name + checkpoint root). */
+  modelIdentity: string;
+}
+
+export function generativeAnswerer(opts: GenerativeOptions): ItemAnswerer {
+  return async (task, item, signal) => {
+    const prepared = await opts.prepare(task, item);
+    const body = opts.buildBody(prepared.messages);
+    const key = opts.cache ? ResponseCache.key(opts.modelIdentity, body) : null;
+    const hit = key ? opts.cache!.get(key) : undefined;
+    let result: RequestResult;
+    let sent = 0;
+    if (hit) {
+      result = { kind: "ok", content: hit.content, reasoning: hit.reasoning, finishReason: hit.finish_reason, usage: hit.usage, attempts: 0, latencyMs: 0, cached: true };
+    } else {
+      sent = 1;
+      result = await opts.dispatcher.chat(body, signal);
+      // An answer that arrives after Ctrl-C is still a finished answer; an abandoned request is not.
+      if (signal.aborted && result.kind !== "ok") return null;
+      if (key && result.kind === "ok") {
+        opts.cache!.set(key, { content: result.content, reasoning: result.reasoning, finish_reason: result.finishReason, usage: result.usage });
+      }
+    }
+    return { sample: toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots }, result), sent };
+  };
+}
