@@ -1,0 +1,43 @@
+// How figures are written in tables: accuracies in percent with one decimal.
+import type { Cell, Delta, TableModel } from "./table-model.ts";
+
+export type CiStyle = "halfwidth" | "interval";
+
+export function pct(x: number | null, digits = 1): string {
+  return x === null ? "–" : (100 * x).toFixed(digits);
+}
+
+export function signedPct(x: number | null, digits = 1): string {
+  if (x === null) return "–";
+  const s = (100 * x).toFixed(digits);
+  return x > 0 && Number(s) !== 0 ? `+${s}` : s === `-${(0).toFixed(digits)}` ? (0).toFixed(digits) : s;
+}
+
+/** `71.3 ± 1.2` (half the interval's width) or `71.3 [70.1, 72.5]`. */
+export function estimateText(cell: Pick<Cell, "value" | "low" | "high">, style: CiStyle): { value: string; ci: string } {
+  if (cell.value === null) return { value: "–", ci: "" };
+  if (cell.low === null || cell.high === null) return { value: pct(cell.value), ci: "" };
+  if (style === "halfwidth") return { value: pct(cell.value), ci: `± ${pct((cell.high - cell.low) / 2)}` };
+  return { value: pct(cell.value), ci: `[${pct(cell.low)}, ${pct(cell.high)}]` };
+}
+
+export function deltaText(d: Delta): string {
+  return signedPct(d.diff);
+}
+
+export function ciStyleName(style: CiStyle, level: number): string {
+  const l = `${Math.round(level * 1000) / 10}%`;
+  return style === "halfwidth" ? `± half-width of the ${l} bootstrap CI` : `[low, high] of the ${l} bootstrap CI`;
+}
+
+export function footnotes(model: TableModel, ci: CiStyle): string[] {
+  const lines = [`Accuracy (%) ${ciStyleName(ci, model.level)}; best per column in bold.`];
+  if (model.baseline) {
+    lines.push(
+      `Δ: paired difference against ${model.baseline} on the items both scored; * = significant at α=${model.alpha} ` +
+        "(exact McNemar, Holm-adjusted across the row's columns).",
+    );
+  }
+  if (model.mixedScoring) lines.push("Rows differ in scoring mode (generative / loglikelihood / first-token): see the row labels.");
+  return [...lines, ...model.notes];
+}

@@ -1,0 +1,79 @@
+// The HTML report: one self-contained page (no external files or scripts) with the results
+// table, the aggregates of every system and the forest plot.
+import { benchmarkSpans, domainSpans } from "./header-spans.ts";
+import { type CiStyle, deltaText, estimateText, footnotes, pct } from "./format.ts";
+import { esc } from "./html.ts";
+import { forestPlotSvg } from "./render-svg.ts";
+import type { SystemScores } from "./scores.ts";
+import type { Cell, TableModel } from "./table-model.ts";
+
+function cellHtml(cell: Cell | null, ci: CiStyle): string {
+  if (!cell) return "<td>–</td>";
+  const { value, ci: interval } = estimateText(cell, ci);
+  const v = cell.best ? `<b>${value}</b>` : value;
+  return `<td title="n=${cell.n}, correct=${cell.correct}">${v} <span class="ci">${esc(interval)}</span></td>`;
+}
+
+export function htmlTable(model: TableModel, ci: CiStyle): string {
+  const head = [
+    `<tr><th rowspan="3">Model · setting</th>${domainSpans(model.columns).map((s) => `<th colspan="${s.span}">${esc(s.label)}</th>`).join("")}</tr>`,
+    `<tr>${benchmarkSpans(model.columns).map((s) => `<th colspan="${s.span}">${esc(s.label)}</th>`).join("")}</tr>`,
+    `<tr>${model.columns.map((c) => `<th>${esc(c.langLabel)}</th>`).join("")}</tr>`,
+  ];
+  const body: string[] = [];
+  for (const row of model.rows) {
+    const label = esc(row.isBaseline ? `${row.label} (baseline)` : row.label);
+    body.push(`<tr><th class="row">${label}</th>${row.cells.map((c) => cellHtml(c, ci)).join("")}</tr>`);
+    if (row.cells.some((c) => c?.delta)) {
+      const deltas = row.cells.map((c) =>
+        c?.delta ? `<td class="delta${c.delta.significant ? " sig" : ""}" title="p=${c.delta.p.toPrecision(3)}, Holm p=${c.delta.pHolm.toPrecision(3)}">${deltaText(c.delta)}${c.delta.significant ? "*" : ""}</td>` : "<td></td>",
+      );
+      body.push(`<tr class="delta"><th class="row">Δ vs baseline</th>${deltas.join("")}</tr>`);
+    }
+  }
+  const notes = footnotes(model, ci).map((n) => `<li>${esc(n)}</li>`).join("");
+  return `<table class="results"><thead>${head.join("")}</thead><tbody>${body.join("")}</tbody></table><ul class="notes">${notes}</ul>`;
+}
+
+function aggregatesHtml(scores: readonly SystemScores[]): string {
+  return scores
+    .map((s) => {
+      const rows = s.aggregates
+        .map(
+          (a) =>
+            `<tr><td>${esc(a.label)}</td><td>${a.tasks.length}</td><td>${a.n}</td>` +
+            `<td>${pct(a.macro.value)} [${pct(a.macro.low)}, ${pct(a.macro.high)}]</td>` +
+            `<td>${pct(a.micro.value)} [${pct(a.micro.low)}, ${pct(a.micro.high)}]</td></tr>`,
+        )
+        .join("");
+      const runs = s.system.runs.map((r) => `<code>${esc(r.record.run_id)}</code>`).join(", ");
+      return (
+        `<h3>${esc(s.system.label)}</h3><p class="runs">Runs: ${runs}</p>` +
+        `<table class="aggregates"><thead><tr><th>Aggregate</th><th>Tasks</th><th>Items</th><th>Macro</th><th>Micro</th></tr></thead><tbody>${rows}</tbody></table>`
+      );
+    })
+    .join("");
+}
+
+export function renderHtmlReport(model: TableModel, scores: readonly SystemScores[], opts: { ci: CiStyle; title?: string; source: string }): string {
+  const title = opts.title ?? "medeval results";
+  const css =
+    "body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}" +
+    "th,td{border:1px solid #ccc;padding:4px 8px;text-align:center;font-size:13px}th.row,td:first-child{text-align:left}" +
+    ".ci{color:#666;font-size:11px}tr.delta td{color:#555;font-size:12px}td.sig{color:#b00;font-weight:bold}" +
+    ".notes{font-size:12px;color:#444}.runs{font-size:12px}code{font-size:12px}";
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${css}</style></head>
+<body>
+<h1>${esc(title)}</h1>
+<p>From ${esc(opts.source)}: ${scores.length} model × setting combination(s), ${scores.reduce((a, s) => a + s.system.runs.length, 0)} run(s). Accuracy in percent; intervals are ${Math.round(model.level * 100)}% percentile bootstrap CIs.</p>
+<h2>Accuracy</h2>
+${htmlTable(model, opts.ci)}
+<h2>Forest plot</h2>
+${forestPlotSvg(model)}
+<h2>Aggregates</h2>
+<p>Macro: mean of task accuracies (a group such as MMLU-medical counts as one task per language); micro: all items pooled. Stratified bootstrap CIs.</p>
+${aggregatesHtml(scores)}
+</body></html>
+`;
+}

@@ -1,0 +1,121 @@
+// A "system" is one row of a table or one side of a comparison: a model under a setting,
+// scoring mode and prompt style. Several runs of the same system over different tasks
+// (or shards) merge into one.
+import { existsSync, statSync } from "node:fs";
+import { SettingSchema, UserError } from "../types.ts";
+import { findRunDirs, loadResults, loadRun, type LoadedRun, type TaskOutcomes } from "./load.ts";
+
+export interface SystemKey {
+  model: string;
+  setting: string;
+  scoring: string;
+  prompt_style: string;
+}
+
+export interface System {
+  key: SystemKey;
+  /** model · setting, plus scoring mode / prompt style where the systems shown differ in them. */
+  label: string;
+  runs: LoadedRun[];
+  /** By task id; each task taken from one run. */
+  tasks: Map<string, TaskOutcomes & { run_id: string; bootstrap: LoadedRun["record"]["bootstrap"] }>;
+  /** Things a reader should know (a task present in several runs, a torn journal line). */
+  notes: string[];
+}
+
+export function systemKeyOf(run: LoadedRun): SystemKey {
+  const { model, setting, scoring, prompt_style } = run.record.spec;
+  return { model, setting, scoring, prompt_style };
+}
+
+export function keyString(k: SystemKey): string {
+  return [k.model, k.setting, k.scoring, k.prompt_style].join("\u0000");
+}
+
+function runTime(run: LoadedRun): string {
+  return run.record.timing.finished_at ?? run.record.timing.started_at;
+}
+
+/** Merges runs into systems. A task in several runs of a system is taken from the newest run. */
+export function groupSystems(runs: readonly LoadedRun[]): System[] {
+  const byKey = new Map<string, LoadedRun[]>();
+  for (const run of runs) {
+    const k = keyString(systemKeyOf(run));
+    byKey.set(k, [...(byKey.get(k) ?? []), run]);
+  }
+  const systems: System[] = [];
+  for (const group of byKey.values()) {
+    const ordered = [...group].sort((x, y) => runTime(x).localeCompare(runTime(y)) || x.dir.localeCompare(y.dir));
+    const tasks: System["tasks"] = new Map();
+    const notes: string[] = [];
+    for (const run of ordered) {
+      if (run.tornFinalLine) notes.push(`${run.dir}/samples.jsonl: a torn final line (a write cut by a crash) was skipped`);
+      if (!run.record.complete) notes.push(`${run.dir}: run.json says the run is not complete`);
+      for (const [id, t] of run.tasks) {
+        const previous = tasks.get(id);
+        if (previous) notes.push(`task ${id} is in runs ${previous.run_id} and ${run.record.run_id}; using the newer ${run.record.run_id}`);
+        tasks.set(id, { ...t, run_id: run.record.run_id, bootstrap: run.record.bootstrap });
+      }
+    }
+    systems.push({ key: systemKeyOf(ordered[0]), label: "", runs: ordered, tasks, notes });
+  }
+  labelSystems(systems);
+  return systems.sort((a, b) => a.label.localeCompare(b.label));
+}
+
+/** Labels say model and setting, and scoring / prompt style only where they vary. */
+export function labelSystems(systems: System[]): void {
+  const varies = (f: keyof SystemKey) => new Set(systems.map((s) => s.key[f])).size > 1;
+  const scoring = varies("scoring");
+  const style = varies("prompt_style");
+  for (const s of systems) {
+    s.label = [s.key.model, s.key.setting, ...(scoring ? [s.key.scoring] : []), ...(style ? [s.key.prompt_style] : [])].join(" · ");
+  }
+}
+
+/** True when the systems were scored in more than one mode (generative, loglikelihood, …). */
+export function mixedScoring(systems: readonly System[]): boolean {
+  return new Set(systems.map((s) => s.key.scoring)).size > 1;
+}
+
+/**
+ * One side of a comparison: a run folder, a results folder holding one system, or
+ * `RESULTS:MODEL:SETTING` (the model name may itself contain colons).
+ */
+export function resolveSystem(arg: string): System {
+  const fromRuns = (runs: LoadedRun[], what: string): System => {
+    const systems = groupSystems(runs);
+    if (systems.length === 1) return systems[0];
+    throw new UserError(
+      `${what} holds ${systems.length} model × setting combinations (${systems.map((s) => s.label).join("; ")}). ` +
+        "Name one run folder, or select one with RESULTS:MODEL:SETTING.",
+    );
+  };
+  if (existsDir(arg)) {
+    const dirs = findRunDirs(arg);
+    if (dirs.length === 0) throw new UserError(`${arg}: no run folders (folders with run.json) found under it.`);
+    return fromRuns(dirs.map(loadRun), arg);
+  }
+  const parts = arg.split(":");
+  const setting = parts.at(-1) ?? "";
+  if (parts.length >= 3 && SettingSchema.safeParse(setting).success) {
+    for (let i = 1; i < parts.length - 1; i++) {
+      const dir = parts.slice(0, i).join(":");
+      if (!existsDir(dir)) continue;
+      const model = parts.slice(i, -1).join(":");
+      const runs = loadResults([dir]).filter((r) => r.record.spec.model === model && r.record.spec.setting === setting);
+      if (runs.length === 0) {
+        const available = [...new Set(loadResults([dir]).map((r) => `${r.record.spec.model}:${r.record.spec.setting}`))].sort();
+        throw new UserError(`${arg}: no run of model ${model} with setting ${setting} in ${dir}. Available: ${available.join(", ")}`);
+      }
+      return fromRuns(runs, arg);
+    }
+  }
+  throw new UserError(
+    `${arg}: not a folder, and not RESULTS:MODEL:SETTING with an existing RESULTS folder and a setting among ${SettingSchema.options.join(", ")}.`,
+  );
+}
+
+function existsDir(p: string): boolean {
+  return existsSync(p) && statSync(p).isDirectory();
+}

@@ -1,0 +1,238 @@
+// A results table independent of its output format: rows are systems (model × setting),
+// columns are benchmark × language grouped by domain, then language averages. Renderers
+// (terminal, Markdown, LaTeX, CSV, JSON) only lay this out.
+import { holmAdjust } from "../stats/holm.ts";
+import { pairedComparison } from "../stats/paired.ts";
+import { UserError } from "../types.ts";
+import type { AggregateDef } from "./aggregates.ts";
+import { alignTask, compareAggregate } from "./comparison.ts";
+import { benchmarkName, benchmarkOf, compareLangs, DOMAIN_ORDER, domainName, familyName, langName } from "./names.ts";
+import type { Estimate, SystemScores, TaskScore } from "./scores.ts";
+import { mixedScoring, type System } from "./systems.ts";
+
+export interface Column {
+  id: string;
+  kind: "task" | "group" | "average";
+  /** Header level 1: "in-domain", "out-of-domain" or "average". */
+  domain: string;
+  domainLabel: string;
+  /** Header level 2. */
+  benchmark: string;
+  benchmarkLabel: string;
+  /** Header level 3 (null for the all-language average). */
+  lang: string | null;
+  langLabel: string;
+  /** Tasks a full cell is made of. */
+  tasks: string[];
+}
+
+export interface Delta {
+  diff: number | null;
+  low: number | null;
+  high: number | null;
+  b: number;
+  c: number;
+  p: number;
+  pHolm: number;
+  significant: boolean;
+}
+
+export interface Cell extends Estimate {
+  /** Scored items behind the cell. */
+  n: number;
+  correct: number;
+  best: boolean;
+  delta?: Delta;
+}
+
+export interface Row {
+  label: string;
+  model: string;
+  setting: string;
+  scoring: string;
+  prompt_style: string;
+  runs: string[];
+  isBaseline: boolean;
+  /** Aligned with columns; null where the system has no (or not all) tasks of the column. */
+  cells: (Cell | null)[];
+}
+
+export interface TableModel {
+  columns: Column[];
+  rows: Row[];
+  baseline: string | null;
+  alpha: number;
+  level: number;
+  mixedScoring: boolean;
+  notes: string[];
+}
+
+export interface TableOptions {
+  /** A group (MMLU-medical) as one score per language, its subjects, or both (default "group"). */
+  subjects?: SubjectColumns;
+  /** `MODEL:SETTING` (or a row label) to compute Δ against. */
+  baseline?: string;
+  alpha: number;
+  resamples: number;
+  seed: string | number;
+  level: number;
+}
+
+export type SubjectColumns = "group" | "subjects" | "both";
+
+const FAMILY_ORDER = ["medqa", "medmcqa", "mmlu_medical", "headqa", "medexpqa"];
+function familyRank(f: string): number {
+  const i = FAMILY_ORDER.indexOf(f);
+  return i === -1 ? FAMILY_ORDER.length : i;
+}
+
+/** The columns for every task any system has. */
+export function tableColumns(scores: readonly SystemScores[], subjects: SubjectColumns): Column[] {
+  const infos = new Map<string, TaskScore>();
+  for (const s of scores) for (const t of s.tasks.values()) if (!infos.has(t.task)) infos.set(t.task, t);
+  const cols = new Map<string, Column & { family: string }>();
+  const placements = (t: TaskScore): boolean[] =>
+    t.group === undefined ? [false] : subjects === "group" ? [true] : subjects === "subjects" ? [false] : [false, true];
+  for (const t of infos.values()) for (const grouped of placements(t)) {
+    const benchmark = grouped ? t.group! : benchmarkOf(t);
+    const id = grouped ? `group:${t.group}.${t.lang}` : `task:${t.task}`;
+    const col = cols.get(id) ?? {
+      id,
+      kind: grouped ? ("group" as const) : ("task" as const),
+      domain: t.domain,
+      domainLabel: domainName(t.domain),
+      benchmark,
+      benchmarkLabel: grouped ? familyName(t.group!) : benchmarkName(benchmark, t.family),
+      lang: t.lang,
+      langLabel: langName(t.lang),
+      tasks: [],
+      family: t.family,
+    };
+    col.tasks.push(t.task);
+    cols.set(id, col);
+  }
+  const ordered = [...cols.values()].sort(
+    (x, y) =>
+      DOMAIN_ORDER.indexOf(x.domain) - DOMAIN_ORDER.indexOf(y.domain) ||
+      familyRank(x.family) - familyRank(y.family) ||
+      Number(x.kind === "task") - Number(y.kind === "task") ||
+      x.benchmark.localeCompare(y.benchmark) ||
+      compareLangs(x.lang!, y.lang!),
+  );
+  const langs = [...new Set([...infos.values()].map((t) => t.lang))].sort(compareLangs);
+  const all = [...infos.keys()].sort();
+  const averages: Column[] = langs.map((lang) => ({
+    id: `lang:${lang}`,
+    kind: "average",
+    domain: "average",
+    domainLabel: "Average",
+    benchmark: "average",
+    benchmarkLabel: "Macro avg.",
+    lang,
+    langLabel: langName(lang),
+    tasks: all.filter((t) => infos.get(t)!.lang === lang),
+  }));
+  if (infos.size > 0) {
+    averages.push({ id: "overall", kind: "average", domain: "average", domainLabel: "Average", benchmark: "average", benchmarkLabel: "Macro avg.", lang: null, langLabel: "All", tasks: all });
+  }
+  return [...ordered.map(({ family: _f, ...c }) => c), ...averages];
+}
+
+function cellOf(col: Column, s: SystemScores): Cell | null {
+  if (col.kind === "task") {
+    const t = s.tasks.get(col.tasks[0]);
+    if (!t || t.scored === 0) return null;
+    return { ...t.accuracy, n: t.scored, correct: t.correct, best: false };
+  }
+  const agg = s.aggregates.find((a) => a.id === col.id);
+  if (!agg || agg.n === 0) return null;
+  // A group score over some of its subjects is not the group score: leave it out.
+  if (col.kind === "group" && agg.tasks.length < col.tasks.length) return null;
+  return { ...agg.macro, n: agg.n, correct: agg.correct, best: false };
+}
+
+export function findBaseline(scores: readonly SystemScores[], selector: string): SystemScores {
+  const matches = scores.filter((s) => s.system.label === selector || `${s.system.key.model}:${s.system.key.setting}` === selector);
+  if (matches.length === 1) return matches[0];
+  const rows = scores.map((s) => `${s.system.key.model}:${s.system.key.setting}`).join(", ");
+  if (matches.length === 0) throw new UserError(`--baseline ${selector}: no row is MODEL:SETTING ${selector}. Rows: ${rows}`);
+  throw new UserError(`--baseline ${selector} matches ${matches.length} rows (${matches.map((m) => m.system.label).join("; ")}); name one by its full label.`);
+}
+
+function deltas(row: System, base: System, columns: readonly Column[], opts: TableOptions): (Delta | null)[] {
+  const perTask = new Map<string, { n: number; b: number; c: number; diff: number; low: number; high: number; p: number }>();
+  for (const [task, outcomes] of row.tasks) {
+    const other = base.tasks.get(task);
+    if (!other) continue;
+    const aligned = alignTask(outcomes, other);
+    const cmp = pairedComparison(aligned.a, aligned.b, { resamples: opts.resamples, level: opts.level, seed: `${opts.seed}:${task}` });
+    if (cmp.n > 0) perTask.set(task, { n: cmp.n, b: cmp.b, c: cmp.c, diff: cmp.diff, low: cmp.ci.low, high: cmp.ci.high, p: cmp.p });
+  }
+  const raw = columns.map((col) => {
+    if (!col.tasks.every((t) => perTask.has(t))) return null;
+    if (col.kind === "task") {
+      const t = perTask.get(col.tasks[0])!;
+      return { diff: t.diff, low: t.low, high: t.high, b: t.b, c: t.c, p: t.p };
+    }
+    const def: AggregateDef = { id: col.id, kind: "group", label: col.id, members: weightsFor(col, row) };
+    const agg = compareAggregate(def, perTask, { resamples: opts.resamples, level: opts.level, seed: opts.seed });
+    return { diff: agg.macro.diff, low: agg.macro.low, high: agg.macro.high, b: agg.b, c: agg.c, p: agg.p };
+  });
+  const holm = holmAdjust(raw.map((d) => d?.p ?? Number.NaN));
+  return raw.map((d, i) => (d ? { ...d, pHolm: holm[i], significant: holm[i] < opts.alpha } : null));
+}
+
+/** Macro weights of a column's tasks, the same as in the system's own aggregate. */
+function weightsFor(col: Column, row: System): { task: string; weight: number }[] {
+  const unit = (task: string) => {
+    const info = row.tasks.get(task)!;
+    return info.group ? `${info.group}\u0000${info.lang}` : task;
+  };
+  const size = new Map<string, number>();
+  for (const t of col.tasks) size.set(unit(t), (size.get(unit(t)) ?? 0) + 1);
+  return col.tasks.map((t) => ({ task: t, weight: 1 / (size.size * size.get(unit(t))!) }));
+}
+
+export function buildTable(scores: readonly SystemScores[], opts: TableOptions): TableModel {
+  const columns = tableColumns(scores, opts.subjects ?? "group");
+  const base = opts.baseline ? findBaseline(scores, opts.baseline) : null;
+  const rows: Row[] = scores.map((s) => {
+    const cells = columns.map((c) => cellOf(c, s));
+    if (base && s !== base) {
+      deltas(s.system, base.system, columns, opts).forEach((d, i) => {
+        const cell = cells[i];
+        if (cell && d) cell.delta = d;
+      });
+    }
+    return {
+      label: s.system.label,
+      ...s.system.key,
+      runs: s.system.runs.map((r) => r.record.run_id),
+      isBaseline: s === base,
+      cells,
+    };
+  });
+  columns.forEach((_, i) => {
+    const values = rows.map((r) => r.cells[i]?.value ?? null).filter((v): v is number => v !== null);
+    if (values.length < 2) return;
+    const best = Math.max(...values);
+    for (const r of rows) if (r.cells[i] && r.cells[i]!.value === best) r.cells[i]!.best = true;
+  });
+  const notes: string[] = [];
+  const taskSets = new Set(scores.map((s) => [...s.tasks.keys()].sort().join(",")));
+  if (taskSets.size > 1) notes.push("Rows cover different tasks: each row's averages are over its own tasks.");
+  const partialGroup = scores.some((s, r) =>
+    columns.some((c, i) => c.kind === "group" && rows[r].cells[i] === null && c.tasks.some((t) => s.tasks.has(t))),
+  );
+  if (partialGroup) notes.push("A group cell is left empty when the row lacks some of the group's subjects.");
+  for (const s of scores) for (const n of s.system.notes) notes.push(`${s.system.label}: ${n}`);
+  return {
+    columns,
+    rows,
+    baseline: base?.system.label ?? null,
+    alpha: opts.alpha,
+    level: opts.level,
+    mixedScoring: mixedScoring(scores.map((s) => s.system)),
+    notes,
+  };
+}
