@@ -5,12 +5,12 @@
 //   2. lenient: answer phrases in en/it/es/fr, JSON-ish wrappers, a lone letter line
 //   3. option_text: the final statement names exactly one option by its words
 // Within a stage the last conclusive statement wins, and a hedge ("B or D") is unparsed.
-import { LETTERS } from "../types.ts";
+import { LETTERS, indexOfLetter } from "../types.ts";
 import { wordsFor } from "../languages.ts";
 import { LENIENT_CUES, LETTER_FIRST, type Cue } from "./extract-cues.ts";
-import { readLetter, type LetterRead } from "./extract-letter.ts";
+import { optionTextFollows, readLetter, type LetterRead } from "./extract-letter.ts";
 import { findBracketedLetter, findOptionText, lastConclusion, optionsNamedIn } from "./extract-option-text.ts";
-import { normalizeForMatch } from "./normalize.ts";
+import { normalizeForMatch, textSimilarity } from "./normalize.ts";
 import { splitThink } from "./think.ts";
 
 export { splitThink, type ThinkSplit } from "./think.ts";
@@ -148,6 +148,9 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
   if (index < 0 || index >= options.length) return { at, read: { kind: "out_of_range", letter, end: 0 }, rule: "final_line" };
   // A lowercase bare "a" or "e" on its own line is still a letter; inside prose it is not.
   if (rest !== "") {
+    // "A) …, B) … and E) …" on one line is a list, not an answer.
+    const labels = [...rest.matchAll(/(?:^|[\s,;])([A-J])\)\s/gu)];
+    if (labels.some((l) => l[1] !== letter && optionTextFollows(rest.slice(l.index + l[0].length), options[indexOfLetter(l[1]!)]))) return null;
     const previous = lines.at(-2);
     if (previous !== undefined && OPTION_LINE.test(previous)) return null;
     // On a last line after other text, the words must be the option's own (not "D) X is not
@@ -155,8 +158,10 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
     const said = normalizeForMatch(rest.replace(/[*_]+/g, ""));
     const option = normalizeForMatch(options[index]!);
     const onlyLine = lines.length === 1;
-    const sameText = option.startsWith(said) || (said.startsWith(option) && !NEGATED.test(said));
-    if (!onlyLine && !sameText) return null;
+    const sameText =
+      option.startsWith(said) || (said.startsWith(option) && !NEGATED.test(said)) || textSimilarity(said, option) >= 0.7;
+    const introduced = previous !== undefined && /:[\s*_]*$/u.test(previous);
+    if (!onlyLine && !sameText && !introduced) return null;
   }
   return { at, read: { kind: "letter", letter, index, end: 0 }, rule: rest === "" ? "final_line_letter" : "final_line_option" };
 }

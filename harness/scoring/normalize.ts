@@ -9,3 +9,21 @@ export function normalizeForMatch(text: string): string {
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
 }
+
+/** Dice coefficient over character bigrams of the normalised texts: 1 for equal, near 0 for unrelated. */
+export function textSimilarity(a: string, b: string): number {
+  const grams = (s: string) => {
+    const n = normalizeForMatch(s);
+    const out = new Map<string, number>();
+    for (let i = 0; i < n.length - 1; i++) out.set(n.slice(i, i + 2), (out.get(n.slice(i, i + 2)) ?? 0) + 1);
+    return out;
+  };
+  const ga = grams(a);
+  const gb = grams(b);
+  let shared = 0;
+  let total = 0;
+  for (const [g, c] of ga) shared += Math.min(c, gb.get(g) ?? 0);
+  for (const c of ga.values()) total += c;
+  for (const c of gb.values()) total += c;
+  return total === 0 ? 0 : (2 * shared) / total;
+}
