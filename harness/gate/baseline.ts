@@ -1,7 +1,8 @@
 // The baseline file committed to a user's repository: the run's spec and provenance plus
-// per-task, per-item correctness, compact enough to commit (ids deflated and shared between
+// per-task, per-item correctness, compact enough to commit (ids compressed and shared between
 // tasks with the same items, correctness as bitsets).
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { z } from "zod";
 import { RunRecordSchema, TaskSummarySchema, UserError } from "../types.ts";
 import { packBits, unpackBits } from "./bitset.ts";
@@ -14,7 +15,7 @@ const IdListSchema = z
   .object({
     count: z.number().int().nonnegative(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected a sha256 hex digest"),
-    deflate_base64: z.string(),
+    brotli_base64: z.string(),
   })
   .strict();
 
@@ -121,6 +122,7 @@ export function serializeBaseline(baseline: Baseline): string {
 
 export function writeBaseline(file: string, baseline: Baseline): number {
   const text = serializeBaseline(baseline);
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
   return Buffer.byteLength(text);
 }

@@ -1,13 +1,23 @@
-// Sorted item-id lists, stored deflated. Ids dominate a baseline's size (MedMCQA ids are
-// UUIDs), and sorted ids share long prefixes, which deflate removes.
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+// Sorted item-id lists, stored compressed. Ids dominate a baseline's size (MedMCQA ids are
+// UUIDs); brotli at its best setting packs random UUIDs ~9% tighter than deflate, and
+// sorted ids share prefixes that both remove.
+import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
 import { sha256 } from "../hash.ts";
 
 export interface EncodedIdList {
   count: number;
   /** sha256 of the ids joined by "\n": detects a damaged or hand-edited list. */
   sha256: string;
-  deflate_base64: string;
+  brotli_base64: string;
+}
+
+function compress(data: Buffer): Buffer {
+  return brotliCompressSync(data, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+    },
+  });
 }
 
 export function encodeIdList(sortedIds: readonly string[]): EncodedIdList {
@@ -18,7 +28,7 @@ export function encodeIdList(sortedIds: readonly string[]): EncodedIdList {
   return {
     count: sortedIds.length,
     sha256: sha256(joined),
-    deflate_base64: deflateRawSync(Buffer.from(joined, "utf8"), { level: 9 }).toString("base64"),
+    brotli_base64: compress(Buffer.from(joined, "utf8")).toString("base64"),
   };
 }
 
@@ -26,9 +36,9 @@ export function encodeIdList(sortedIds: readonly string[]): EncodedIdList {
 export function decodeIdList(list: EncodedIdList): string[] {
   let joined: string;
   try {
-    joined = inflateRawSync(Buffer.from(list.deflate_base64, "base64")).toString("utf8");
+    joined = brotliDecompressSync(Buffer.from(list.brotli_base64, "base64")).toString("utf8");
   } catch (err) {
-    throw new RangeError(`cannot inflate (${(err as Error).message})`);
+    throw new RangeError(`cannot decompress (${(err as Error).message})`);
   }
   if (sha256(joined) !== list.sha256) throw new RangeError("sha256 does not match the ids (damaged or edited)");
   const ids = list.count === 0 ? [] : joined.split("\n");

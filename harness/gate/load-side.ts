@@ -1,21 +1,14 @@
 // Reads either side of a check from what the user named: a run folder, its run.json, or a
 // baseline file.
 import { existsSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { readJournal } from "../runner/journal.ts";
-import { readRunRecord } from "../runner/run.ts";
+import { basename, dirname } from "node:path";
+import { loadRun } from "../report/load.ts";
 import { UserError } from "../types.ts";
 import { baselineToSide, isBaselineJson, readJsonFile } from "./baseline.ts";
 import { sideFromRun, type GateSide } from "./side.ts";
 
 export function loadRunFolder(dir: string): GateSide {
-  const runFile = join(dir, "run.json");
-  const samplesFile = join(dir, "samples.jsonl");
-  if (!existsSync(runFile)) throw new UserError(`${dir}: no run.json here; name a run folder (results/<run-id>/) made by \`medeval run\``);
-  if (!existsSync(samplesFile)) throw new UserError(`${dir}: no samples.jsonl beside run.json; the run folder is incomplete`);
-  const record = readRunRecord(runFile);
-  const journal = readJournal(samplesFile);
-  return sideFromRun(record, journal.samples.values(), dir);
+  return sideFromRun(loadRun(dir));
 }
 
 /** A baseline file, a run folder, or a run folder's run.json. */

@@ -2,7 +2,8 @@
 // shape, whichever file it came from: per task, the sorted item ids with per-item
 // correctness and whether the request failed.
 import { sha256 } from "../hash.ts";
-import { UserError, type RunRecord, type Sample, type TaskSummary } from "../types.ts";
+import type { LoadedRun } from "../report/load.ts";
+import { UserError, type RunRecord, type TaskSummary } from "../types.ts";
 import { compareIds } from "./id-list.ts";
 
 export interface GateTask {
@@ -42,36 +43,32 @@ export function itemsDigest(idsAndHashes: readonly (readonly [string, string])[]
   return sha256(lines.join("\n"));
 }
 
-/** A run folder's record and samples as a gate side. Every task of run.json must have samples. */
-export function sideFromRun(record: RunRecord, samples: Iterable<Sample>, origin: string): GateSide {
-  const byTask = new Map<string, Map<string, Sample>>();
-  for (const s of samples) {
-    let items = byTask.get(s.task);
-    if (!items) byTask.set(s.task, (items = new Map()));
-    items.set(s.item_id, s); // a resumed run's later line for the same item wins
+/** A loaded run folder as a gate side. Every task of run.json must have samples. */
+export function sideFromRun(run: LoadedRun): GateSide {
+  const { record, dir } = run;
+  for (const summary of record.tasks) {
+    if (!run.tasks.has(summary.task)) {
+      throw new UserError(`${dir}: run.json lists task ${summary.task}, but samples.jsonl has no line for it. Is the run complete?`);
+    }
   }
   const sourceHash = new Map(record.sources.map((s) => [s.task, s.items_hash]));
-  const tasks = record.tasks.map((summary): GateTask => {
-    const items = byTask.get(summary.task);
-    if (!items || items.size === 0) {
-      throw new UserError(`${origin}: run.json lists task ${summary.task}, but samples.jsonl has no line for it. Is the run complete?`);
-    }
-    const sorted = [...items.values()].sort((x, y) => compareIds(x.item_id, y.item_id));
+  const tasks = [...run.tasks.values()].map((t): GateTask => {
+    const sorted = [...t.items.values()].sort((x, y) => compareIds(x.item_id, y.item_id));
     return {
-      task: summary.task,
-      family: summary.family,
-      lang: summary.lang,
-      domain: summary.domain,
-      ...(summary.group !== undefined ? { group: summary.group } : {}),
+      task: t.task,
+      family: t.family,
+      lang: t.lang,
+      domain: t.domain,
+      ...(t.group !== undefined ? { group: t.group } : {}),
       ids: sorted.map((s) => s.item_id),
       correct: sorted.map((s) => s.correct && s.status !== "error"),
       errored: sorted.map((s) => s.status === "error"),
       itemsDigest: itemsDigest(sorted.map((s) => [s.item_id, s.item_hash] as const)),
-      sourceItemsHash: sourceHash.get(summary.task) ?? null,
+      sourceItemsHash: sourceHash.get(t.task) ?? null,
     };
   });
   return {
-    origin,
+    origin: dir,
     kind: "run",
     runId: record.run_id,
     specHash: record.spec_hash,
@@ -79,7 +76,7 @@ export function sideFromRun(record: RunRecord, samples: Iterable<Sample>, origin
     harness: record.harness,
     server: record.server,
     startedAt: record.timing.started_at,
-    complete: record.complete,
+    complete: record.complete && !run.tornFinalLine,
     tasks,
   };
 }
