@@ -30,6 +30,7 @@ interface RunArgs {
   "run-id"?: string;
   resume?: string;
   cache: boolean;
+  "max-retries": number;
   bootstrap: number;
   shard?: string;
   progress: string;
@@ -62,6 +63,7 @@ const command: CommandModule<object, RunArgs> = {
       .option("run-id", { type: "string", describe: "name the run (default: model-setting-scoring-<spec hash>)" })
       .option("resume", { type: "string", describe: "resume the run with this id in --out, with its stored spec" })
       .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
+      .option("max-retries", { type: "number", default: 6, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
       .option("bootstrap", { type: "number", default: 10_000, describe: "bootstrap resamples for the confidence intervals" })
       .option("shard", { type: "string", describe: "i/n: run only shard i of n (join them with `medeval merge`)" })
       .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
@@ -103,6 +105,7 @@ const command: CommandModule<object, RunArgs> = {
         runId: argv["run-id"],
         resume: argv.resume,
         cache: argv.cache,
+        maxRetries: argv["max-retries"],
         bootstrap: argv.bootstrap,
         shard: argv.shard,
         progress: argv.progress as "auto",

@@ -33,6 +33,8 @@ export interface EvaluateOptions {
   runId?: string;
   resume?: string;
   cache: boolean;
+  /** Retries per request after the first attempt (default 6). */
+  maxRetries?: number;
   bootstrap: number;
   shard?: string;
   progress: "auto" | "bar" | "plain" | "none";
@@ -58,7 +60,7 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
         top_p: params.top_p as number,
         max_tokens: params.max_tokens as number,
         seed: params.seed as number | null,
-        ...opts.overrides.params,
+        ...Object.fromEntries(Object.entries(opts.overrides.params ?? {}).filter(([, v]) => v !== undefined)),
       },
     },
     tasks: s.tasks.join(","),
@@ -133,7 +135,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const server = await fetchServerInfo(model.baseUrls[0], apiKey);
   const root = firstModelRoot(server.models, model.servedModel);
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
-  const dispatcher = createDispatcher(model, { apiKey, concurrency });
+  const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries });
   try {
     return await executeRun({
       spec,
