@@ -1,0 +1,174 @@
+// medeval traces import|stats|search: fill and look into the reasoning-trace store.
+import { existsSync } from "node:fs";
+import Table from "cli-table3";
+import type { Argv, CommandModule } from "yargs";
+import { defaultModelsFile, loadModelsFile } from "../models/load.ts";
+import { openAIEmbedder, type EmbedFn } from "../traces/embed.ts";
+import { importTraces, type ImportReport } from "../traces/import.ts";
+import { searchTraces } from "../traces/search.ts";
+import { storeStats } from "../traces/stats.ts";
+import { storeDir, TraceStore } from "../traces/store.ts";
+import { UserError } from "../types.ts";
+
+interface StoreArgs {
+  store?: string;
+}
+
+interface ImportArgs extends StoreArgs {
+  source: string;
+  "lang-default"?: string;
+  "embed-url"?: string;
+  "embed-model"?: string;
+  embedder?: string;
+  "batch-size": number;
+  "show-rejects": number;
+}
+
+interface SearchArgs extends StoreArgs {
+  text: string;
+  lang: string;
+  k: number;
+}
+
+const storeOption = <T>(y: Argv<T>) =>
+  y.option("store", { type: "string", describe: "trace store folder (default $MEDEVAL_HOME/traces)" });
+
+/**
+ * The embedding endpoint for import: --embed-url/--embed-model, or --embedder NAME, an
+ * entry of models.yaml with `kind: embeddings` (its first base_url, served_model, api_key_env).
+ */
+export function embedderFromArgs(args: { "embed-url"?: string; "embed-model"?: string; embedder?: string }): { embed: EmbedFn; model: string; url: string } | undefined {
+  if (args.embedder) {
+    const file = defaultModelsFile();
+    if (!existsSync(file)) throw new UserError(`--embedder ${args.embedder}: no models file at ${file}.`);
+    const entry = loadModelsFile(file).models[args.embedder];
+    if (!entry || entry.kind !== "embeddings") {
+      throw new UserError(`--embedder ${args.embedder}: ${file} has no entry of that name with kind: embeddings.`);
+    }
+    if (!entry.base_urls?.length) throw new UserError(`--embedder ${args.embedder}: the entry in ${file} needs base_urls.`);
+    const apiKey = entry.api_key_env ? process.env[entry.api_key_env] : undefined;
+    if (entry.api_key_env && !apiKey) throw new UserError(`--embedder ${args.embedder} reads its key from $${entry.api_key_env}, which is not set.`);
+    const url = entry.base_urls[0];
+    return { embed: openAIEmbedder({ url, model: entry.served_model, apiKey }), model: entry.served_model, url };
+  }
+  const url = args["embed-url"];
+  const model = args["embed-model"];
+  if (!url && !model) return undefined;
+  if (!url || !model) throw new UserError("--embed-url and --embed-model go together (the endpoint and the model it serves).");
+  return { embed: openAIEmbedder({ url, model, apiKey: process.env.EMBED_API_KEY }), model, url };
+}
+
+export function formatImportReport(report: ImportReport, showRejects: number): string {
+  const lines = [
+    `read ${report.read} rows from ${report.file}: ${report.added} added, ${report.skipped} skipped (already in the store), ${report.rejected} rejected`,
+  ];
+  const byLang = Object.entries(report.added_by_lang).map(([lang, n]) => `${lang} ${n}`);
+  if (byLang.length > 0) lines.push(`added by language: ${byLang.join(", ")}`);
+  if (report.hub) lines.push(`hub: ${report.hub.repo}@${report.hub.revision} (commit ${report.hub.commit ?? "unknown"}) ${report.hub.path} sha256 ${report.hub.sha256}`);
+  for (const r of report.rejects.slice(0, showRejects)) lines.push(`  rejected ${r.where}: ${r.field}: ${r.message}`);
+  if (report.rejected > Math.min(showRejects, report.rejects.length)) {
+    lines.push(`  … ${report.rejected - Math.min(showRejects, report.rejects.length)} more rejected rows (--show-rejects N to list more)`);
+  }
+  lines.push(`took ${report.seconds.toFixed(1)} s (indexes ${report.index_seconds.toFixed(1)} s)`);
+  return `${lines.join("\n")}\n`;
+}
+
+const importCommand: CommandModule<StoreArgs, ImportArgs> = {
+  command: "import <source>",
+  describe: "Import traces from a .jsonl/.parquet file or hf:REPO@REVISION:PATH (idempotent)",
+  builder: (y) =>
+    storeOption(y)
+      .positional("source", { type: "string", demandOption: true, describe: "FILE.jsonl, FILE.parquet or hf:REPO@REVISION:PATH" })
+      .option("lang-default", { type: "string", describe: "language for rows without a lang field" })
+      .option("embed-url", { type: "string", describe: "OpenAI-compatible embeddings endpoint (base URL) to fill the vector column" })
+      .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
+      .option("embedder", { type: "string", describe: "models.yaml entry of kind: embeddings (instead of --embed-url/--embed-model)" })
+      .option("batch-size", { type: "number", default: 8192, describe: "rows per write per language" })
+      .option("show-rejects", { type: "number", default: 10, describe: "rejected rows to list" }) as unknown as Argv<ImportArgs>,
+  handler: async (argv) => {
+    const embedder = embedderFromArgs(argv);
+    const store = await TraceStore.open(storeDir(argv.store));
+    try {
+      const report = await importTraces(store, argv.source, {
+        langDefault: argv["lang-default"],
+        embed: embedder?.embed,
+        embedding: embedder && { model: embedder.model, url: embedder.url },
+        batchSize: argv["batch-size"],
+        maxRejectsKept: Math.max(argv["show-rejects"], 0),
+        onProgress: process.stderr.isTTY
+          ? (p) => process.stderr.write(`\r${p.read} read, ${p.added} added, ${p.skipped} skipped, ${p.rejected} rejected`)
+          : undefined,
+      });
+      if (process.stderr.isTTY) process.stderr.write("\n");
+      process.stdout.write(formatImportReport(report, argv["show-rejects"]));
+    } finally {
+      store.close();
+    }
+  },
+};
+
+const statsCommand: CommandModule<StoreArgs, StoreArgs> = {
+  command: "stats",
+  describe: "Count traces per language and source dataset",
+  builder: (y) => storeOption(y) as unknown as Argv<StoreArgs>,
+  handler: async (argv) => {
+    const store = await TraceStore.open(storeDir(argv.store), { mustExist: true });
+    try {
+      const stats = await storeStats(store);
+      const table = new Table({ head: ["language", "source dataset", "traces", "with vector"], style: { head: [] } });
+      for (const lang of stats.languages) {
+        for (const [source, n] of Object.entries(lang.by_source).sort()) table.push([lang.lang, source, n, ""]);
+        table.push([lang.lang, "(all)", lang.traces, lang.with_vector]);
+      }
+      process.stdout.write(`trace store ${stats.dir}: ${stats.total} traces${stats.embedding_model ? `, vectors from ${stats.embedding_model}` : ""}\n`);
+      process.stdout.write(`${table.toString()}\n`);
+    } finally {
+      store.close();
+    }
+  },
+};
+
+const searchCommand: CommandModule<StoreArgs, SearchArgs> = {
+  command: "search <text>",
+  describe: "BM25 search over one language's traces",
+  builder: (y) =>
+    storeOption(y)
+      .positional("text", { type: "string", demandOption: true, describe: "query text" })
+      .option("lang", { type: "string", demandOption: true, describe: "language of the traces to search (en, it, es…)" })
+      .option("k", { alias: "top", type: "number", default: 5, describe: "hits to show" }) as unknown as Argv<SearchArgs>,
+  handler: async (argv) => {
+    if (!Number.isInteger(argv.k) || argv.k < 1) throw new UserError(`-k must be a whole number >= 1, got ${argv.k}`);
+    const store = await TraceStore.open(storeDir(argv.store), { mustExist: true });
+    try {
+      const hits = await searchTraces(store, argv.text, { lang: argv.lang, k: argv.k });
+      if (hits.length === 0) {
+        process.stdout.write("no matching traces\n");
+        return;
+      }
+      const table = new Table({ head: ["id", "score", "source", "question"], colWidths: [24, 8, 24, 70], wordWrap: true, style: { head: [] } });
+      for (const h of hits) table.push([h.id, h.score.toFixed(2), `${h.source_dataset}:${h.source_question_id}`, snippet(h.question, 200)]);
+      process.stdout.write(`${table.toString()}\n`);
+    } finally {
+      store.close();
+    }
+  },
+};
+
+function snippet(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+const command: CommandModule<object, StoreArgs> = {
+  command: "traces <command>",
+  describe: "Reasoning-trace store for few-shot prompts: import, stats, search",
+  builder: (y) =>
+    (y as Argv<StoreArgs>)
+      .command(importCommand)
+      .command(statsCommand)
+      .command(searchCommand)
+      .demandCommand(1, "Name a traces command: import, stats or search.") as unknown as Argv<StoreArgs>,
+  handler: () => {},
+};
+
+export default command;

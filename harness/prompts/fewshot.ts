@@ -1,0 +1,112 @@
+// Few-shot prompts from reasoning traces: each shot is a worked example (question and options,
+// then the trace's reasoning ending with the fixed answer line), before the test question.
+// Multi-turn by default (one user/assistant exchange per shot), or everything in one user turn.
+import { answerLine, LANGUAGES } from "../languages.ts";
+import type { ChatMessage, Item } from "../types.ts";
+
+export const SHOT_FORMATS = ["multi-turn", "single"] as const;
+export type ShotFormat = (typeof SHOT_FORMATS)[number];
+
+/** What buildFewShotMessages needs of a trace: the shape harness/traces returns. */
+export interface WorkedExample {
+  question: string;
+  options: string[];
+  /** The correct option's letter. */
+  answer: string;
+  reasoning: string;
+}
+
+export type QuestionRenderer = (q: { question: string; options: string[]; lang: string }) => string;
+
+export interface FewShotOptions {
+  format: ShotFormat;
+  /** The prompt's language: framing text and answer lines (the test item's language). */
+  lang: string;
+  system?: string;
+  /** The zero-shot question block (harness/prompts), so shots and the test question look alike. */
+  renderQuestion: QuestionRenderer;
+  /** Instruction after each question (e.g. "think step by step, end with 'Answer: X'"). */
+  instruction?: string;
+}
+
+interface Framing {
+  intro: (n: number) => string;
+  example: (i: number) => string;
+  now: string;
+}
+
+const FRAMING: Record<string, Framing> = {
+  en: {
+    intro: (n) => `Here ${n === 1 ? "is a worked example" : `are ${n} worked examples`} of medical multiple-choice questions, each with its reasoning and answer.`,
+    example: (i) => `Example ${i}`,
+    now: "Now answer the following question in the same way.",
+  },
+  it: {
+    intro: (n) => `Ecco ${n === 1 ? "un esempio svolto" : `${n} esempi svolti`} di domande mediche a scelta multipla, ciascuno con il ragionamento e la risposta.`,
+    example: (i) => `Esempio ${i}`,
+    now: "Ora rispondi alla domanda seguente nello stesso modo.",
+  },
+  es: {
+    intro: (n) => `Estos son ${n === 1 ? "un ejemplo resuelto" : `${n} ejemplos resueltos`} de preguntas médicas de opción múltiple, cada uno con su razonamiento y su respuesta.`,
+    example: (i) => `Ejemplo ${i}`,
+    now: "Ahora responde a la siguiente pregunta de la misma manera.",
+  },
+  fr: {
+    intro: (n) => `Voici ${n === 1 ? "un exemple résolu" : `${n} exemples résolus`} de questions médicales à choix multiples, chacun avec son raisonnement et sa réponse.`,
+    example: (i) => `Exemple ${i}`,
+    now: "Répondez maintenant à la question suivante de la même manière.",
+  },
+};
+
+function framingFor(lang: string): Framing {
+  return FRAMING[lang] ?? FRAMING.en;
+}
+
+/** Any language's answer line ("Answer: C", "Risposta: C", …) as the reasoning's last line. */
+const TRAILING_ANSWER_LINE = new RegExp(
+  `\\n?[ \\t*]*(?:${["Answer", "Final answer", "Risposta", "Respuesta", "Réponse"].join("|")})\\s*:\\s*\\(?[A-J]\\)?[ \\t*.]*$`,
+  "i",
+);
+
+/** The assistant's worked answer: the reasoning, then exactly one answer line in the prompt's language. */
+export function workedAnswer(shot: WorkedExample, lang: string): string {
+  // A trace that already ends with an answer line (perhaps in its own language) would end
+  // with two; keep only the prompt language's, which the scorer reads.
+  const reasoning = shot.reasoning.trim().replace(TRAILING_ANSWER_LINE, "").trimEnd();
+  return `${reasoning}\n\n${answerLine(lang, shot.answer)}`;
+}
+
+export function buildFewShotMessages(item: Item, shots: WorkedExample[], opts: FewShotOptions): ChatMessage[] {
+  const ask = (q: { question: string; options: string[] }) => {
+    const block = opts.renderQuestion({ question: q.question, options: q.options, lang: opts.lang });
+    return opts.instruction ? `${block}\n\n${opts.instruction}` : block;
+  };
+  const messages: ChatMessage[] = [];
+  if (opts.system) messages.push({ role: "system", content: opts.system });
+
+  if (opts.format === "multi-turn") {
+    for (const shot of shots) {
+      messages.push({ role: "user", content: ask(shot) });
+      messages.push({ role: "assistant", content: workedAnswer(shot, opts.lang) });
+    }
+    messages.push({ role: "user", content: ask(item) });
+    return messages;
+  }
+
+  const framing = framingFor(opts.lang);
+  const parts: string[] = [];
+  if (shots.length > 0) {
+    parts.push(framing.intro(shots.length));
+    shots.forEach((shot, i) => {
+      const block = opts.renderQuestion({ question: shot.question, options: shot.options, lang: opts.lang });
+      parts.push(`### ${framing.example(i + 1)}\n${block}\n\n${workedAnswer(shot, opts.lang)}`);
+    });
+    parts.push(`### ${framing.now}`);
+  }
+  parts.push(ask(item));
+  messages.push({ role: "user", content: parts.join("\n\n") });
+  return messages;
+}
+
+/** Languages with their own framing text (others fall back to English). */
+export const FEWSHOT_LANGUAGES = LANGUAGES.filter((l) => FRAMING[l] !== undefined);

@@ -1,0 +1,205 @@
+// Few-shot selection: k traces for one test item, chosen at random (seeded), by BM25 over the
+// language's full-text index, or by embedding similarity; never the item's own question or a
+// near copy of it (see guard.ts), with what was excluded reported back for the sample log.
+import { MatchQuery, type Table } from "@lancedb/lancedb";
+import seedrandom from "seedrandom";
+import { type Item, UserError } from "../types.ts";
+import { type EmbedFn, openAIEmbedder } from "./embed.ts";
+import { type ExclusionReason, leakageGuard, type LeakageGuard } from "./guard.ts";
+import type { Trace } from "./schema.ts";
+import { TRACE_COLUMNS, type TraceStore } from "./store.ts";
+
+export type SelectMethod = "random" | "bm25" | "embedding";
+export const SELECT_METHODS: readonly SelectMethod[] = ["random", "bm25", "embedding"];
+
+export interface SelectOptions {
+  k: number;
+  method: SelectMethod;
+  /** Language of the traces; default the item's (set it to cross languages: --trace-lang). */
+  lang?: string;
+  seed: number;
+  /** The task family (medqa, medmcqa, …): source question ids only collide within one dataset. */
+  taskFamily?: string;
+  /** Embeds the test question (embedding); default: the endpoint recorded in the store at import. */
+  embed?: EmbedFn;
+  /** Token-set Jaccard at or above which a trace is a near duplicate (default 0.8). */
+  nearDuplicateJaccard?: number;
+}
+
+export interface Exclusion {
+  id: string;
+  reason: ExclusionReason;
+}
+
+export interface ShotSelection {
+  /** In prompt order: best match first (bm25, embedding), draw order (random). */
+  shots: Trace[];
+  excluded: Exclusion[];
+  /** BM25 score or cosine distance per shot; null for random picks. */
+  scores: (number | null)[];
+  /** Shots drawn at random because the index ran out of eligible matches. */
+  filled_randomly: number;
+  lang: string;
+}
+
+export async function selectShots(store: TraceStore, item: Item, opts: SelectOptions): Promise<ShotSelection> {
+  if (!Number.isInteger(opts.k) || opts.k < 0) throw new UserError(`--shots must be a whole number >= 0, got ${opts.k}`);
+  const lang = opts.lang ?? item.lang;
+  const selection: ShotSelection = { shots: [], excluded: [], scores: [], filled_randomly: 0, lang };
+  if (opts.k === 0) return selection;
+  const table = await store.requireTable(lang);
+  const picker = new ShotPicker(opts.k, leakageGuard(item, { taskFamily: opts.taskFamily, threshold: opts.nearDuplicateJaccard }), selection);
+
+  if (opts.method === "bm25") {
+    const query = ftsQueryText(item.question);
+    if (query !== "") {
+      await pickRanked(picker, (limit) =>
+        table.query().fullTextSearch(new MatchQuery(query, "question")).select([...TRACE_COLUMNS, "_score"]).limit(limit).toArray(),
+        "_score",
+      );
+    }
+  } else if (opts.method === "embedding") {
+    const vector = await queryVector(store, table, item, opts.embed);
+    await pickRanked(picker, (limit) =>
+      table.vectorSearch(vector).column("vector").distanceType("cosine").select([...TRACE_COLUMNS, "_distance"]).limit(limit).toArray(),
+      "_distance",
+    );
+  } else if (opts.method !== "random") {
+    throw new UserError(`unknown selection method "${opts.method}"; expected one of ${SELECT_METHODS.join(", ")}`);
+  }
+
+  if (!picker.full()) {
+    const before = selection.shots.length;
+    await pickRandom(picker, table, await store.rowCount(lang), `${opts.seed}:${opts.taskFamily ?? ""}:${item.id}`);
+    if (opts.method !== "random") selection.filled_randomly = selection.shots.length - before;
+  }
+  if (!picker.full()) {
+    throw new UserError(
+      `only ${selection.shots.length} of the ${opts.k} shots asked for could be found among the "${lang}" traces of ${store.dir} for item ${item.id} ` +
+        `(${selection.excluded.length} excluded as the same question or a near duplicate). Import more traces or lower --shots.`,
+    );
+  }
+  return selection;
+}
+
+/** Collects eligible traces in the order offered until k are chosen. */
+class ShotPicker {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    readonly k: number,
+    private readonly guard: LeakageGuard,
+    private readonly selection: ShotSelection,
+  ) {}
+
+  full(): boolean {
+    return this.selection.shots.length >= this.k;
+  }
+
+  /** Offers one candidate; false when it was seen before (not counted twice). */
+  offer(trace: Trace, score: number | null): void {
+    if (this.full() || this.seen.has(trace.id)) return;
+    this.seen.add(trace.id);
+    const reason = this.guard.check(trace);
+    if (reason) {
+      this.selection.excluded.push({ id: trace.id, reason });
+      return;
+    }
+    this.selection.shots.push(trace);
+    this.selection.scores.push(score);
+  }
+}
+
+type RankedQuery = (limit: number) => Promise<Record<string, unknown>[]>;
+
+/** Walks a ranked search, widening it while exclusions leave fewer than k. */
+async function pickRanked(picker: ShotPicker, run: RankedQuery, scoreColumn: string): Promise<void> {
+  let limit = picker.k * 2 + 8;
+  let offered = 0;
+  for (;;) {
+    const rows = await run(limit);
+    for (let i = offered; i < rows.length && !picker.full(); i++) picker.offer(toTrace(rows[i]), Number(rows[i][scoreColumn]));
+    offered = rows.length;
+    if (picker.full() || rows.length < limit) return;
+    limit *= 4;
+  }
+}
+
+/** Seeded uniform draws without replacement over the table's insertion positions (seq). */
+async function pickRandom(picker: ShotPicker, table: Table, rowCount: number, seedKey: string): Promise<void> {
+  const rng = seedrandom(`medeval-shots:${seedKey}`);
+  const draws = distinctDraws(rowCount, rng);
+  while (!picker.full()) {
+    // next() by hand: breaking out of for…of would close the generator.
+    const wanted: number[] = [];
+    for (let next = draws.next(); !next.done; next = draws.next()) {
+      wanted.push(next.value);
+      if (wanted.length >= picker.k + 4) break;
+    }
+    if (wanted.length === 0) return;
+    const rows = await table.query().where(`seq IN (${wanted.join(",")})`).select([...TRACE_COLUMNS, "seq"]).toArray();
+    const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
+    for (const seq of wanted) {
+      const row = bySeq.get(seq);
+      if (row) picker.offer(toTrace(row), null);
+    }
+  }
+}
+
+/** Distinct integers in [0, n) in a seeded random order: a lazy Fisher–Yates shuffle. */
+export function* distinctDraws(n: number, rng: () => number): Generator<number> {
+  const swapped = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rng() * (n - i));
+    const atJ = swapped.get(j) ?? j;
+    swapped.set(j, swapped.get(i) ?? i);
+    yield atJ;
+  }
+}
+
+/** The test question as plain words: no character can be read as query syntax. */
+export function ftsQueryText(question: string): string {
+  return question.replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+}
+
+const defaultEmbedders = new WeakMap<TraceStore, EmbedFn>();
+
+async function queryVector(store: TraceStore, table: Table, item: Item, embed?: EmbedFn): Promise<number[]> {
+  const schema = await table.schema();
+  const field = schema.fields.find((f) => f.name === "vector");
+  if (!field) {
+    throw new UserError(
+      `the "${item.lang}" traces in ${store.dir} have no vectors: import them with --embed-url URL --embed-model NAME to use --select embedding.`,
+    );
+  }
+  let fn = embed ?? defaultEmbedders.get(store);
+  if (!fn) {
+    const recorded = store.meta().embedding;
+    if (!recorded?.url) {
+      throw new UserError(`--select embedding needs the embedding endpoint the store's vectors came from; pass --embed-url and --embed-model.`);
+    }
+    fn = openAIEmbedder({ url: recorded.url, model: recorded.model });
+    defaultEmbedders.set(store, fn);
+  }
+  const [vector] = await fn([item.question]);
+  const dim = (field.type as { listSize: number }).listSize;
+  if (!vector || vector.length !== dim) {
+    throw new UserError(`the embedding endpoint returned a ${vector?.length ?? 0}-dimensional vector; the store's vectors have ${dim}. Use the same model as at import.`);
+  }
+  return vector;
+}
+
+function toTrace(row: Record<string, unknown>): Trace {
+  const options = row.options as { toArray(): unknown[] } | string[];
+  return {
+    id: String(row.id),
+    lang: String(row.lang),
+    source_dataset: String(row.source_dataset),
+    source_question_id: String(row.source_question_id),
+    question: String(row.question),
+    options: Array.isArray(options) ? options : Array.from(options.toArray(), String),
+    answer: String(row.answer),
+    reasoning: String(row.reasoning),
+    norm_question: String(row.norm_question),
+  };
+}

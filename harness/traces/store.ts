@@ -1,0 +1,178 @@
+// The trace store: one embedded LanceDB database, one table per language ("traces_en",
+// "traces_it", …). A table per language because a LanceDB full-text index has exactly one
+// tokenizer configuration, and each language needs its own stemmer and stop words; it also
+// keeps selection (always within one language) from filtering the other languages out.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as lancedb from "@lancedb/lancedb";
+import { Index, type Connection, type Table } from "@lancedb/lancedb";
+import { z } from "zod";
+import { medevalHome } from "../env.ts";
+import { UserError } from "../types.ts";
+import { traceSchema } from "./arrow-batch.ts";
+
+export const TABLE_PREFIX = "traces_";
+const META_FILE = "medeval-traces.json";
+
+/** Snowball stemmers LanceDB ships, by language code; other languages are indexed unstemmed. */
+const STEMMER_LANGUAGE: Record<string, string> = {
+  en: "English",
+  it: "Italian",
+  es: "Spanish",
+  fr: "French",
+  pt: "Portuguese",
+  de: "German",
+};
+
+/** Columns every selection reads: everything but the vector, which only embedding search needs. */
+export const TRACE_COLUMNS = [
+  "id",
+  "lang",
+  "source_dataset",
+  "source_question_id",
+  "question",
+  "options",
+  "answer",
+  "reasoning",
+  "norm_question",
+] as const;
+
+const StoreMetaSchema = z.object({
+  schema_version: z.literal(1),
+  /** The model whose vectors fill the `vector` columns: queries must be embedded with it too. */
+  embedding: z.object({ model: z.string(), url: z.string().optional(), dim: z.number().int().positive() }).optional(),
+});
+export type StoreMeta = z.infer<typeof StoreMetaSchema>;
+
+/** --store DIR, else $MEDEVAL_HOME/traces. */
+export function storeDir(flag?: string): string {
+  return flag ? resolve(flag) : join(medevalHome(), "traces");
+}
+
+export function tableName(lang: string): string {
+  return `${TABLE_PREFIX}${lang}`;
+}
+
+export function ftsIndexOptions(lang: string) {
+  const language = STEMMER_LANGUAGE[lang];
+  return language
+    ? { language, stem: true, removeStopWords: true, asciiFolding: true, lowercase: true, withPosition: false }
+    : { stem: false, removeStopWords: false, asciiFolding: true, lowercase: true, withPosition: false };
+}
+
+export class TraceStore {
+  private readonly tables = new Map<string, Table>();
+  private readonly rowCounts = new Map<string, number>();
+
+  private constructor(
+    readonly dir: string,
+    private readonly db: Connection,
+  ) {}
+
+  /** Opens (and, unless mustExist, creates) the store in dir. */
+  static async open(dir: string, opts: { mustExist?: boolean } = {}): Promise<TraceStore> {
+    if (opts.mustExist && !existsSync(dir)) {
+      throw new UserError(`no trace store at ${dir}. Import traces first: medeval traces import FILE --store ${dir}`);
+    }
+    mkdirSync(dir, { recursive: true });
+    return new TraceStore(dir, await lancedb.connect(dir));
+  }
+
+  /** Languages that have a table, sorted. */
+  async languages(): Promise<string[]> {
+    const names = await this.db.tableNames();
+    return names.filter((n) => n.startsWith(TABLE_PREFIX)).map((n) => n.slice(TABLE_PREFIX.length)).sort();
+  }
+
+  async table(lang: string): Promise<Table | undefined> {
+    const cached = this.tables.get(lang);
+    if (cached) return cached;
+    const names = await this.db.tableNames();
+    if (!names.includes(tableName(lang))) return undefined;
+    const table = await this.db.openTable(tableName(lang));
+    this.tables.set(lang, table);
+    return table;
+  }
+
+  /** The language's table; a person-readable error when there is none. */
+  async requireTable(lang: string): Promise<Table> {
+    const table = await this.table(lang);
+    if (table) return table;
+    const have = await this.languages();
+    throw new UserError(
+      `the trace store at ${this.dir} has no traces in language "${lang}" (it has: ${have.join(", ") || "none"}). ` +
+        `Import some (medeval traces import FILE --store ${this.dir}) or pick another language with --trace-lang.`,
+    );
+  }
+
+  async createTable(lang: string, vectorDim?: number): Promise<Table> {
+    const table = await this.db.createEmptyTable(tableName(lang), traceSchema(vectorDim), { mode: "create", existOk: true });
+    this.tables.set(lang, table);
+    return table;
+  }
+
+  /** Row count, cached: a store is not written while a run reads it. */
+  async rowCount(lang: string): Promise<number> {
+    const cached = this.rowCounts.get(lang);
+    if (cached !== undefined) return cached;
+    const count = await (await this.requireTable(lang)).countRows();
+    this.rowCounts.set(lang, count);
+    return count;
+  }
+
+  forgetCounts(): void {
+    this.rowCounts.clear();
+  }
+
+  meta(): StoreMeta {
+    const file = join(this.dir, META_FILE);
+    if (!existsSync(file)) return { schema_version: 1 };
+    const parsed = StoreMetaSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+    if (!parsed.success) throw new UserError(`${file}: not a valid trace store description (${parsed.error.issues[0].message}).`);
+    return parsed.data;
+  }
+
+  writeMeta(meta: StoreMeta): void {
+    writeFileSync(join(this.dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  }
+
+  /**
+   * Brings a table's indexes up to date after writes: full-text on the question with the
+   * language's stemmer, btrees on id (dedupe look-ups) and seq (random draws), and a vector
+   * index once there are enough vectors to train one. New rows after the first build are
+   * folded in by optimize(), which LanceDB does incrementally.
+   */
+  async refreshIndexes(lang: string): Promise<void> {
+    const table = await this.requireTable(lang);
+    const existing = new Set((await table.listIndices()).map((i) => i.columns[0]));
+    if (!existing.has("question")) {
+      await table.createIndex("question", { config: Index.fts(ftsIndexOptions(lang)) });
+    }
+    for (const column of ["id", "seq"]) {
+      if (!existing.has(column)) {
+        await table.createIndex(column, { config: Index.btree() });
+        }
+    }
+    const schema = await table.schema();
+    if (schema.fields.some((f) => f.name === "vector") && !existing.has("vector")) {
+      const withVectors = await table.countRows("vector IS NOT NULL");
+      // IVF-PQ needs a few thousand vectors to train; below that a flat scan is fast anyway.
+      if (withVectors >= VECTOR_INDEX_MIN_ROWS) {
+        await table.createIndex("vector", { config: Index.ivfPq({ distanceType: "cosine" }) });
+        }
+    }
+    if (existing.size > 0) {
+      const stale = await Promise.all([...existing].map(async (col) => (await table.indexStats(`${col}_idx`))?.numUnindexedRows ?? 0));
+      if (stale.some((n) => n > 0)) await table.optimize();
+    }
+    this.rowCounts.delete(lang);
+  }
+
+  close(): void {
+    for (const table of this.tables.values()) table.close();
+    this.tables.clear();
+    this.db.close();
+  }
+}
+
+export const VECTOR_INDEX_MIN_ROWS = 5000;
