@@ -1,0 +1,52 @@
+// medeval compare A B: paired comparison of two systems on the items they share.
+import { writeFileSync } from "node:fs";
+import type { CommandModule } from "yargs";
+import { compareSystems } from "../report/comparison.ts";
+import { renderComparison, type ComparisonFormat } from "../report/render-comparison.ts";
+import { resolveSystem } from "../report/systems.ts";
+import { UserError } from "../types.ts";
+
+interface CompareArgs {
+  a: string;
+  b: string;
+  alpha: number;
+  bootstrap: number;
+  seed: string;
+  level: number;
+  format: string;
+  out?: string;
+  "allow-mixed-scoring": boolean;
+}
+
+const command: CommandModule<object, CompareArgs> = {
+  command: "compare <a> <b>",
+  describe: "Paired comparison of two runs: Δ accuracy with paired bootstrap CI, exact McNemar p, Holm across tasks",
+  builder: (y) =>
+    y
+      .positional("a", { type: "string", demandOption: true, describe: "Run folder, results folder with one model × setting, or RESULTS:MODEL:SETTING" })
+      .positional("b", { type: "string", demandOption: true, describe: "The same for the other side" })
+      .option("alpha", { type: "number", default: 0.05, describe: "Significance level for the Holm-adjusted p-values" })
+      .option("bootstrap", { type: "number", default: 10_000, describe: "Bootstrap resamples" })
+      .option("seed", { type: "string", default: "0", describe: "Bootstrap seed (same seed, same intervals)" })
+      .option("level", { type: "number", default: 0.95, describe: "Confidence level of the intervals" })
+      .option("format", { choices: ["terminal", "markdown", "json"], default: "terminal" })
+      .option("out", { type: "string", describe: "Write to this file instead of stdout" })
+      .option("allow-mixed-scoring", { type: "boolean", default: false, describe: "Compare runs with different spec.scoring (stated in the output)" }),
+  handler: (args) => {
+    if (!(args.alpha > 0 && args.alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${args.alpha}`);
+    if (!(Number.isInteger(args.bootstrap) && args.bootstrap > 0)) throw new UserError(`--bootstrap must be a positive integer, got ${args.bootstrap}`);
+    if (!(args.level > 0 && args.level < 1)) throw new UserError(`--level must be in (0, 1), got ${args.level}`);
+    const cmp = compareSystems(resolveSystem(args.a), resolveSystem(args.b), {
+      resamples: args.bootstrap,
+      seed: args.seed,
+      level: args.level,
+      alpha: args.alpha,
+      allowMixedScoring: args["allow-mixed-scoring"],
+    });
+    const text = renderComparison(cmp, args.format as ComparisonFormat);
+    if (args.out) writeFileSync(args.out, text);
+    else process.stdout.write(text);
+  },
+};
+
+export default command;
