@@ -3,8 +3,10 @@
 // says, and a reasoning model can take longer than that for one non-streamed answer; the
 // only fix is configuring undici, which is not a dependency. This one has no timeout of its
 // own (the SDK's timeout aborts it through the signal), keeps connections alive, drops idle
-// sockets before vLLM's 5 s keep-alive limit does, and costs less CPU per request.
-import http from "node:http";
+// sockets before vLLM's 5 s keep-alive limit does, and costs less CPU per request: the
+// answer is buffered and handed back as a small Response look-alike, because building a
+// WHATWG Response with its web stream and Headers costs more CPU than the HTTP exchange.
+import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 
 export interface NodeFetch {
@@ -42,6 +44,65 @@ function bodyBytes(body: RequestInit["body"]): string | Uint8Array | undefined {
   throw new TypeError(`node fetch: unsupported request body type ${Object.prototype.toString.call(body)}`);
 }
 
+/** The part of `Headers` the SDK and our error handling read, over Node's parsed headers. */
+class BufferedHeaders {
+  constructor(private readonly raw: IncomingHttpHeaders) {}
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+  }
+  has(name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined;
+  }
+  *entries(): IterableIterator<[string, string]> {
+    for (const key of Object.keys(this.raw)) yield [key, this.get(key)!];
+  }
+  *keys(): IterableIterator<string> {
+    yield* Object.keys(this.raw);
+  }
+  *values(): IterableIterator<string> {
+    for (const key of Object.keys(this.raw)) yield this.get(key)!;
+  }
+  forEach(callback: (value: string, key: string) => void): void {
+    for (const key of Object.keys(this.raw)) callback(this.get(key)!, key);
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
+/** A fully read answer with the Response members the openai SDK uses. */
+class BufferedResponse {
+  readonly ok: boolean;
+  readonly body = null;
+  readonly redirected = false;
+  readonly type = "basic";
+  bodyUsed = false;
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    readonly headers: BufferedHeaders,
+    readonly url: string,
+    private readonly bytes: Buffer,
+  ) {
+    this.ok = status >= 200 && status < 300;
+  }
+  async text(): Promise<string> {
+    this.bodyUsed = true;
+    return this.bytes.toString("utf8");
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    this.bodyUsed = true;
+    return new Uint8Array(this.bytes).buffer;
+  }
+  clone(): BufferedResponse {
+    return new BufferedResponse(this.status, this.statusText, this.headers, this.url, this.bytes);
+  }
+}
+
 export function createNodeFetch(): NodeFetch {
   const agentOptions = { keepAlive: true, maxSockets: Infinity, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
   const httpAgent = new http.Agent(agentOptions);
@@ -53,9 +114,13 @@ export function createNodeFetch(): NodeFetch {
     return new Promise<Response>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
       const secure = url.protocol === "https:";
+      const body = bodyBytes(init.body);
+      const headers = headerRecord(init.headers);
+      // A known length avoids chunked encoding (one write instead of several).
+      if (body !== undefined && headers["content-length"] === undefined) headers["content-length"] = String(Buffer.byteLength(body));
       const request = (secure ? https : http).request(url, {
         method: init.method ?? "GET",
-        headers: headerRecord(init.headers),
+        headers,
         agent: secure ? httpsAgent : httpAgent,
       });
       let settled = false;
@@ -83,15 +148,12 @@ export function createNodeFetch(): NodeFetch {
           if (settled) return;
           settled = true;
           signal?.removeEventListener("abort", onAbort);
-          const headers = new Headers();
-          const raw = response.rawHeaders;
-          for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
           const status = response.statusCode ?? 500;
-          const noBody = status === 204 || status === 205 || status === 304;
-          resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, statusText: response.statusMessage, headers }));
+          const answer = new BufferedResponse(status, response.statusMessage ?? "", new BufferedHeaders(response.headers), url.href, Buffer.concat(chunks));
+          resolve(answer as unknown as Response);
         });
       });
-      request.end(bodyBytes(init.body));
+      request.end(body);
     });
   }
 
