@@ -1,0 +1,154 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
+import { loadScores, tableFor } from "../../harness/report/build.ts";
+import { renderCsv } from "../../harness/report/render-data.ts";
+import { renderLatex } from "../../harness/report/render-latex.ts";
+import { renderMarkdown, renderTerminal } from "../../harness/report/render-text.ts";
+import { tempDir } from "../helpers.ts";
+import { makeRun, outcomes } from "./make-run.ts";
+
+const CLI = resolve(import.meta.dirname, "..", "..", "bin", "medeval.js");
+
+function which(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
+const hasPdflatex = which("pdflatex");
+const hasChromium = which("chromium");
+
+/** Two systems: "base" and "better" (+20 points on MedQA EN, the same elsewhere). */
+function results(): string {
+  const dir = tempDir();
+  const tasks = (extra: number) => ({
+    "medqa.en": Array.from({ length: 200 }, (_, i) => i < 100 + extra),
+    "medqa.it": outcomes(200, 90),
+    "mmlu_medical.anatomy.en": outcomes(100, 60),
+    "mmlu_medical.clinical_knowledge.en": outcomes(100, 70),
+    "headqa.es": outcomes(150, 75),
+  });
+  makeRun(dir, { model: "base_model", setting: "zero-shot", tasks: tasks(0) });
+  makeRun(dir, { model: "better", setting: "few-shot-traces", tasks: { "medqa.en": tasks(40)["medqa.en"], "medqa.it": tasks(0)["medqa.it"] } });
+  makeRun(dir, { model: "better", setting: "few-shot-traces", runId: "better-rest", tasks: { "mmlu_medical.anatomy.en": outcomes(100, 60), "mmlu_medical.clinical_knowledge.en": outcomes(100, 70), "headqa.es": outcomes(150, 75) } });
+  return dir;
+}
+
+const build = { resamples: 1000, seed: "1", level: 0.95, alpha: 0.05, subjects: "group" as const };
+
+describe("results table", () => {
+  it("merges runs into rows, groups columns by domain, bolds the best and marks significant Δ", () => {
+    const scores = loadScores([results()], build);
+    const model = tableFor(scores, { ...build, baseline: "base_model:zero-shot" });
+    expect(model.rows.map((r) => r.label)).toEqual(["base_model · zero-shot", "better · few-shot-traces"]);
+    expect(model.columns.map((c) => c.id)).toEqual([
+      "task:medqa.en",
+      "task:medqa.it",
+      "group:mmlu_medical.en",
+      "task:headqa.es",
+      "lang:en",
+      "lang:it",
+      "lang:es",
+      "overall",
+    ]);
+    expect(model.columns.map((c) => c.domain).slice(0, 4)).toEqual(["in-domain", "in-domain", "out-of-domain", "out-of-domain"]);
+    const better = model.rows[1];
+    expect(better.cells[0]).toMatchObject({ value: 0.7, best: true, n: 200, correct: 140 });
+    expect(model.rows[0].cells[0]!.best).toBe(false);
+    expect(better.cells[2]!.value).toBeCloseTo(0.65, 15);
+    // ties are best in both rows
+    expect(model.rows[0].cells[1]!.best && better.cells[1]!.best).toBe(true);
+    expect(better.cells[0]!.delta).toMatchObject({ b: 40, c: 0, significant: true });
+    expect(better.cells[0]!.delta!.diff).toBeCloseTo(0.2, 15);
+    expect(better.cells[1]!.delta).toMatchObject({ b: 0, c: 0, p: 1, significant: false });
+
+    const md = renderMarkdown(model, { ci: "interval" });
+    expect(md).toContain("| Model · setting | MedQA EN | MedQA IT | MMLU-med EN | HEAD-QA ES |");
+    expect(md).toContain("**70.0 [");
+    expect(md).toMatch(/\| Δ vs baseline \| \+20\.0\\\* \| 0\.0 \|/);
+    const term = renderTerminal(model, { ci: "halfwidth", color: true });
+    expect(term).toContain("\x1b[1m70.0 ± ");
+    expect(term).toMatch(/In-domain/);
+    expect(term).toMatch(/Out-of-domain/);
+  });
+
+  it("writes one CSV row per model × setting × task × language with all figures", () => {
+    const scores = loadScores([results()], build);
+    const csv = renderCsv(tableFor(scores, { ...build, baseline: "base_model:zero-shot" }, "both"), scores);
+    const rows = parse(csv, { columns: true }) as Record<string, string>[];
+    const tasks = rows.filter((r) => r.kind === "task");
+    expect(tasks).toHaveLength(2 * 5);
+    const r = tasks.find((x) => x.model === "better" && x.task === "medqa.en")!;
+    expect(r).toMatchObject({ setting: "few-shot-traces", lang: "en", n_scored: "200", correct: "140", accuracy: "0.7", best: "true", delta: "0.2", discordant_b: "40", discordant_c: "0", significant: "true" });
+    expect(Number(r.ci_low)).toBeLessThan(0.7);
+    expect(rows.some((x) => x.kind === "group" && x.task === "group:mmlu_medical.en")).toBe(true);
+    expect(rows.some((x) => x.kind === "average" && x.task === "overall")).toBe(true);
+  });
+
+  it("refuses an unknown baseline with the rows it knows", () => {
+    const scores = loadScores([results()], build);
+    expect(() => tableFor(scores, { ...build, baseline: "nope:zero-shot" })).toThrow(/no row is MODEL:SETTING nope:zero-shot. Rows: /);
+  });
+
+  it("writes LaTeX with booktabs and grouped headers", () => {
+    const scores = loadScores([results()], build);
+    const tex = renderLatex(tableFor(scores, { ...build, baseline: "base_model:zero-shot" }), { ci: "halfwidth" });
+    expect(tex).toContain("\\usepackage{booktabs}");
+    expect(tex).toMatch(/\\toprule[\s\S]*\\midrule[\s\S]*\\bottomrule/);
+    expect(tex).toContain("\\multicolumn{2}{c}{In-domain}");
+    expect(tex).toContain("\\textbf{70.0}");
+    expect(tex).toContain("base\\_model");
+    expect(tex).toContain("+20.0$^{*}$");
+  });
+
+  // Debian: apt-get install texlive-latex-base texlive-latex-recommended
+  it.skipIf(!hasPdflatex)("compiles as a standalone document with pdflatex", () => {
+    const dir = results();
+    const out = join(dir, "table.tex");
+    execFileSync(CLI, ["table", dir, "--format", "latex", "--baseline", "base_model:zero-shot", "--bootstrap", "500", "--out", out]);
+    const res = spawnSync("pdflatex", ["-interaction=nonstopmode", "-halt-on-error", "table.tex"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    expect(res.status, res.stdout.slice(-2000)).toBe(0);
+    expect(existsSync(join(dir, "table.pdf"))).toBe(true);
+  }, 90_000);
+});
+
+describe("medeval report", () => {
+  // Debian: apt-get install chromium
+  it.skipIf(!hasChromium)("renders in headless Chromium showing the numbers of its runs", () => {
+    const dir = results();
+    const html = join(dir, "report.html");
+    const svg = join(dir, "forest.svg");
+    execFileSync(CLI, ["report", dir, "--out", html, "--svg", svg, "--baseline", "base_model:zero-shot", "--bootstrap", "500"], { stdio: "pipe" });
+    const page = readFileSync(html, "utf8");
+    expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+    expect(readFileSync(svg, "utf8")).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const profile = tempDir("medeval-chromium-");
+    const res = spawnSync(
+      "chromium",
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        `--user-data-dir=${profile}`,
+        "--dump-dom",
+        `file://${html}`,
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(res.status, res.stderr.slice(-1000)).toBe(0);
+    const dom = res.stdout;
+    // The accuracies of the runs (MedQA EN: 50% and 70%), the row labels and the Δ.
+    expect(dom).toContain("base_model · zero-shot (baseline)");
+    expect(dom).toContain("better · few-shot-traces");
+    expect(dom).toMatch(/<b>70\.0<\/b>/);
+    expect(dom).toMatch(/>50\.0 <span class="ci">\[/);
+    expect(dom).toContain("+20.0*");
+    expect(dom).toContain("<svg");
+    expect(dom).toMatch(/70\.0 \[\d+\.\d, \d+\.\d\]/);
+    writeFileSync(join(dir, "dom.html"), dom);
+  }, 90_000);
+});
