@@ -39,6 +39,8 @@ export const LENIENT_CUES: readonly Cue[] = [
   cue("en_i_choose", String.raw`\b(?:I\s+(?:would|will|'d)?\s*(?:choose|select|pick|go\s+with|answer)|my\s+(?:final\s+)?(?:answer|choice)\s+(?:is|would\s+be))\s*:?`),
   // JSON-ish wrappers, complete or not: {"answer": "B"}, "answer_choice": "D", 'answer': 'c'
   cue("json_answer", String.raw`["'\\]*(?:final_answer|correct_answer|answer_choice|answer_option|answer_letter|answer|choice|respuesta|risposta|r[ée]ponse)["'\\]*\s*:\s*\\*`, { lowercase: true }),
+  // LaTeX answers, as reasoning models often give them: $\boxed{D}$, \boxed{\text{B}}
+  cue("boxed", String.raw`\\boxed\s*\{\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?`, { lowercase: true }),
   cue("it_answer_is", String.raw`\b(?:la\s+)?risposta${QUALIFIER_IT}\s+${VERB_IT}\s*:?`, { statesAnswer: true }),
   cue("it_answer_colon", String.raw`\brisposta${QUALIFIER_IT}\s*(?:\*\*|__)?\s*:`, { lowercase: true }),
   cue("it_option_is", String.raw`\b(?:l['’]\s*|la\s+)?(?:opzione|alternativa|scelta)\s+(?:corretta|giusta|esatta|migliore|pi[uù]\s+appropriata)\s+${VERB_IT}\s*:?`, { statesAnswer: true }),

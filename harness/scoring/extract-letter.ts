@@ -48,7 +48,7 @@ function sentenceOf(rest: string): string {
 }
 
 // Sentence punctuation, a bracket, the line end, or a dash before an option's text.
-const BOUNDARY = /^(?:\s*$|\s*\n|\s*[.,;:!?)\]}"'”’*_(–—-]|\s+(?:because|since|as|which|given|per|perch[ée]|porque|ya\s+que|car)\b)/i;
+const BOUNDARY = /^(?:\s*$|\s*\n|\s*[.,;:!?)\]}"'”’*_(–—`$\\-]|\s+(?:because|since|as|which|given|per|perch[ée]|porque|ya\s+que|car)\b)/i;
 
 const STOPWORDS = new Set(["a", "an", "the", "of", "to", "in", "and", "or", "by", "with", "for", "la", "el", "il", "lo", "le", "de", "di", "del", "y", "e"]);
 
@@ -82,9 +82,10 @@ export function readLetter(tail: string, opts: LetterReadOptions): LetterRead | 
 
   const m = tail.slice(pos).match(LETTER);
   if (!m) return null;
-  const [whole, , , raw, close] = m;
+  const [whole, before, , raw, close, after] = m;
   const letter = raw!.toUpperCase();
-  const bracketed = close !== undefined;
+  // "(C)", "C)", a quoted "C" or a bold **C** is a label whatever follows it.
+  const bracketed = close !== undefined || (before !== undefined && after !== undefined);
   const lower = raw !== letter;
   const end = pos + whole.length;
   const rest = tail.slice(end);

@@ -36,6 +36,7 @@ export interface Extraction {
 }
 
 interface Found {
+  /** Where the answer statement's letter begins: the later, the more final. */
   at: number;
   read: LetterRead;
   rule: string;
@@ -56,7 +57,8 @@ function decide(found: Found | null, status: "strict" | "lenient"): Extraction |
 function latest(a: Found | null, b: Found | null): Found | null {
   if (!a) return b;
   if (!b) return a;
-  return b.at >= a.at ? b : a;
+  // On a tie (two cues ending at the same letter) the first, stronger cue keeps its name.
+  return b.at > a.at ? b : a;
 }
 
 /** The last "Answer: C" line in the prompt language (markdown bold, brackets, a period tolerated). */
@@ -79,7 +81,7 @@ function findCue(text: string, cue: Cue, options: readonly string[]): Found | nu
       lowercase: cue.lowercase,
       requireOptionText: cue.requireOptionText,
     });
-    if (read) found = { at: m.index, read, rule: cue.name };
+    if (read) found = { at: m.index + m[0].length, read, rule: cue.name };
   }
   return found;
 }
@@ -104,7 +106,8 @@ function findWordedAnswer(text: string, options: readonly string[]): WordedAnswe
       if (readLetter(tail, { options }) !== null) continue;
       const end = tail.search(/(?<![A-Z])[.!?](?:\s|$)|\n\s*\n/u);
       const statement = (end < 0 ? tail : tail.slice(0, end)).trim();
-      if (statement !== "" && (!found || m.index > found.at)) found = { at: m.index, statement, rule: cue.name };
+      const at = m.index + m[0].length;
+      if (statement !== "" && (!found || at > found.at)) found = { at, statement, rule: cue.name };
     }
   }
   return found;
