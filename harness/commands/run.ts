@@ -1,9 +1,13 @@
 // medeval run: evaluate a model on tasks and write <out>/<run-id>/{run.json,samples.jsonl}.
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { countExclusions } from "../runner/fewshot-prepare.ts";
+import { readJournal } from "../runner/journal.ts";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
 import { evaluate } from "../runner/evaluate.ts";
+import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
+import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
 import { renderLeaderboard } from "../runner/leaderboard.ts";
 import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
 
@@ -34,6 +38,11 @@ interface RunArgs {
   bootstrap: number;
   shard?: string;
   progress: string;
+  shots: number;
+  select: string;
+  "trace-lang"?: string;
+  "shots-format": string;
+  store?: string;
 }
 
 const command: CommandModule<object, RunArgs> = {
@@ -66,8 +75,14 @@ const command: CommandModule<object, RunArgs> = {
       .option("max-retries", { type: "number", default: 6, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
       .option("bootstrap", { type: "number", default: 10_000, describe: "bootstrap resamples for the confidence intervals" })
       .option("shard", { type: "string", describe: "i/n: run only shard i of n (join them with `medeval merge`)" })
+      .option("shots", { type: "number", default: 3, describe: "few-shot-traces: traces per prompt" })
+      .option("select", { type: "string", choices: SELECT_METHODS, default: "bm25", describe: "few-shot-traces: how traces are chosen" })
+      .option("trace-lang", { type: "string", describe: "few-shot-traces: language of the traces (default: the item's; e.g. en for Italian questions)" })
+      .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: "multi-turn", describe: "few-shot-traces: one chat turn per shot, or all in a single user turn" })
+      .option("store", { type: "string", describe: "trace store folder (default $MEDEVAL_HOME/traces)" })
       .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,mmlu_medical.it --limit 50", "")
+      .example("$0 run --model llama-3.1-8b --tasks medqa.it --setting few-shot-traces --shots 3 --select bm25 --trace-lang en", "")
       .example("$0 run --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --tasks headqa.es", ""),
   handler: async (argv) => {
     const controller = new AbortController();
@@ -110,8 +125,20 @@ const command: CommandModule<object, RunArgs> = {
         shard: argv.shard,
         progress: argv.progress as "auto",
         signal: controller.signal,
+        fewshot: {
+          k: argv.shots,
+          method: argv.select as SelectMethod,
+          traceLang: argv["trace-lang"] ?? null,
+          format: argv["shots-format"] as ShotFormat,
+          store: argv.store,
+        },
       });
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
+      if (outcome.record.spec.setting === "few-shot-traces") {
+        const excluded = countExclusions(readJournal(join(outcome.dir, "samples.jsonl")).samples.values());
+        const parts = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replace("_", " ")}`);
+        process.stdout.write(`few-shot leakage guard: ${parts.length > 0 ? `excluded ${parts.join(", ")}` : "no trace excluded"}\n`);
+      }
       process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
       if (outcome.interrupted || !outcome.record.complete) {
         process.stderr.write(

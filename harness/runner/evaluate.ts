@@ -15,6 +15,8 @@ import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
 import { executeRun, readRunRecord, type RunOutcome } from "./run.ts";
 import { fetchServerInfo } from "./server-info.ts";
+import { TraceStore, storeDir } from "../traces/store.ts";
+import { fewShotPreparer, fewShotSpec, storeFingerprint, type FewShotSettings } from "./fewshot-prepare.ts";
 
 export interface EvaluateOptions {
   model?: string;
@@ -38,6 +40,8 @@ export interface EvaluateOptions {
   bootstrap: number;
   shard?: string;
   progress: "auto" | "bar" | "plain" | "none";
+  /** few-shot-traces: how many traces, chosen how, from which store. */
+  fewshot?: Omit<FewShotSettings, "seed"> & { store?: string };
   signal: AbortSignal;
   fetchImpl?: typeof fetch;
 }
@@ -75,7 +79,7 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
 }
 
 export function messagesFor(setting: Setting, model: ModelSpec, style: PromptStyle) {
-  return (task: PlannedTask, item: PlannedTask["items"][number]): Promise<PreparedRequest> => {
+  return (_task: PlannedTask, item: PlannedTask["items"][number]): Promise<PreparedRequest> => {
     if (setting === "fine-tuned") {
       if (!model.fineTuned) {
         throw new UserError(`--setting fine-tuned needs a fine_tuned: section for model "${model.name}" in models.yaml (the prompt format it was trained on)`);
@@ -83,7 +87,7 @@ export function messagesFor(setting: Setting, model: ModelSpec, style: PromptSty
       return Promise.resolve({ messages: buildFineTunedMessages(item, model.fineTuned) });
     }
     if (setting === "zero-shot") return Promise.resolve({ messages: buildZeroShotMessages(item, { style, systemPrompt: model.systemPrompt }) });
-    throw new UserError(`setting ${setting} is not available in this command yet`);
+    throw new UserError(`setting ${setting} needs a trace store (internal: few-shot prompts are prepared by fewShotPreparer)`);
   };
 }
 
@@ -125,11 +129,19 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     limit: opts.limit,
     seed: opts.seed,
     shard,
-    fewshot: null,
+    fewshot: null as Record<string, unknown> | null,
     dataDir: opts.dataDir,
     tasksDir: opts.tasksDir,
     fetchImpl: opts.fetchImpl,
   };
+  let store: TraceStore | null = null;
+  let prepare = messagesFor(opts.setting, model, opts.promptStyle);
+  if (opts.setting === "few-shot-traces") {
+    const fs: FewShotSettings = { k: opts.fewshot?.k ?? 3, method: opts.fewshot?.method ?? "bm25", traceLang: opts.fewshot?.traceLang ?? null, format: opts.fewshot?.format ?? "multi-turn", seed: opts.seed };
+    store = await TraceStore.open(storeDir(opts.fewshot?.store), { mustExist: true });
+    planInput.fewshot = fewShotSpec(fs, await storeFingerprint(store));
+    prepare = fewShotPreparer(store, model, fs);
+  }
   const tasks = await planTasks(planInput);
   const spec = buildSpec(planInput, tasks);
   const server = await fetchServerInfo(model.baseUrls[0], apiKey);
@@ -145,7 +157,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
       answer: generativeAnswerer({
         dispatcher,
         buildBody: requestBody(model),
-        prepare: messagesFor(opts.setting, model, opts.promptStyle),
+        prepare,
         cache: opts.cache ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null,
         modelIdentity: `${model.servedModel}|${root ?? ""}`,
       }),
@@ -157,6 +169,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     });
   } finally {
     dispatcher.close();
+    store?.close();
   }
 }
 

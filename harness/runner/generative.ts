@@ -9,6 +9,8 @@ import { toSample, type RequestResult } from "./to-sample.ts";
 export interface PreparedRequest {
   messages: ChatMessage[];
   shots?: string[];
+  /** Setting-specific facts for the sample's `scores` (few-shot exclusions, …). */
+  extra?: Record<string, unknown>;
 }
 
 export interface GenerativeOptions {
@@ -40,6 +42,8 @@ export function generativeAnswerer(opts: GenerativeOptions): ItemAnswerer {
         opts.cache!.set(key, { content: result.content, reasoning: result.reasoning, finish_reason: result.finishReason, usage: result.usage });
       }
     }
-    return { sample: toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots }, result), sent };
+    const sample = toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots }, result);
+    if (prepared.extra) sample.scores = { ...sample.scores, ...prepared.extra };
+    return { sample, sent };
   };
 }

@@ -1,0 +1,95 @@
+// The few-shot-traces setting end to end: a small trace file the test writes, a real LanceDB
+// store in a temp dir, real MedQA items, and the fake vLLM.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
+import { readJournal } from "../../harness/runner/journal.ts";
+import { loadItems, loadRegistry } from "../../harness/tasks/index.ts";
+import { importTraces } from "../../harness/traces/import.ts";
+import { TraceStore } from "../../harness/traces/store.ts";
+import { letterOf, type Item, type Sample } from "../../harness/types.ts";
+import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
+import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
+import { buildOracle, oracleBehavior } from "./oracle.ts";
+
+const LIMIT = 8;
+
+describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
+  let server: FakeVllm;
+  let storeDir: string;
+  let testItems: Item[];
+
+  beforeAll(async () => {
+    const registry = loadRegistry();
+    testItems = (await loadItems(registry.resolve("medqa.en")[0], "test", { dataDir: SHARED_DATASETS })).items.slice(0, LIMIT);
+    const pool = (await loadItems(registry.resolve("medqa.en")[0], "pool", { dataDir: SHARED_DATASETS })).items.slice(0, 60);
+    const traces = [
+      ...pool.map((it, i) => ({ id: `en-${i}`, lang: "en", source_dataset: "medqa", source_question_id: `dev-${it.id}`, question: it.question, options: it.options, answer: it.answer, reasoning: `Reasoning for dev ${i}: the findings fit option ${letterOf(it.answer)}.` })),
+      ...pool.slice(0, 20).map((it, i) => ({ id: `it-${i}`, lang: "it", source_dataset: "medqa", source_question_id: `dev-${it.id}`, question: it.question, options: it.options, answer: it.answer, reasoning: `Ragionamento ${i}.` })),
+      // Leaks: a trace written for the first test question itself, and a near copy of the second.
+      { id: "leak-same", lang: "en", source_dataset: "medqa", source_question_id: testItems[0].id, question: testItems[0].question, options: testItems[0].options, answer: testItems[0].answer, reasoning: "Leak." },
+      { id: "leak-near", lang: "en", source_dataset: "other", source_question_id: "x", question: `Consider this case. ${testItems[1].question}`, options: testItems[1].options, answer: testItems[1].answer, reasoning: "Near leak." },
+    ];
+    const file = join(tempDir(), "traces.jsonl");
+    writeFileSync(file, traces.map((t) => JSON.stringify(t)).join("\n"));
+    storeDir = join(tempDir(), "store");
+    const store = await TraceStore.open(storeDir);
+    const report = await importTraces(store, file);
+    store.close();
+    expect(report.added).toBe(traces.length);
+    const oracle = await buildOracle("medqa.en", SHARED_DATASETS, LIMIT, () => true);
+    server = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 100_000, respond: oracleBehavior(oracle) });
+  }, 120_000);
+  afterAll(() => server?.close());
+
+  function options(extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
+    const out = tempDir();
+    return {
+      overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
+      modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "few-shot-traces", promptStyle: "cot", scoring: "generative",
+      limit: LIMIT, concurrency: 4, seed: 11, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 500, progress: "none",
+      signal: new AbortController().signal,
+      fewshot: { k: 3, method: "bm25", traceLang: null, format: "multi-turn", store: storeDir },
+      ...extra,
+    };
+  }
+
+  function samplesOf(dir: string): Sample[] {
+    return [...readJournal(join(dir, "samples.jsonl")).samples.values()].sort((a, b) => Number(a.item_id) - Number(b.item_id));
+  }
+
+  it("puts k traces in the prompt as chat turns, records their ids, and never uses a leak", async () => {
+    const { record, dir } = await evaluate(options());
+    expect(record.tasks[0]).toMatchObject({ n: LIMIT, accuracy: 1 });
+    expect(record.spec.fewshot).toMatchObject({ k: 3, method: "bm25", format: "multi-turn", store: { en: 62, it: 20 } });
+    const samples = samplesOf(dir);
+    for (const s of samples) {
+      expect(s.shots).toHaveLength(3);
+      expect(s.shots!.some((id) => id.startsWith("leak"))).toBe(false);
+      expect(s.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]);
+      expect(s.messages[2].content.trim().endsWith(`Answer: ${s.messages[2].content.trim().at(-1)}`)).toBe(true);
+    }
+    const excluded = samples.flatMap((s) => (s.scores?.shots_excluded as { id: string; reason: string }[]) ?? []);
+    expect(excluded).toContainEqual({ id: "leak-same", reason: "same_question" });
+    expect(excluded).toContainEqual({ id: "leak-near", reason: "near_duplicate" });
+  }, 60_000);
+
+  it("random selection is seeded: same seed, same shots; another seed, other shots", async () => {
+    const a = samplesOf((await evaluate(options({ fewshot: { k: 2, method: "random", traceLang: null, format: "single", store: storeDir } }))).dir);
+    const b = samplesOf((await evaluate(options({ fewshot: { k: 2, method: "random", traceLang: null, format: "single", store: storeDir } }))).dir);
+    const c = samplesOf((await evaluate(options({ seed: 12, fewshot: { k: 2, method: "random", traceLang: null, format: "single", store: storeDir } }))).dir);
+    expect(a.map((s) => s.shots)).toEqual(b.map((s) => s.shots));
+    expect(a.map((s) => s.shots)).not.toEqual(c.map((s) => s.shots));
+    expect(a[0].messages).toHaveLength(2); // single turn: system + one user message holding the examples
+  }, 60_000);
+
+  it("--trace-lang crosses languages (Italian traces for English questions)", async () => {
+    const { dir } = await evaluate(options({ fewshot: { k: 2, method: "bm25", traceLang: "it", format: "multi-turn", store: storeDir } }));
+    for (const s of samplesOf(dir)) expect(s.shots!.every((id) => id.startsWith("it-"))).toBe(true);
+  }, 60_000);
+
+  it("says how to build a store when there is none", async () => {
+    await expect(evaluate(options({ fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", store: join(tempDir(), "missing") } }))).rejects.toThrow(/no trace store .*medeval traces import/);
+  });
+});
