@@ -31,13 +31,24 @@ const save: CommandModule<object, SaveArgs> = {
   },
 };
 
-const show: CommandModule<object, { file: string }> = {
+const show: CommandModule<object, { file: string; "tasks-only": boolean }> = {
   command: "show <file>",
   describe: "Validate a baseline file and list its tasks",
-  builder: (y) => y.positional("file", { type: "string", demandOption: true }),
+  builder: (y) =>
+    y
+      .positional("file", { type: "string", demandOption: true })
+      .option("tasks-only", { type: "boolean", default: false, describe: "print only the comma list of tasks, for `medeval run --tasks`" }),
   handler: (argv) => {
     const side = baselineToSide(readJsonFile(resolve(argv.file), "baseline"), argv.file);
-    const lines = [`${argv.file}: model ${side.spec.model} (run ${side.runId}, ${side.spec.setting}, ${side.spec.scoring})`];
+    if (argv["tasks-only"]) {
+      process.stdout.write(`${side.tasks.map((t) => t.task).join(",")}\n`);
+      return;
+    }
+    const s = side.spec;
+    const lines = [
+      `${argv.file}: model ${s.model} (run ${side.runId}, ${s.setting}, ${s.scoring}, prompt ${s.prompt_style}` +
+        `${s.limit !== null ? `, --limit ${s.limit}` : ""}${s.shard ? `, shard ${s.shard.index}/${s.shard.count}` : ""})`,
+    ];
     for (const t of side.tasks) {
       const acc = sideAccuracy(t);
       lines.push(`  ${t.task.padEnd(40)} n=${String(t.ids.length).padStart(5)}  accuracy ${acc === null ? "–" : (acc * 100).toFixed(2)}%`);

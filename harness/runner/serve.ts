@@ -48,7 +48,7 @@ export interface StartVllmOptions {
   signal?: AbortSignal;
   /** How often readiness is polled (default 1000 ms). */
   pollIntervalMs?: number;
-  /** Time between SIGTERM and SIGKILL on stop (default 15000 ms). */
+  /** Time between SIGTERM and SIGKILL on stop (default 15000 ms; at most 5000 ms when medeval itself got SIGINT/SIGTERM). */
   stopGraceMs?: number;
 }
 
@@ -77,6 +77,7 @@ export interface VllmServer {
 }
 
 const LOG_TAIL_LINES = 20;
+const SIGNAL_STOP_GRACE_MS = 5000;
 
 export async function startVllmServer(opts: StartVllmOptions): Promise<VllmServer> {
   const host = opts.host ?? "127.0.0.1";
@@ -152,12 +153,12 @@ export async function startVllmServer(opts: StartVllmOptions): Promise<VllmServe
   };
 
   let stopPromise: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (graceMs = stopGraceMs): Promise<void> => {
     stopPromise ??= (async () => {
       stopping = true;
       if (!exitInfo) {
         signalTree("SIGTERM");
-        const timer = setTimeout(() => signalTree("SIGKILL"), stopGraceMs);
+        const timer = setTimeout(() => signalTree("SIGKILL"), graceMs);
         await exited;
         clearTimeout(timer);
       }
@@ -169,9 +170,13 @@ export async function startVllmServer(opts: StartVllmOptions): Promise<VllmServe
   };
 
   // If medeval itself ends (normally, by error or by Ctrl-C) the server must not outlive it.
-  const onExit = (): void => signalTree("SIGTERM");
+  // At "exit" nothing can be awaited any more, so a SIGTERM could not be followed up:
+  // SIGKILL is the only signal that surely frees the GPU (stop() is the graceful path).
+  const onExit = (): void => signalTree("SIGKILL");
   const onSignal = (sig: NodeJS.Signals): void => {
-    void stop().then(() => {
+    // Whoever sent the signal (a terminal, a CI runner cancelling the job) will not wait
+    // long before killing medeval outright, and then a detached server would be orphaned.
+    void stop(Math.min(stopGraceMs, SIGNAL_STOP_GRACE_MS)).then(() => {
       // Only re-raise when nobody else handles the signal; then it ends medeval as usual.
       if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
     });
@@ -193,7 +198,7 @@ export async function startVllmServer(opts: StartVllmOptions): Promise<VllmServe
     pid: child.pid ?? -1,
     args,
     logFile: opts.logFile,
-    stop,
+    stop: () => stop(),
     exited,
     died: diedController.signal,
     guard: <T>(work: Promise<T>) => guardAgainstDeath(work, diedController.signal),

@@ -47,6 +47,7 @@ describe("medeval baseline save / show", () => {
     const show = medeval(["baseline", "show", baselineFile]);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/medqa\.en\s+n=\s+800\s+accuracy 70\.00%/);
+    expect(medeval(["baseline", "show", baselineFile, "--tasks-only"]).stdout).toBe("medqa.en,medmcqa.en\n");
   });
 
   it("refuses an incomplete run unless forced", () => {

@@ -1,11 +1,13 @@
 // The vLLM child must not outlive medeval: Ctrl-C, SIGTERM and a plain exit all end it.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.ts";
 
 const SCRIPT = join(import.meta.dirname, "_serve-then-wait.ts");
-const READY_BIN = resolve(import.meta.dirname, "..", "fixtures", "fake-vllm-bin", "vllm-ready.mjs");
+const BIN_DIR = resolve(import.meta.dirname, "..", "fixtures", "fake-vllm-bin");
+const READY_BIN = join(BIN_DIR, "vllm-ready.mjs");
 
 function isAlive(pid: number): boolean {
   try {
@@ -22,9 +24,9 @@ async function waitGone(pid: number, ms = 5000): Promise<boolean> {
   return !isAlive(pid);
 }
 
-async function runParent(mode: "SIGINT" | "SIGTERM" | "exit") {
+async function runParent(mode: "SIGINT" | "SIGTERM" | "exit", bin = READY_BIN) {
   const logFile = join(tempDir("medeval-serve-parent-"), "vllm.log");
-  const parent = spawn(process.execPath, ["--import", "tsx", SCRIPT, READY_BIN, logFile, mode], {
+  const parent = spawn(process.execPath, ["--import", "tsx", SCRIPT, bin, logFile, mode], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -42,7 +44,7 @@ async function runParent(mode: "SIGINT" | "SIGTERM" | "exit") {
     parent.once("exit", (code, signal) => r({ code, signal })),
   );
   if (mode !== "exit") parent.kill(mode);
-  return { serverPid, parentExit: await parentExit };
+  return { serverPid, parentExit: await parentExit, logFile };
 }
 
 describe("vLLM child and the parent's end", () => {
@@ -50,6 +52,15 @@ describe("vLLM child and the parent's end", () => {
     const { serverPid, parentExit } = await runParent(sig);
     expect(parentExit.signal).toBe(sig);
     expect(await waitGone(serverPid)).toBe(true);
+  });
+
+  it("a server that ignores SIGTERM is killed even when medeval is being stopped by a signal", async () => {
+    // The default grace is 15 s; on a signal medeval waits at most 5 s, since CI runners
+    // kill a cancelled job soon after their first signal.
+    const { serverPid, parentExit, logFile } = await runParent("SIGTERM", join(BIN_DIR, "vllm-ignores-sigterm.mjs"));
+    expect(parentExit.signal).toBe("SIGTERM");
+    expect(await waitGone(serverPid)).toBe(true);
+    expect(readFileSync(logFile, "utf8")).toContain("got SIGTERM, ignoring it");
   });
 
   it("a plain exit without stop() still ends the server", async () => {
