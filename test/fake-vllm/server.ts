@@ -369,6 +369,11 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     const record: RecordedRequest = { seq: requests.length, method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0], headers: req.headers, body: undefined, at: Date.now() };
     requests.push(record);
     running++;
+    // In flight until the answer is sent or the connection dies (a hang counts as in flight).
+    res.once("close", () => {
+      running--;
+      if (record.path === "/v1/chat/completions" || record.path === "/v1/completions") finishedGenerations++;
+    });
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -382,10 +387,6 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
             record.status = 500;
             sendError(res, 500, `fake server bug: ${(err as Error).stack ?? String(err)}`);
           }
-        })
-        .finally(() => {
-          running--;
-          if (record.path === "/v1/chat/completions" || record.path === "/v1/completions") finishedGenerations++;
         });
     });
   };
@@ -434,6 +435,9 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
       requests.length = 0;
       attempts.clear();
       generationIndex = 0;
+      promptTokensTotal = 0;
+      generationTokensTotal = 0;
+      finishedGenerations = 0;
     },
     inFlight: () => running,
     kill: stop,
