@@ -29,6 +29,9 @@ interface Tally {
   markedAgree: number;
   extracted: number;
   extractedAgree: number;
+  /** Replies carrying a well-formed JSON "answer_choice": "X" field, and how often we read X. */
+  field: number;
+  fieldAgree: number;
 }
 
 const args = process.argv.slice(2);
@@ -49,7 +52,7 @@ for (const line of readFileSync(path, "utf8").split("\n")) {
   const x: Extraction = extractAnswer({ content: g.text, reasoning: g.reasoning, options, lang: "en" });
   const t =
     tallies.get(g.source) ??
-    { n: 0, status: new Map(), correct: 0, marked: 0, markedAgree: 0, extracted: 0, extractedAgree: 0 };
+    { n: 0, status: new Map(), correct: 0, marked: 0, markedAgree: 0, extracted: 0, extractedAgree: 0, field: 0, fieldAgree: 0 };
   tallies.set(g.source, t);
   t.n++;
   t.status.set(x.status, (t.status.get(x.status) ?? 0) + 1);
@@ -65,6 +68,12 @@ for (const line of readFileSync(path, "utf8").split("\n")) {
     t.extracted++;
     if (x.letter === g.source_extraction) t.extractedAgree++;
     else kinds.push("source_extraction");
+  }
+  const field = [...g.text.matchAll(/"answer_choice"\s*:\s*"([A-J])"/g)].at(-1)?.[1];
+  if (field !== undefined) {
+    t.field++;
+    if (x.letter === field) t.fieldAgree++;
+    else kinds.push("answer_choice_field");
   }
   if (kinds.length > 0 && dumpPath) {
     disagreements.push(
@@ -85,6 +94,9 @@ for (const [source, t] of [...tallies].sort()) {
   console.log(`  accuracy vs gold: ${pct(t.correct, t.n)}`);
   console.log(`  (ours == gold) agrees with source_marked_correct: ${t.markedAgree}/${t.marked} = ${pct(t.markedAgree, t.marked)}; disagree ${t.marked - t.markedAgree}`);
   console.log(`  our letter == source_extraction: ${t.extractedAgree}/${t.extracted} = ${pct(t.extractedAgree, t.extracted)}; disagree ${t.extracted - t.extractedAgree}`);
+  if (t.field > 0) {
+    console.log(`  our letter == last JSON "answer_choice" field: ${t.fieldAgree}/${t.field} = ${pct(t.fieldAgree, t.field)}; disagree ${t.field - t.fieldAgree}`);
+  }
 }
 if (dumpPath) {
   writeFileSync(dumpPath, disagreements.join("\n") + (disagreements.length ? "\n" : ""));

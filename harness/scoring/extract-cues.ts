@@ -36,6 +36,8 @@ export const LENIENT_CUES: readonly Cue[] = [
   cue("en_option_is", String.raw`\b(?:correct|right|best|most\s+appropriate|most\s+likely|final)\s+(?:option|choice|response|answer\s+choice)\s+${VERB_EN}${ADVERB_EN}\s*:?`, { statesAnswer: true }),
   // "Answer: B", "The answer: A.", "Final answer - C", "**Answer Choice**: D"
   cue("en_answer_colon", String.raw`\b(?:final\s+|correct\s+)?answer(?:\s+(?:choice|option))?\s*(?:\*\*|__)?\s*(?::|=|-\s)`, { lowercase: true }),
+  // "Correct option: C", "Opzione corretta: B", "Opción correcta: (D)"
+  cue("option_colon", String.raw`\b(?:correct|best|right)\s+(?:option|choice)\s*(?:\*\*|__)?\s*:|\b(?:opzione|opci[oó]n|alternativa|scelta)\s+(?:corretta|correcta|giusta|adecuada|esatta)\s*(?:\*\*|__)?\s*:|\boption\s+(?:correcte|juste)\s*:`, { lowercase: true }),
   cue("en_i_choose", String.raw`\b(?:I\s+(?:would|will|'d)?\s*(?:choose|select|pick|go\s+with|answer)|my\s+(?:final\s+)?(?:answer|choice)\s+(?:is|would\s+be))\s*:?`),
   // JSON-ish wrappers, complete or not: {"answer": "B"}, "answer_choice": "D", 'answer': 'c'
   cue("json_answer", String.raw`["'\\]*(?:final_answer|correct_answer|answer_choice|answer_option|answer_letter|answer|choice|respuesta|risposta|r[ée]ponse)["'\\]*\s*:\s*\\*`, { lowercase: true }),

@@ -40,6 +40,8 @@ const LATER_LETTER = new RegExp(
   String.raw`${CONNECTOR}\s*(?:${ARTICLE}\s*)?(?:${OPTION_WORD}\s*[([]?[A-J](?![\p{L}\p{N}])|[([]?[A-J][)\]])`,
   "iu",
 );
+// "the answer is B, but it could also be C": a second candidate later in the sentence.
+const ALSO_LETTER = /\b(?:could|might|may|can)\s+(?:also\s+|equally\s+)?be\s+(?:option\s+|choice\s+)?[([]?[A-J](?![\p{L}\p{N}])/u;
 const NEXT_LINE_LISTED = /^[^\n]*\n[ \t*_-]*(?:option\s+)?[([]?[A-J][).\]]\s/iu;
 
 function sentenceOf(rest: string): string {
@@ -93,9 +95,12 @@ export function readLetter(tail: string, opts: LetterReadOptions): LetterRead | 
 
   if (SECOND_LETTER.test(rest)) return { kind: "hedge", end };
   if (hedged) return null;
-  if (LATER_LETTER.test(sentenceOf(rest)) || NEXT_LINE_LISTED.test(rest)) return { kind: "hedge", end };
+  const sentence = sentenceOf(rest);
+  if (LATER_LETTER.test(sentence) || ALSO_LETTER.test(sentence) || NEXT_LINE_LISTED.test(rest)) return { kind: "hedge", end };
 
-  if (lower && !bracketed && !optionWord && !opts.lowercase) return null;
+  // A lowercase "a" or "e" ending the statement ("La respuesta es a.") can only be a letter.
+  const endsStatement = /^\s*[.!]?\s*(?:$|\n)/u.test(rest);
+  if (lower && !bracketed && !optionWord && !opts.lowercase && !endsStatement) return null;
   const optionText = optionTextFollows(rest.replace(/^[\s.:)\]*_-]+/, ""), opts.options[index]);
   if (opts.requireOptionText && !optionText) return null;
   if (!bracketed && !optionWord && !BOUNDARY.test(rest) && !optionText) return null;

@@ -81,6 +81,11 @@ describe("lenient phrasings", () => {
     ["(C)", "C"],
     ["B) Ciprofloxacin and trimethoprim-sulfamethoxazole", "B"],
     ["Opción B", "B"],
+    ["The answer is: $\\boxed{\\text{C}}$", "C"],
+    ["The final answer is $\\boxed{D}$", "D"],
+    ['"answer_choice": "C" ``` The rationale for this choice is as follows', "C"],
+    ["Correct option: C", "C"],
+    ["B is the answer.", "B"],
     ["Cipro and TMP-SMX cover the organisms. C.", "C"],
   ])("%j -> %s", (content, expected) => {
     expect(letter(content)).toMatchObject({ status: "lenient", letter: expected });
@@ -95,6 +100,11 @@ describe("lenient phrasings", () => {
     ["La opción correcta es la D.", "D", "es"],
     ["Respuesta correcta: A", "A", "es"],
     ["Donc, la bonne réponse est C.", "C", "fr"],
+    ["Opzione corretta: B", "B", "it"],
+    ["Opción correcta: (D)", "D", "es"],
+    ["La respuesta es a.", "A", "es"],
+    ["La risposta giusta è l'opzione D.", "D", "it"],
+    ["Por lo tanto, la respuesta correcta sería la D (Doxiciclina).", "D", "es"],
   ])("%j -> %s (%s)", (content, expected, lang) => {
     expect(letter(content, { lang })).toMatchObject({ status: "lenient", letter: expected });
   });
@@ -119,6 +129,7 @@ describe("hedges are unparsed, not their first letter", () => {
     "La risposta è la B e la C.",
     "La respuesta correcta es la A o la C.",
     "La respuesta es B y D.",
+    "I think the answer is B, but it could also be C.",
   ])("%j", (content) => {
     const lang = /risposta/.test(content) ? "it" : /respuesta/.test(content) ? "es" : "en";
     const x = letter(content, { lang });
