@@ -47,8 +47,10 @@ export function forestPlotSvg(model: TableModel): string {
       y += ROW_H;
     });
     parts.push(`<rect x="${LABEL_W}" y="${top}" width="${PLOT_W}" height="${y - top}" class="frame"/>`);
-    for (let t = 0; t <= 4; t++) {
-      const v = lo + (span * t) / 4;
+    // lo and hi are whole tenths: a tick every 10 points (every 20 on a wide axis).
+    const step = span > 0.5 ? 0.2 : 0.1;
+    for (let k = 0; k <= Math.round(span / step); k++) {
+      const v = lo + k * step;
       parts.push(`<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top}" y2="${y}" class="grid"/>`);
       parts.push(`<text x="${x(v).toFixed(1)}" y="${y + 14}" class="tick" text-anchor="middle">${pct(v, 0)}</text>`);
     }
