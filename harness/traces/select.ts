@@ -157,9 +157,22 @@ export function* distinctDraws(n: number, rng: () => number): Generator<number> 
   }
 }
 
-/** The test question as plain words: no character can be read as query syntax. */
+/**
+ * The test question as plain words, each once: no character can be read as query syntax, and
+ * a word repeated in a long vignette costs one posting-list walk, not several.
+ */
 export function ftsQueryText(question: string): string {
-  return question.replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  const words = question.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+  const seen = new Set<string>();
+  const unique: string[] = [];
+  for (const word of words) {
+    const key = word.toLowerCase();
+    if (!seen.has(key)) {
+      seen.add(key);
+      unique.push(word);
+    }
+  }
+  return unique.join(" ");
 }
 
 const defaultEmbedders = new WeakMap<TraceStore, EmbedFn>();
