@@ -1,0 +1,285 @@
+// Loglikelihood scoring (lm-evaluation-harness's multiple_choice) over /v1/completions: for
+// each option, the log-probability of its continuation after the prompt, read from an echoed
+// completion of prompt + continuation. One request per item with the options as a list of
+// prompts; one request per option when the server refuses lists.
+//
+// The sample's `messages` hold the context as a single user message (there is no chat here:
+// it is the raw prompt text), the continuations are in `scores.continuations`.
+import { loglikelihoodPrompt, type LogprobTarget } from "../prompts/lm-eval.ts";
+import { continuationLogprob, echoedPromptOffset, LogprobShapeError, scoreMultipleChoice, type ContinuationScore, type EchoLogprobs } from "../scoring/logprob.ts";
+import { letterOf, UserError, type Item, type Sample, type Usage } from "../types.ts";
+import { ResponseCache } from "./cache.ts";
+import type { CallOptions, CompletionOutcome, CompletionRequestBody, FailureOutcome } from "./client.ts";
+import type { PlannedTask } from "./plan.ts";
+import type { ItemAnswerer } from "./run.ts";
+
+/** What the answerer needs from the endpoint pool (`createEndpointPool(...)` or `createDispatcher(...).pool`). */
+export interface CompletionsEndpoint {
+  completions(body: CompletionRequestBody, options?: CallOptions): Promise<CompletionOutcome>;
+}
+
+export interface LoglikelihoodOptions {
+  pool: CompletionsEndpoint;
+  servedModel: string;
+  target: LogprobTarget;
+  cache: ResponseCache | null;
+  /** Identity of the served model for the cache key (served name + checkpoint root). */
+  modelIdentity: string;
+  /**
+   * Failures that will hit every item (a chat-only endpoint, a logprobs cap, no logprobs,
+   * echo ignored) stop the run with a UserError that says what to do (default true). When
+   * false they are recorded as the items' errors.
+   */
+  stopOnSystematic?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// Failures of logprob requests, shared with first-token.ts
+
+export type LogprobRoute = "completions" | "chat";
+
+export interface LogprobFailure {
+  status: "error" | "context_overflow";
+  message: string;
+  /** Will happen to every item: stop the run instead of recording it item after item. */
+  systematic: boolean;
+}
+
+const LOGPROBS_CAP = /max allowed|max_logprobs|max-logprobs|logprobs.*(exceed|greater|too (large|many))/i;
+
+/** What a failed logprob request means for a person, and whether it will repeat for every item. */
+export function describeLogprobFailure(route: LogprobRoute, outcome: Exclude<FailureOutcome, { kind: "aborted" }>, asked: string): LogprobFailure {
+  if (outcome.kind === "context_overflow") return { status: "context_overflow", message: outcome.message, systematic: false };
+  const status = outcome.status;
+  const chatOnly = route === "completions" && (status === 405 || (status === 404 && !/does not serve the model/.test(outcome.message)));
+  if (chatOnly) {
+    return {
+      status: "error",
+      systematic: true,
+      message:
+        `loglikelihood scoring needs /v1/completions; this endpoint is chat-only: use --scoring first-token or generative ` +
+        `(${outcome.endpoint || "the endpoint"} answered HTTP ${status} to POST /completions)`,
+    };
+  }
+  if (status === 400 && LOGPROBS_CAP.test(outcome.message)) {
+    return {
+      status: "error",
+      systematic: true,
+      message:
+        `the server caps logprobs below what was asked (${asked}): start vLLM with --max-logprobs 20 (or at least what is asked), ` +
+        `or ask for fewer top_logprobs (server said: ${outcome.message})`,
+    };
+  }
+  return { status: "error", message: outcome.message, systematic: false };
+}
+
+export function noLogprobsMessage(route: LogprobRoute, endpoint: string, asked: string): string {
+  const mode = route === "completions" ? "loglikelihood" : "first-token";
+  const where = route === "completions" ? "vLLM's /v1/completions" : "vLLM's chat endpoint";
+  return (
+    `${endpoint || "the server"} returned no logprobs for a request that asked for them (${asked}): ${mode} scoring needs them. ` +
+    `${where} returns them; some proxies and gateways drop them. Point the run at the vLLM server itself, or use --scoring generative.`
+  );
+}
+
+/** Trips once on a systematic failure; from then on every item throws the same UserError without a request. */
+export class SystematicStop {
+  private error: UserError | null = null;
+
+  check(): void {
+    if (this.error) throw this.error;
+  }
+
+  trip(message: string): never {
+    this.error ??= new UserError(message);
+    throw this.error;
+  }
+}
+
+/** The Sample fields every logprob mode fills the same way. */
+export function sampleBase(task: PlannedTask, item: Item): Pick<Sample, "task" | "item_id" | "item_hash" | "lang" | "subject" | "gold"> {
+  return {
+    task: task.meta.id,
+    item_id: item.id,
+    item_hash: item.hash,
+    lang: item.lang,
+    ...(item.subject ? { subject: item.subject } : {}),
+    gold: letterOf(item.answer),
+  };
+}
+
+export function addUsage(a: Usage | null, b: Usage | null): Usage | null {
+  if (!a) return b;
+  if (!b) return a;
+  return { prompt_tokens: a.prompt_tokens + b.prompt_tokens, completion_tokens: a.completion_tokens + b.completion_tokens, total_tokens: a.total_tokens + b.total_tokens };
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** One echoed completion per prompt, in prompt order. */
+interface EchoedChoice {
+  text: string;
+  logprobs: EchoLogprobs | null;
+}
+
+interface Fetched {
+  choices: EchoedChoice[];
+  usage: Usage | null;
+  attempts: number;
+  latencyMs: number;
+  endpoint?: string;
+  cached: boolean;
+}
+
+type FetchOutcome = { kind: "ok"; value: Fetched } | { kind: "failed"; outcome: Exclude<FailureOutcome, { kind: "aborted" }> } | { kind: "aborted" };
+
+const ASKED = "logprobs: 1, echo: true, max_tokens: 1";
+
+export function completionsBody(model: string, prompt: string | string[]): CompletionRequestBody {
+  return { model, prompt, max_tokens: 1, logprobs: 1, echo: true, temperature: 0 };
+}
+
+interface CachedEcho {
+  choices: EchoedChoice[];
+}
+
+async function fetchEchoes(opts: LoglikelihoodOptions, prompt: string | string[], signal: AbortSignal): Promise<FetchOutcome> {
+  const body = completionsBody(opts.servedModel, prompt);
+  const key = opts.cache ? ResponseCache.key(opts.modelIdentity, body) : null;
+  const hit = key ? opts.cache!.get(key) : undefined;
+  const cachedChoices = (hit?.logprobs as CachedEcho | undefined)?.choices;
+  if (hit && Array.isArray(cachedChoices)) {
+    return { kind: "ok", value: { choices: cachedChoices, usage: hit.usage, attempts: 0, latencyMs: 0, cached: true } };
+  }
+  const outcome = await opts.pool.completions(body, { signal });
+  if (outcome.kind === "aborted") return { kind: "aborted" };
+  if (outcome.kind !== "ok") return { kind: "failed", outcome };
+  const choices = outcome.choices.map((c) => ({ text: c.text, logprobs: c.logprobs }));
+  if (key && choices.every((c) => c.logprobs)) {
+    opts.cache!.set(key, { content: null, reasoning: null, finish_reason: null, usage: outcome.usage, logprobs: { choices } satisfies CachedEcho });
+  }
+  return { kind: "ok", value: { choices, usage: outcome.usage, attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint, cached: false } };
+}
+
+/** A 400 that may mean "no lists here" (not a context overflow, not a logprobs cap). */
+function mayBeListRefusal(outcome: Exclude<FailureOutcome, { kind: "aborted" }>): boolean {
+  return outcome.kind === "error" && (outcome.status === 400 || outcome.status === 422) && !LOGPROBS_CAP.test(outcome.message);
+}
+
+export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer {
+  const stop = new SystematicStop();
+  const stopOnSystematic = opts.stopOnSystematic ?? true;
+  // Once a server refuses a list of prompts, later items go one option per request at once.
+  let listsRefused = false;
+
+  return async (task, item, signal) => {
+    stop.check();
+    const started = performance.now();
+    const prompt = loglikelihoodPrompt(task.meta.family, item, opts.target);
+    const full = prompt.continuations.map((c) => prompt.context + c);
+    let sent = 0;
+    let attempts = 0;
+    let batched = !listsRefused;
+    const fetched: Fetched[] = [];
+    let failure: LogprobFailure | null = null;
+
+    if (!listsRefused) {
+      sent++;
+      const got = await fetchEchoes(opts, full, signal);
+      stop.check();
+      if (got.kind === "aborted") return null;
+      if (got.kind === "ok" && got.value.choices.length === full.length) {
+        fetched.push(got.value);
+      } else if (got.kind === "ok" || mayBeListRefusal(got.outcome)) {
+        // A refused list, or a server that answered only the first prompt: one per option.
+        batched = false;
+        if (got.kind === "failed") attempts += got.outcome.attempts;
+      } else {
+        failure = describeLogprobFailure("completions", got.outcome, ASKED);
+        attempts += got.outcome.attempts;
+      }
+    }
+    if (!batched && failure === null) {
+      sent += full.length;
+      const each = await Promise.all(full.map((p) => fetchEchoes(opts, p, signal)));
+      stop.check();
+      if (each.some((e) => e.kind === "aborted")) return null;
+      for (const e of each) {
+        if (e.kind === "failed") {
+          attempts += e.outcome.attempts;
+          failure ??= describeLogprobFailure("completions", e.outcome, ASKED);
+        } else if (e.kind === "ok") fetched.push(e.value);
+      }
+      if (failure === null) listsRefused = true;
+    }
+
+    const usage = fetched.reduce<Usage | null>((u, f) => addUsage(u, f.usage), null);
+    attempts += fetched.reduce((n, f) => n + f.attempts, 0);
+    const endpoint = fetched[0]?.endpoint ?? "";
+    const base = {
+      ...sampleBase(task, item),
+      messages: [{ role: "user" as const, content: prompt.context }],
+      content: null,
+      reasoning: null,
+      finish_reason: null,
+      latency_ms: Math.round(performance.now() - started),
+      attempts,
+      ...(endpoint ? { endpoint } : {}),
+      finished_at: new Date().toISOString(),
+    };
+    const scoresBase = { scoring: "loglikelihood", target: opts.target, template: prompt.template, continuations: prompt.continuations, batched };
+    const errorSample = (f: LogprobFailure): { sample: Sample; sent: number } => {
+      if (f.systematic && stopOnSystematic) stop.trip(f.message);
+      return { sample: { ...base, usage, answer: null, status: f.status, correct: false, error: f.message, scores: scoresBase }, sent };
+    };
+    if (failure !== null) return errorSample(failure);
+
+    const choices = fetched.flatMap((f) => f.choices);
+    if (choices.some((c) => !c.logprobs)) return errorSample({ status: "error", systematic: true, message: noLogprobsMessage("completions", endpoint, ASKED) });
+    let scored: ContinuationScore[];
+    try {
+      if (choices.length !== full.length) throw new LogprobShapeError(`expected ${full.length} choices (one per option), got ${choices.length}`);
+      scored = choices.map((choice, i) => continuationLogprob(choice.logprobs!, prompt.context, prompt.continuations[i], echoedPromptOffset(choice.text, full[i])));
+    } catch (err) {
+      if (!(err instanceof LogprobShapeError)) throw err;
+      return errorSample(
+        err.reason === "no_echo"
+          ? {
+              status: "error",
+              systematic: true,
+              message: `${endpoint || "the server"}: ${err.message}; loglikelihood scoring needs the prompt's logprobs. vLLM returns them; many hosted APIs do not: use --scoring first-token or generative.`,
+            }
+          : { status: "error", systematic: false, message: `${endpoint || "the server"}: ${err.message}` },
+      );
+    }
+    const logprobs = scored.map((s) => s.logprob);
+    const mc = scoreMultipleChoice(logprobs, prompt.choices);
+    const letters = item.options.map((_, i) => letterOf(i));
+    const flagged = (pick: (s: ContinuationScore) => boolean) => letters.filter((_, i) => pick(scored[i]));
+    const sample: Sample = {
+      ...base,
+      usage,
+      answer: letterOf(mc.acc),
+      status: "logprob",
+      correct: mc.acc === item.answer,
+      cached: fetched.length > 0 && fetched.every((f) => f.cached),
+      scores: {
+        ...scoresBase,
+        logprobs,
+        token_counts: scored.map((s) => s.tokens),
+        lengths_chars: mc.lengths_chars,
+        lengths_bytes: mc.lengths_bytes,
+        acc_letter: letterOf(mc.acc),
+        acc_norm_letter: letterOf(mc.acc_norm),
+        acc_norm_correct: mc.acc_norm === item.answer,
+        acc_bytes_letter: letterOf(mc.acc_bytes),
+        acc_bytes_correct: mc.acc_bytes === item.answer,
+        /** Options whose sum includes a −9999 floor value. */
+        clamped: flagged((s) => s.clamped),
+        /** Options whose first token began inside the prompt (included whole). */
+        straddled: flagged((s) => s.straddled),
+      },
+    };
+    return { sample, sent };
+  };
+}
