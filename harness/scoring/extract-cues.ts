@@ -30,6 +30,10 @@ const VERB_ES = String.raw`(?:es|ser[ií]a|debe\s+ser|corresponde\s+a)`;
 const QUALIFIER_FR = String.raw`(?:\s+(?:correcte|finale|juste|exacte))?`;
 const VERB_FR = String.raw`(?:est|serait|doit\s+[êe]tre)`;
 
+// Keys of JSON-ish answers, quoted or not, whole or cut ('\\nanswer_choice": "C"', 'Answer Choice": "D"').
+const SNAKE_KEY = String.raw`(?:final_answer|correct_answer|answer_choice|answer_option|answer_letter)`;
+const JSON_KEY = String.raw`(?:${SNAKE_KEY}|answer\s+choice|answer|choice|respuesta|risposta|r[ée]ponse)`;
+
 export const LENIENT_CUES: readonly Cue[] = [
   // "Therefore, among A through D, the answer is B", "the correct answer would be (C)"
   cue("en_answer_is", String.raw`\b${QUALIFIER_EN}answer(?:\s+(?:choice|option))?\s+${VERB_EN}${ADVERB_EN}\s*:?`, { statesAnswer: true }),
@@ -40,7 +44,7 @@ export const LENIENT_CUES: readonly Cue[] = [
   cue("option_colon", String.raw`\b(?:correct|best|right)\s+(?:option|choice)\s*(?:\*\*|__)?\s*:|\b(?:opzione|opci[oó]n|alternativa|scelta)\s+(?:corretta|correcta|giusta|adecuada|esatta)\s*(?:\*\*|__)?\s*:|\boption\s+(?:correcte|juste)\s*:`, { lowercase: true }),
   cue("en_i_choose", String.raw`\b(?:I\s+(?:would|will|'d)?\s*(?:choose|select|pick|go\s+with|answer)|my\s+(?:final\s+)?(?:answer|choice)\s+(?:is|would\s+be))\s*:?`),
   // JSON-ish wrappers, complete or not: {"answer": "B"}, "answer_choice": "D", 'answer': 'c'
-  cue("json_answer", String.raw`["'\\]*(?:final_answer|correct_answer|answer_choice|answer_option|answer_letter|answer|choice|respuesta|risposta|r[ée]ponse)["'\\]*\s*:\s*\\*`, { lowercase: true }),
+  cue("json_answer", String.raw`(?:["'\\]+${JSON_KEY}["'\\]*|${JSON_KEY}["'\\]+|${SNAKE_KEY})\s*:\s*\\*`, { lowercase: true }),
   // LaTeX answers, as reasoning models often give them: $\boxed{D}$, \boxed{\text{B}}
   cue("boxed", String.raw`\\boxed\s*\{\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?`, { lowercase: true }),
   cue("it_answer_is", String.raw`\b(?:la\s+)?risposta${QUALIFIER_IT}\s+${VERB_IT}\s*:?`, { statesAnswer: true }),
