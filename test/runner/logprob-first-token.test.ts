@@ -1,0 +1,138 @@
+// The first-token answerer against the fake vLLM server: the request it sends, the letter
+// variants it reads, unparsed answers, and the messages a user meets.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { firstTokenMessages } from "../../harness/prompts/lm-eval.ts";
+import { createEndpointPool, type EndpointPool } from "../../harness/runner/endpoints.ts";
+import { firstTokenAnswerer, type FirstTokenOptions } from "../../harness/runner/first-token.ts";
+import type { PlannedTask } from "../../harness/runner/plan.ts";
+import { ResponseCache } from "../../harness/runner/cache.ts";
+import { UserError, type Item, type Sample } from "../../harness/types.ts";
+import { firstTokenReply, guessingBehavior } from "../fake-vllm/helpers.ts";
+import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
+import { tempDir } from "../helpers.ts";
+
+const ITEM: Item = { id: "q1", question: "Which drug?", options: ["Aspirin", "Beta blockers", "Cortisol", "Dopamine"], answer: 1, lang: "en", hash: "h1" };
+const TASK: PlannedTask = {
+  meta: { id: "medqa.en", family: "medqa", lang: "en", domain: "in-domain" },
+  items: [ITEM],
+  source: { task: "medqa.en", kind: "local", location: "test", files: [], items_hash: "x", n: 1 },
+};
+const ln = Math.log;
+
+let server: FakeVllm;
+let pool: EndpointPool;
+const signal = new AbortController().signal;
+
+function answerer(extra: Partial<FirstTokenOptions> = {}) {
+  return firstTokenAnswerer({ pool, servedModel: "fake-model", cache: null, modelIdentity: "fake-model|root", ...extra });
+}
+
+async function answer(extra: Partial<FirstTokenOptions> = {}): Promise<{ sample: Sample; sent: number }> {
+  const result = await answerer(extra)(TASK, ITEM, signal);
+  if (!result) throw new Error("abandoned");
+  return result;
+}
+
+function replyWith(top: Record<string, number>): void {
+  server.setBehavior({ respond: () => firstTokenReply(top) });
+}
+
+beforeAll(async () => {
+  server = await startFakeVllm({ servedModelName: "fake-model" });
+  pool = createEndpointPool({ baseUrls: [server.url], timeoutMs: 10_000, maxRetries: 1, backoff: { baseMs: 1, maxMs: 5 }, maxConcurrency: 8 });
+});
+afterAll(async () => {
+  pool?.close();
+  await server?.close();
+});
+afterEach(() => {
+  server.setBehavior({ respond: guessingBehavior, logprobs: true, maxLogprobs: 20 });
+  server.reset();
+});
+
+describe("first-token answerer", () => {
+  it("asks for one token with 20 alternatives at temperature 0, over the model's own body", async () => {
+    replyWith({ " B": ln(0.6), "(A": ln(0.2), B: ln(0.1), The: ln(0.05) });
+    const { sample, sent } = await answer({
+      buildBody: (messages) => ({ model: "x", messages, temperature: 0.7, max_tokens: 2048, max_completion_tokens: 4096, chat_template_kwargs: { enable_thinking: false } }),
+    });
+    expect(sent).toBe(1);
+    const [request] = server.generationRequests();
+    expect(request.path).toBe("/v1/chat/completions");
+    expect(request.body).toEqual({
+      model: "fake-model",
+      messages: firstTokenMessages(ITEM),
+      temperature: 0,
+      max_tokens: 1,
+      logprobs: true,
+      top_logprobs: 20,
+      chat_template_kwargs: { enable_thinking: false },
+    });
+    expect(sample.status).toBe("logprob");
+    expect(sample.answer).toBe("B");
+    expect(sample.correct).toBe(true);
+    expect(sample.content).toBe(" B");
+    const scores = sample.scores as { letter_probs: Record<string, number>; letter_mass: number; generated: string };
+    expect(scores.letter_probs.B).toBeCloseTo(0.7, 12);
+    expect(scores.letter_probs.A).toBeCloseTo(0.2, 12);
+    expect(scores.letter_mass).toBeCloseTo(0.9, 12);
+    expect(scores.generated).toBe(" B");
+  });
+
+  it.each([[{ " B": -0.2 }], [{ B: -0.2 }], [{ "(B": -0.2 }], [{ "B.": -0.2, " A": -3 }]])("reads %j as B", async (top) => {
+    replyWith(top);
+    expect((await answer()).sample.answer).toBe("B");
+  });
+
+  it("is unparsed when no option letter is among the tokens (and wrong)", async () => {
+    replyWith({ The: ln(0.7), Based: ln(0.2), a: ln(0.05) });
+    const { sample } = await answer();
+    expect(sample.status).toBe("unparsed");
+    expect(sample.answer).toBeNull();
+    expect(sample.correct).toBe(false);
+    expect(sample.scores).toMatchObject({ letter_mass: 0 });
+  });
+
+  it("caches the first token: the same item is not sent twice", async () => {
+    replyWith({ " C": -0.1 });
+    const cache = new ResponseCache(tempDir());
+    await answer({ cache });
+    const again = await answer({ cache });
+    expect(server.generationRequests()).toHaveLength(1);
+    expect(again.sent).toBe(0);
+    expect(again.sample.cached).toBe(true);
+    expect(again.sample.answer).toBe("C");
+  });
+
+  it("says how to lift a top_logprobs cap", async () => {
+    server.setBehavior({ maxLogprobs: 5 });
+    const err = await answer().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/start vLLM with --max-logprobs 20.*or ask for fewer top_logprobs.*max allowed: 5/);
+  });
+
+  it("works under a lower cap when asked for fewer alternatives", async () => {
+    server.setBehavior({ maxLogprobs: 5, respond: () => firstTokenReply({ " D": -0.1 }) });
+    const { sample } = await answer({ topLogprobs: 5 });
+    expect(server.generationRequests()[0].body.top_logprobs).toBe(5);
+    expect(sample.answer).toBe("D");
+  });
+
+  it("says so when the server returns no logprobs", async () => {
+    server.setBehavior({ logprobs: false, respond: () => firstTokenReply({ " B": -0.1 }) });
+    await expect(answer()).rejects.toThrow(/returned no logprobs for a request that asked for them \(logprobs: true, top_logprobs: 20\)/);
+  });
+
+  it("stops on a model that starts thinking, saying how to turn thinking off", async () => {
+    replyWith({ "<think>": -0.01, " B": -6 });
+    await expect(answer()).rejects.toThrow(/enable_thinking: false/);
+  });
+
+  it("records a systematic failure as the item's error when asked not to stop", async () => {
+    server.setBehavior({ logprobs: false, respond: () => firstTokenReply({ " B": -0.1 }) });
+    const { sample } = await answer({ stopOnSystematic: false });
+    expect(sample.status).toBe("error");
+    expect(sample.error).toMatch(/no logprobs/);
+    expect(sample.content).toBe(" B");
+  });
+});
