@@ -152,8 +152,11 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
   // A lowercase bare "a" or "e" on its own line is still a letter; inside prose it is not.
   if (rest !== "") {
     // "A) …, B) … and E) …" on one line is a list, not an answer.
-    const labels = [...rest.matchAll(/(?:^|[\s,;])([A-J])\)\s/gu)];
-    if (labels.some((l) => l[1] !== letter && optionTextFollows(rest.slice(l.index + l[0].length), options[indexOfLetter(l[1]!)]))) return null;
+    const labels = [...rest.matchAll(/(?:^|[\s,;])\(?([A-J])\)\s/gu)];
+    const others = labels.filter((l) => l[1] !== letter);
+    if (others.length > 1 || others.some((l) => optionTextFollows(rest.slice(l.index + l[0].length), options[indexOfLetter(l[1]!)]))) {
+      return null;
+    }
     const previous = lines.at(-2);
     if (previous !== undefined && OPTION_LINE.test(previous)) return null;
     // On a last line after other text, the words must be the option's own (not "D) X is not

@@ -159,6 +159,13 @@ describe("letters only count in answer contexts", () => {
   it("an option list echoed back is not an answer", () => {
     const echo = FOUR.map((o, i) => `${"ABCD"[i]}) ${o}`).join("\n");
     expect(letter(echo)).toMatchObject({ status: "unparsed" });
+    expect(letter(FOUR.map((o, i) => `${"ABCD"[i]}) ${o}`).join(", "))).toMatchObject({ status: "unparsed" });
+  });
+  it("the last line names its option even when paraphrased, unless it is a walk-through", () => {
+    expect(letter("Cipro covers the organism.\n\nSo the drug is:\n\nB) Ciprofloxacin")).toMatchObject({ status: "lenient", letter: "B" });
+    expect(letter("A) Ampicillin and gentamicin: too narrow.\nD) Ceftriaxone and doxycycline: not indicated here.")).toMatchObject({
+      status: "unparsed",
+    });
   });
 });
 
