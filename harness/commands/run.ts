@@ -43,6 +43,7 @@ interface RunArgs {
   "trace-lang"?: string;
   "shots-format": string;
   store?: string;
+  "vllm-bin"?: string;
 }
 
 const command: CommandModule<object, RunArgs> = {
@@ -80,6 +81,7 @@ const command: CommandModule<object, RunArgs> = {
       .option("trace-lang", { type: "string", describe: "few-shot-traces: language of the traces (default: the item's; e.g. en for Italian questions)" })
       .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: "multi-turn", describe: "few-shot-traces: one chat turn per shot, or all in a single user turn" })
       .option("store", { type: "string", describe: "trace store folder (default $MEDEVAL_HOME/traces)" })
+      .option("vllm-bin", { type: "string", describe: "vllm executable for models with serve: in models.yaml (default: vllm on PATH)" })
       .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,mmlu_medical.it --limit 50", "")
       .example("$0 run --model llama-3.1-8b --tasks medqa.it --setting few-shot-traces --shots 3 --select bm25 --trace-lang en", "")
@@ -125,6 +127,7 @@ const command: CommandModule<object, RunArgs> = {
         shard: argv.shard,
         progress: argv.progress as "auto",
         signal: controller.signal,
+        vllmBin: argv["vllm-bin"],
         fewshot: {
           k: argv.shots,
           method: argv.select as SelectMethod,

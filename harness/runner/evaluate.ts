@@ -1,16 +1,18 @@
 // `medeval run` as a function: resolve the model and tasks, choose the prompt for the
 // setting, then hand everything to executeRun. Kept apart from the yargs command so tests
 // and other commands can call it.
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { medevalHome } from "../env.ts";
-import { apiKeyFor, resolveModel, type ModelOverrides } from "../models/load.ts";
+import { apiKeyFor, defaultModelsFile, loadModelsFile, normaliseBaseUrl, resolveModel, type ModelOverrides } from "../models/load.ts";
 import type { ModelSpec } from "../models/schema.ts";
 import { buildFineTunedMessages } from "../prompts/fine-tuned.ts";
 import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
 import { UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import { createDispatcher } from "./dispatcher.ts";
-import { buildSpec, parseShard, planTasks, type PlannedTask } from "./plan.ts";
+import { buildSpec, defaultRunId, parseShard, planTasks, specHash, type PlannedTask } from "./plan.ts";
+import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
 import { executeRun, readRunRecord, type RunOutcome } from "./run.ts";
@@ -42,6 +44,8 @@ export interface EvaluateOptions {
   progress: "auto" | "bar" | "plain" | "none";
   /** few-shot-traces: how many traces, chosen how, from which store. */
   fewshot?: Omit<FewShotSettings, "seed"> & { store?: string };
+  /** The vllm executable for models with `serve:` (default "vllm" on PATH). */
+  vllmBin?: string;
   signal: AbortSignal;
   fetchImpl?: typeof fetch;
 }
@@ -58,7 +62,9 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
     overrides: {
       ...opts.overrides,
       servedModel: opts.overrides.servedModel ?? s.served_model,
-      modelUrl: opts.overrides.modelUrl ?? s.base_urls,
+      // A model still in models.yaml is reached as the file says (its server may have moved,
+      // or be started by medeval: `serve:`); a command-line endpoint is reached where it was.
+      modelUrl: opts.overrides.modelUrl ?? (modelInFile(s.model, opts.modelsFile) ? undefined : s.base_urls),
       params: {
         temperature: params.temperature as number,
         top_p: params.top_p as number,
@@ -76,6 +82,11 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
     shard: s.shard ? `${s.shard.index}/${s.shard.count}` : undefined,
     runId: opts.resume,
   };
+}
+
+function modelInFile(name: string, file?: string): boolean {
+  const path = file ?? defaultModelsFile();
+  return existsSync(path) && name in loadModelsFile(path).models;
 }
 
 export function messagesFor(setting: Setting, model: ModelSpec, style: PromptStyle) {
@@ -116,7 +127,8 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   if (!opts.tasks) throw new UserError("name the tasks to run: --tasks medqa.en,mmlu_medical.it (see `medeval tasks`)");
   if (opts.scoring !== "generative") throw new UserError(`--scoring ${opts.scoring} is not available in this command yet`);
   const model = resolveModel(opts.model, opts.overrides, opts.modelsFile);
-  if (model.baseUrls.length === 0) throw new UserError(`model "${model.name}" has no base_urls`);
+  const serveConfig = model.serve ? parseServeConfig(model.name, model.serve) : null;
+  if (model.baseUrls.length === 0 && !serveConfig) throw new UserError(`model "${model.name}" has no base_urls`);
   const apiKey = apiKeyFor(model);
   const shard = parseShard(opts.shard);
   const planInput = {
@@ -144,6 +156,52 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   }
   const tasks = await planTasks(planInput);
   const spec = buildSpec(planInput, tasks);
+  const runId = opts.runId ?? defaultRunId(spec, specHash(spec, tasks.map((t) => t.source)));
+
+  // `serve:` in models.yaml: medeval starts vLLM itself, logs it to the run folder, stops it after.
+  let vllm: VllmServer | null = null;
+  let signal = opts.signal;
+  if (serveConfig) {
+    const runDir = join(opts.out, runId);
+    mkdirSync(runDir, { recursive: true });
+    vllm = await startVllmServer({
+      model: serveConfig.model,
+      servedName: model.servedModel,
+      extraArgs: serveConfig.args,
+      vllmBin: opts.vllmBin,
+      apiKey,
+      logFile: join(runDir, "vllm.log"),
+      readyTimeoutMs: serveConfig.ready_timeout_s * 1000,
+      env: serveConfig.env,
+      signal: opts.signal,
+    });
+    model.baseUrls = [normaliseBaseUrl(vllm.baseUrl)];
+    spec.base_urls = model.baseUrls;
+    signal = AbortSignal.any([opts.signal, vllm.died]);
+  }
+  try {
+    const outcome = await runPlanned(opts, model, apiKey, spec, tasks, runId, prepare, signal);
+    // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
+    // when a served run has errors, give the exit a moment to show before calling it a success.
+    if (vllm && outcome.record.tasks.some((t) => t.errors > 0)) await Promise.race([vllm.exited, new Promise((r) => setTimeout(r, 500))]);
+    if (vllm?.died.aborted) throw new UserError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with: medeval run --resume ${runId} --out ${opts.out}`);
+    return outcome;
+  } finally {
+    store?.close();
+    await vllm?.stop();
+  }
+}
+
+async function runPlanned(
+  opts: EvaluateOptions,
+  model: ModelSpec,
+  apiKey: string | undefined,
+  spec: ReturnType<typeof buildSpec>,
+  tasks: PlannedTask[],
+  runId: string,
+  prepare: ReturnType<typeof messagesFor>,
+  signal: AbortSignal,
+): Promise<RunOutcome> {
   const server = await fetchServerInfo(model.baseUrls[0], apiKey);
   const root = firstModelRoot(server.models, model.servedModel);
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
@@ -153,7 +211,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
       spec,
       tasks,
       outDir: opts.out,
-      runId: opts.runId,
+      runId,
       answer: generativeAnswerer({
         dispatcher,
         buildBody: requestBody(model),
@@ -165,12 +223,18 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
       bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: 0.95 },
       server,
       progress: createProgress(opts.progress),
-      signal: opts.signal,
+      signal,
     });
   } finally {
     dispatcher.close();
-    store?.close();
   }
+}
+
+function parseServeConfig(name: string, raw: Record<string, unknown>): ServeConfig {
+  const parsed = ServeConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new UserError(`models.yaml: models.${name}.serve.${issue.path.join(".")}: ${issue.message}`);
 }
 
 /** The checkpoint behind the served name (vLLM's `root`), so a cache never mixes two checkpoints served under one name. */

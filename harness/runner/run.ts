@@ -35,6 +35,9 @@ export interface RunInput {
   signal: AbortSignal;
 }
 
+/** Errors before any success that mark a run as misconfigured rather than unlucky. */
+export const FAIL_FAST_ERRORS = 5;
+
 export interface RunOutcome {
   record: RunRecord;
   dir: string;
@@ -130,15 +133,27 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
 
   let sent = 0;
   let next = 0;
+  // A run whose first answers are all errors is misconfigured (wrong URL, model name, key):
+  // stop it with the server's message instead of filling the journal with errors.
+  let answeredOk = 0;
+  const firstErrors: string[] = [];
+  let misconfigured: string | null = null;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([input.signal, stop.signal]);
   const worker = async (): Promise<void> => {
-    while (!input.signal.aborted) {
+    while (!signal.aborted) {
       const job = pending[next++];
       if (!job) return;
-      const answered = await input.answer(job.task, job.item, input.signal);
+      const answered = await input.answer(job.task, job.item, signal);
       if (!answered) return;
       sent += answered.sent;
       journal.append(answered.sample);
       input.progress.update(job.task.meta.id, answered.sample.status);
+      if (answered.sample.status !== "error") answeredOk++;
+      else if (answeredOk === 0 && firstErrors.push(answered.sample.error ?? "error") >= FAIL_FAST_ERRORS && !misconfigured) {
+        misconfigured = firstErrors[0];
+        stop.abort();
+      }
     }
   };
   try {
@@ -152,6 +167,12 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     startedAt,
     wallSeconds: previousWall + (Date.now() - clock) / 1000,
   });
+  if (misconfigured) {
+    throw new UserError(
+      `the first ${FAIL_FAST_ERRORS} requests all failed; stopping the run. The first error:\n  ${misconfigured}\n` +
+        `Fix the endpoint settings, then resume (errored items are retried): medeval run --resume ${runId} --out ${input.outDir}`,
+    );
+  }
   return { record, dir, interrupted: input.signal.aborted, sent };
 }
 

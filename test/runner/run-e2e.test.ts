@@ -80,4 +80,11 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
     const body = server.requests.at(-1)!.body;
     expect(body).toMatchObject({ model: "fake-model", temperature: 0, top_p: 1, max_tokens: 256, seed: 1234 });
   });
+
+  it("stops a misconfigured run early with the server's own words (wrong served model name)", async () => {
+    const out = tempDir();
+    const opts = options(server, out, { tasks: "medqa.en", limit: 20, concurrency: 1, runId: "wrong-name" });
+    const run = evaluate({ ...opts, overrides: { ...opts.overrides, servedModel: "no-such-model" } });
+    await expect(run).rejects.toThrow(/first 5 requests all failed[\s\S]*no-such-model[\s\S]*medeval run --resume wrong-name/);
+  });
 });
