@@ -2,6 +2,8 @@
 // then the trace's reasoning ending with the fixed answer line), before the test question.
 // Multi-turn by default (one user/assistant exchange per shot), or everything in one user turn.
 import { answerLine, LANGUAGES } from "../languages.ts";
+import { selectShots, type Exclusion, type SelectOptions } from "../traces/select.ts";
+import type { TraceStore } from "../traces/store.ts";
 import type { ChatMessage, Item } from "../types.ts";
 
 export const SHOT_FORMATS = ["multi-turn", "single"] as const;
@@ -106,6 +108,36 @@ export function buildFewShotMessages(item: Item, shots: WorkedExample[], opts: F
   parts.push(ask(item));
   messages.push({ role: "user", content: parts.join("\n\n") });
   return messages;
+}
+
+export interface FewShotPrompt {
+  messages: ChatMessage[];
+  /** Trace ids in prompt order: Sample.shots. */
+  shots: string[];
+  excluded: Exclusion[];
+  filled_randomly: number;
+  /** The traces' language (differs from the item's with --trace-lang). */
+  trace_lang: string;
+}
+
+/**
+ * Select shots for an item and build its prompt: the one call the runner makes per item in
+ * the few-shot-traces setting. The prompt's language is the item's, whatever the traces' is.
+ */
+export async function buildFewShotPrompt(
+  store: TraceStore,
+  item: Item,
+  select: SelectOptions,
+  prompt: Omit<FewShotOptions, "lang">,
+): Promise<FewShotPrompt> {
+  const selection = await selectShots(store, item, select);
+  return {
+    messages: buildFewShotMessages(item, selection.shots, { ...prompt, lang: item.lang }),
+    shots: selection.shots.map((s) => s.id),
+    excluded: selection.excluded,
+    filled_randomly: selection.filled_randomly,
+    trace_lang: selection.lang,
+  };
 }
 
 /** Languages with their own framing text (others fall back to English). */

@@ -168,6 +168,19 @@ export class TraceStore {
     this.rowCounts.delete(lang);
   }
 
+  /**
+   * What a run's few-shot prompts depended on, for run.json: per language the row count and
+   * the LanceDB table version (any write bumps it), and the embedding model.
+   */
+  async fingerprint(): Promise<StoreFingerprint> {
+    const tables: StoreFingerprint["tables"] = {};
+    for (const lang of await this.languages()) {
+      const table = await this.requireTable(lang);
+      tables[lang] = { rows: await table.countRows(), version: await table.version() };
+    }
+    return { dir: this.dir, tables, embedding_model: this.meta().embedding?.model ?? null };
+  }
+
   close(): void {
     for (const table of this.tables.values()) table.close();
     this.tables.clear();
@@ -176,3 +189,9 @@ export class TraceStore {
 }
 
 export const VECTOR_INDEX_MIN_ROWS = 5000;
+
+export interface StoreFingerprint {
+  dir: string;
+  tables: Record<string, { rows: number; version: number }>;
+  embedding_model: string | null;
+}

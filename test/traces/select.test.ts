@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importTraces } from "../../harness/traces/import.ts";
 import { openAIEmbedder } from "../../harness/traces/embed.ts";
+import { buildFewShotPrompt } from "../../harness/prompts/fewshot.ts";
 import { distinctDraws, selectShots } from "../../harness/traces/select.ts";
 import { TraceStore } from "../../harness/traces/store.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
@@ -113,6 +114,26 @@ describe("selectShots", () => {
   it("explains a missing language and a k larger than the pool", async () => {
     await expect(selectShots(store, item("x", "es", "pregunta"), { k: 2, method: "random", seed: 1 })).rejects.toThrow(/no traces in language "es".*--trace-lang/);
     await expect(selectShots(store, item("x", "it", "domanda"), { k: 500, method: "random", seed: 1 })).rejects.toThrow(/only 31 of the 500 shots/);
+  });
+
+  it("buildFewShotPrompt: selected ids in prompt order, item-language answer lines, shots from --trace-lang", async () => {
+    const it_ = item("it-2", "it", "Donna con febbre e tosse secca durante l'influenza");
+    const render = (q: { question: string; options: string[]; lang: string }) => `${q.lang}: ${q.question}`;
+    const p = await buildFewShotPrompt(store, it_, { k: 2, method: "bm25", seed: 1, lang: "en" }, { format: "multi-turn", renderQuestion: render });
+    expect(p.trace_lang).toBe("en");
+    expect(p.shots).toHaveLength(2);
+    expect(p.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user"]);
+    const first = await (await store.requireTable("en")).query().where(`id = '${p.shots[0]}'`).select(["question", "answer"]).toArray();
+    expect(p.messages[0].content).toBe(`it: ${first[0].question}`);
+    expect(p.messages[1].content.endsWith(`Risposta: ${first[0].answer}`)).toBe(true);
+  });
+
+  it("fingerprints the store for run.json", async () => {
+    const fp = await store.fingerprint();
+    expect(Object.keys(fp.tables)).toEqual(["en", "it"]);
+    expect(fp.tables.en.rows).toBe(45);
+    expect(fp.tables.it.rows).toBe(31);
+    expect(fp.tables.en.version).toBeGreaterThan(0);
   });
 
   it("k = 0 selects nothing", async () => {
