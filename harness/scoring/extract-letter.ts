@@ -50,7 +50,7 @@ function sentenceOf(rest: string): string {
 }
 
 // Sentence punctuation, a bracket, the line end, or a dash before an option's text.
-const BOUNDARY = /^(?:\s*$|\s*\n|\s*[.,;:!?)\]}"'”’*_(–—`$\\-]|\s+(?:because|since|as|which|given|per|perch[ée]|porque|ya\s+que|car)\b)/i;
+const BOUNDARY = /^(?:\s*$|\s*\n|\s*[.,;:!?)\]}"'”’*_(–—`$\\-]|\s*(?:because|since|as|which|given|per|perch[ée]|porque|ya\s+que|car)\b)/i;
 
 const STOPWORDS = new Set(["a", "an", "the", "of", "to", "in", "and", "or", "by", "with", "for", "la", "el", "il", "lo", "le", "de", "di", "del", "y", "e"]);
 

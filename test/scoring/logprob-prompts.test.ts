@@ -1,6 +1,6 @@
 // The lm-evaluation-harness contexts, character for character, and the first-token prompt.
 import { describe, expect, it } from "vitest";
-import { firstTokenMessages, loglikelihoodPrompt, logprobPromptStyle, logprobTemplateHash } from "../../harness/prompts/lm-eval.ts";
+import { firstTokenMessages, loglikelihoodPrompt, logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash } from "../../harness/prompts/lm-eval.ts";
 import type { Item } from "../../harness/types.ts";
 
 const item = (over: Partial<Item> = {}): Item => ({
@@ -71,6 +71,10 @@ describe("first-token prompt", () => {
   it("names its style and hashes its templates", () => {
     expect(logprobPromptStyle("loglikelihood", "texts")).toBe("lm-eval:texts");
     expect(logprobPromptStyle("first-token")).toBe("letter-only");
+    expect(logprobTargetOfStyle(logprobPromptStyle("loglikelihood", "texts"))).toBe("texts");
+    expect(logprobTargetOfStyle("lm-eval:letters")).toBe("letters");
+    expect(logprobTargetOfStyle("direct")).toBeNull();
+    expect(logprobTargetOfStyle("lm-eval:words")).toBeNull();
     expect(logprobTemplateHash()).toMatch(/^[0-9a-f]{64}$/);
   });
 });
