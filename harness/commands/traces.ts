@@ -115,7 +115,7 @@ const statsCommand: CommandModule<StoreArgs, StoreArgs> = {
     const store = await TraceStore.open(storeDir(argv.store), { mustExist: true });
     try {
       const stats = await storeStats(store);
-      const table = new Table({ head: ["language", "source dataset", "traces", "with vector"], style: { head: [] } });
+      const table = new Table({ head: ["language", "source dataset", "traces", "with vector"], style: { head: [], border: [] } });
       for (const lang of stats.languages) {
         for (const [source, n] of Object.entries(lang.by_source).sort()) table.push([lang.lang, source, n, ""]);
         table.push([lang.lang, "(all)", lang.traces, lang.with_vector]);
@@ -145,7 +145,7 @@ const searchCommand: CommandModule<StoreArgs, SearchArgs> = {
         process.stdout.write("no matching traces\n");
         return;
       }
-      const table = new Table({ head: ["id", "score", "source", "question"], colWidths: [24, 8, 24, 70], wordWrap: true, style: { head: [] } });
+      const table = new Table({ head: ["id", "score", "source", "question"], colWidths: [24, 8, 24, 70], wordWrap: true, style: { head: [], border: [] } });
       for (const h of hits) table.push([h.id, h.score.toFixed(2), `${h.source_dataset}:${h.source_question_id}`, snippet(h.question, 200)]);
       process.stdout.write(`${table.toString()}\n`);
     } finally {
