@@ -41,7 +41,7 @@ export interface EndpointPoolOptions {
   failureThreshold?: number;
   /** Backoff between probes of an endpoint that is out (default 500 ms doubling to 30 s). */
   probeBackoff?: BackoffPolicy;
-  /** How long a request waits while every endpoint is out before it fails (default 60 s). */
+  /** How long requests wait, from the start of an outage of every endpoint, before they fail (default 60 s). */
   unavailableWaitMs?: number;
   /** Aborts everything (Ctrl-C). */
   signal?: AbortSignal;
@@ -151,14 +151,23 @@ export function createEndpointPool(options: EndpointPoolOptions): EndpointPool {
   }
 
   const anyHealthy = () => endpoints.some((e) => e.healthy);
+  /** When the last healthy endpoint went out (undefined while any is healthy). */
+  let allOutSince: number | undefined;
 
+  /**
+   * Fail a waiting request once the outage has lasted unavailableWaitMs, counted from the
+   * outage's start, not the request's arrival: after a long outage new requests fail at
+   * once, so a run whose servers are gone ends (and can be resumed) instead of crawling.
+   */
   function armDeadline(waiter: Waiter): void {
     if (waiter.deadline) return;
+    allOutSince ??= Date.now();
+    const remaining = Math.max(0, allOutSince + unavailableWaitMs - Date.now());
     waiter.deadline = setTimeout(() => {
       const i = queue.indexOf(waiter);
       if (i >= 0) queue.splice(i, 1);
       settle(waiter, "unavailable");
-    }, unavailableWaitMs);
+    }, remaining);
   }
 
   function settle(waiter: Waiter, result: Endpoint | "unavailable" | "aborted"): void {
@@ -212,6 +221,7 @@ export function createEndpointPool(options: EndpointPoolOptions): EndpointPool {
     endpoint.healthy = false;
     endpoint.outages++;
     endpoint.probeRound = 0;
+    if (!anyHealthy()) allOutSince ??= Date.now();
     scheduleProbe(endpoint);
     if (queue.length > 0 && !anyHealthy()) for (const waiter of queue) armDeadline(waiter);
   }
@@ -227,6 +237,11 @@ export function createEndpointPool(options: EndpointPoolOptions): EndpointPool {
       if (!up) return scheduleProbe(endpoint);
       endpoint.healthy = true;
       endpoint.consecutiveFailures = 0;
+      allOutSince = undefined;
+      for (const waiter of queue) {
+        if (waiter.deadline) clearTimeout(waiter.deadline);
+        waiter.deadline = undefined;
+      }
       drain();
     }, delay);
     endpoint.probeTimer.unref();
