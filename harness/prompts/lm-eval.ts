@@ -132,6 +132,12 @@ export function logprobPromptStyle(scoring: "loglikelihood" | "first-token", tar
   return scoring === "loglikelihood" ? `lm-eval:${target}` : "letter-only";
 }
 
+/** The target a recorded `prompt_style` stands for ("lm-eval:texts" → "texts"), for --resume; null for other styles. */
+export function logprobTargetOfStyle(style: string): LogprobTarget | null {
+  const target = /^lm-eval:(.+)$/.exec(style)?.[1];
+  return (LOGPROB_TARGETS as readonly string[]).includes(target ?? "") ? (target as LogprobTarget) : null;
+}
+
 /** Hash of every template here, for run.json's prompt_template_hash: a changed wording is a changed run. */
 export function logprobTemplateHash(): string {
   return hashJson({

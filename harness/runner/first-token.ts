@@ -8,7 +8,7 @@ import { scoreFirstToken } from "../scoring/logprob.ts";
 import { letterOf, type ChatMessage, type Item, type Sample } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import type { CallOptions, ChatOutcome, ChatRequestBody, ChatTokenLogprob } from "./client.ts";
-import { addUsage, describeLogprobFailure, noLogprobsMessage, sampleBase, SystematicStop, type LogprobFailure } from "./loglikelihood.ts";
+import { describeLogprobFailure, noLogprobsMessage, sampleBase, SystematicStop, type LogprobFailure } from "./loglikelihood.ts";
 import type { PlannedTask } from "./plan.ts";
 import type { ItemAnswerer } from "./run.ts";
 
@@ -97,7 +97,7 @@ export function firstTokenAnswerer(opts: FirstTokenOptions): ItemAnswerer {
       content: response.content,
       reasoning: response.reasoning,
       finish_reason: response.finishReason,
-      usage: addUsage(null, response.usage),
+      usage: response.usage,
       latency_ms: Math.round(performance.now() - started),
       attempts: response.attempts,
       ...(response.endpoint ? { endpoint: response.endpoint } : {}),

@@ -184,10 +184,10 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
     let failure: LogprobFailure | null = null;
 
     if (!listsRefused) {
-      sent++;
       const got = await fetchEchoes(opts, full, signal);
       stop.check();
       if (got.kind === "aborted") return null;
+      if (!(got.kind === "ok" && got.value.cached)) sent++;
       if (got.kind === "ok" && got.value.choices.length === full.length) {
         fetched.push(got.value);
       } else if (got.kind === "ok" || mayBeListRefusal(got.outcome)) {
@@ -200,10 +200,10 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
       }
     }
     if (!batched && failure === null) {
-      sent += full.length;
       const each = await Promise.all(full.map((p) => fetchEchoes(opts, p, signal)));
       stop.check();
       if (each.some((e) => e.kind === "aborted")) return null;
+      sent += each.filter((e) => !(e.kind === "ok" && e.value.cached)).length;
       for (const e of each) {
         if (e.kind === "failed") {
           attempts += e.outcome.attempts;

@@ -143,6 +143,7 @@ describe("loglikelihood answerer", () => {
     const again = await answer({ cache });
     expect(first.sent).toBe(1);
     expect(server.generationRequests()).toHaveLength(1);
+    expect(again.sent).toBe(0);
     expect(again.sample.cached).toBe(true);
     expect(again.sample.scores).toMatchObject({ logprobs: [-2.5, -0.75, -1.5, -9999] });
   });
