@@ -193,7 +193,7 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
       } else if (got.kind === "ok" || mayBeListRefusal(got.outcome)) {
         // A refused list, or a server that answered only the first prompt: one per option.
         batched = false;
-        if (got.kind === "failed") attempts += got.outcome.attempts;
+        attempts += got.kind === "failed" ? got.outcome.attempts : got.value.attempts;
       } else {
         failure = describeLogprobFailure("completions", got.outcome, ASKED);
         attempts += got.outcome.attempts;
