@@ -263,6 +263,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return result;
   }
 
+  // A wrong model name fails every request alike: ask /v1/models once, not once per item.
+  let servedModels: Promise<string[]> | undefined;
+
   async function explain(failure: Failure, model?: string): Promise<string> {
     const where = `${baseUrl}`;
     if (failure.kind === "unauthorized") {
@@ -271,8 +274,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     }
     if (failure.kind === "not_found") {
       if (/model/i.test(failure.message)) {
-        const info = await fetchServerInfo(baseUrl, options.apiKey, 5_000);
-        const ids = servedModelIds(info.models);
+        servedModels ??= fetchServerInfo(baseUrl, options.apiKey, 5_000).then((info) => servedModelIds(info.models));
+        const ids = await servedModels;
         const served = ids.length > 0 ? `it serves: ${ids.join(", ")}` : "its /v1/models list could not be read";
         return `${where} does not serve the model${model ? ` "${model}"` : ""} (HTTP 404: ${failure.message}); ${served}. Set served_model in models.yaml (or --served-model) to one of these.`;
       }
