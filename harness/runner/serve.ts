@@ -223,6 +223,20 @@ export async function startVllmServer(opts: StartVllmOptions): Promise<VllmServe
   return server;
 }
 
+/**
+ * Starts the server, runs `work` against it, and stops the server however `work` ends.
+ * If the server dies first, the result is the UserError saying so (with the log's tail),
+ * not whatever the client would have done against a dead port.
+ */
+export async function withVllmServer<T>(opts: StartVllmOptions, work: (server: VllmServer) => Promise<T>): Promise<T> {
+  const server = await startVllmServer(opts);
+  try {
+    return await server.guard(work(server));
+  } finally {
+    await server.stop();
+  }
+}
+
 type ReadyFailureKind = "exited" | "timeout" | "aborted";
 class ReadyFailure extends Error {
   constructor(

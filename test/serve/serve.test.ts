@@ -1,9 +1,9 @@
 // startVllmServer against fake `vllm` executables: ready after a delay, crash on start,
 // never ready, dies mid-run, ignores SIGTERM. Every test checks that no process is left.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ServeConfigSchema, startVllmServer, type VllmServer } from "../../harness/runner/serve.ts";
+import { ServeConfigSchema, startVllmServer, withVllmServer, type VllmServer } from "../../harness/runner/serve.ts";
 import { UserError } from "../../harness/types.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -130,17 +130,17 @@ describe("startVllmServer", () => {
       extraArgs: [],
       vllmBin: bin("never-ready"),
       logFile,
-      readyTimeoutMs: 800,
+      readyTimeoutMs: 3000,
       pollIntervalMs: 50,
       stopGraceMs: 2000,
       env: { FAKE_VLLM_ARGS_FILE: argsFile },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     const message = (err as Error).message;
-    expect(message).toMatch(/did not become ready within 1 s/);
+    expect(message).toMatch(/did not become ready within 3 s/);
     expect(message).toContain("serve.ready_timeout_s");
     expect(message).toContain(logFile);
-    expect(message).toContain("listening on http://127.0.0.1:");
+    expect(message).toContain("fake vllm: loading org/model"); // the log's tail is shown
     expect(await waitGone(argsSeen(argsFile).pid)).toBe(true);
   });
 
@@ -182,9 +182,9 @@ describe("startVllmServer", () => {
 
     // A run waiting on work that would otherwise never finish (a client retrying forever).
     const hanging = new Promise<never>(() => {});
-    const guarded = server.guard(hanging);
+    const guarded = server.guard(hanging).catch((e: unknown) => e);
     await complete().catch(() => undefined); // this request kills the engine
-    const err = await guarded.catch((e: unknown) => e);
+    const err = await guarded;
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toContain("exited during the run (exit code 137)");
     expect((err as Error).message).toContain("EngineCore died unexpectedly");
@@ -216,7 +216,13 @@ describe("startVllmServer", () => {
   it("stops a starting server when the caller aborts", async () => {
     const { logFile, argsFile } = setup();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
+    // Abort once the fake has started (it writes its arguments first thing).
+    const poll = setInterval(() => {
+      if (existsSync(argsFile)) {
+        clearInterval(poll);
+        controller.abort();
+      }
+    }, 20);
     const err = await startVllmServer({
       model: "m",
       servedName: "m",
@@ -228,8 +234,45 @@ describe("startVllmServer", () => {
       signal: controller.signal,
       env: { FAKE_VLLM_ARGS_FILE: argsFile },
     }).catch((e: unknown) => e);
+    clearInterval(poll);
     expect((err as Error).message).toContain("cancelled");
     expect(await waitGone(argsSeen(argsFile).pid)).toBe(true);
+  });
+});
+
+describe("withVllmServer", () => {
+  it("returns the work's result and stops the server", async () => {
+    const { logFile } = setup();
+    let pid = 0;
+    const models = await withVllmServer(
+      { model: "m", servedName: "served", extraArgs: [], vllmBin: bin("ready"), logFile, readyTimeoutMs: 10_000, pollIntervalMs: 50 },
+      async (server) => {
+        pid = server.pid;
+        const res = await fetch(`${server.baseUrl}/v1/models`);
+        return ((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id);
+      },
+    );
+    expect(models).toEqual(["served"]);
+    expect(await waitGone(pid)).toBe(true);
+  });
+
+  it("fails with the server's death, not a hang, when the server dies during the work", async () => {
+    const { logFile } = setup();
+    let pid = 0;
+    const err = await withVllmServer(
+      { model: "m", servedName: "m", extraArgs: [], vllmBin: bin("dies-midrun"), logFile, readyTimeoutMs: 10_000, pollIntervalMs: 50 },
+      async (server) => {
+        pid = server.pid;
+        const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });
+        const post = () => fetch(`${server.baseUrl}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body });
+        await post();
+        await post().catch(() => undefined);
+        return new Promise<never>(() => {}); // a client that would keep retrying forever
+      },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toContain("exited during the run");
+    expect(await waitGone(pid)).toBe(true);
   });
 });
 
