@@ -281,7 +281,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       }
       return `${where} has no such endpoint (HTTP 404: ${failure.message}). Is the base URL right (it usually ends in /v1)? A chat-only API has no /v1/completions.`;
     }
-    if (failure.kind === "timeout") return `${where}: no answer within ${Math.round(options.timeoutMs / 1000)} s (raise the timeout for long reasoning generations)`;
+    if (failure.kind === "timeout") {
+      const limit = options.timeoutMs >= 1000 ? `${Math.round(options.timeoutMs / 1000)} s` : `${options.timeoutMs} ms`;
+      return `${where}: no answer within ${limit} (raise the timeout for long reasoning generations)`;
+    }
     const status = failure.status ? `HTTP ${failure.status}: ` : "";
     return `${where}: ${status}${failure.message}`;
   }

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ChatOutcome } from "../../harness/runner/client.ts";
 import { AdaptiveLimit } from "../../harness/runner/concurrency.ts";
 import { createEndpointPool, type EndpointPool, type EndpointPoolOptions } from "../../harness/runner/endpoints.ts";
-import { replyFor } from "../fake-vllm/helpers.ts";
-import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
+import { lastUserText, replyFor } from "../fake-vllm/helpers.ts";
+import { startFakeVllm, type Behavior, type FakeVllm, type Fault } from "../fake-vllm/server.ts";
 
 const body = (i: number) => ({ model: "fake-model", messages: [{ role: "user", content: `Question ${i}?\nA. x\nB. y` }], temperature: 0, max_tokens: 16 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -143,6 +143,41 @@ describe("endpoint pool routing", () => {
     const settled = await Promise.all(outcomes);
     expect(settled.map((o) => o.kind)).toEqual(["aborted", "aborted", "aborted"]);
     expect(a.generationRequests()).toHaveLength(1);
+  });
+});
+
+describe("fault-injecting server", () => {
+  it("every request ends in one outcome and every attempt is accounted for", async () => {
+    const [a, b] = await startServers(2, 5);
+    const faults: Fault[] = [
+      { fault: "http", status: 500 },
+      { fault: "rate_limit", retryAfter: 0.05 },
+      { fault: "hang" },
+      { fault: "malformed_json" },
+      { fault: "reset", when: "mid_body" },
+      { fault: "reset" },
+      { fault: "http", status: 503, shape: "flat" },
+    ];
+    // Attempts are counted across both servers (a retry may go to either): every item fails
+    // twice with varied faults and then succeeds, except item 7, which always fails.
+    const seen = new Map<string, number>();
+    const respond: Behavior = (req) => {
+      const key = lastUserText(req.messages);
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if (key.startsWith("Question 7?")) return { fault: "http", status: 500, message: "always broken" };
+      return n <= 2 ? faults[(req.index + n) % faults.length] : replyFor("B", "direct");
+    };
+    for (const s of [a, b]) s.setBehavior({ respond });
+    const p = pool([a.url, b.url], { timeoutMs: 300, maxRetries: 4, failureThreshold: 50 });
+    const outcomes = await drive(p, 0, 40, 10);
+    expect(outcomes.filter(Boolean)).toHaveLength(40);
+    outcomes.forEach((o, i) => {
+      if (i === 7) expect(o).toMatchObject({ kind: "error", status: 500, failure: "server", attempts: 5 });
+      else expect(o).toMatchObject({ kind: "ok", content: "B", attempts: 3 });
+    });
+    const attempts = outcomes.reduce((sum, o) => sum + o.attempts, 0);
+    expect(attempts).toBe(a.generationRequests().length + b.generationRequests().length);
   });
 });
 
