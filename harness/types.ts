@@ -127,6 +127,12 @@ export const TaskSummarySchema = z.object({
   truncated: z.number().int(),
   context_overflow: z.number().int(),
   errors: z.number().int(),
+  /** loglikelihood scoring: accuracy when option log-likelihoods are normalised by length (lm-evaluation-harness acc_norm). */
+  acc_norm: z.number().nullable().optional(),
+  acc_norm_ci_low: z.number().nullable().optional(),
+  acc_norm_ci_high: z.number().nullable().optional(),
+  /** first-token scoring: mean probability mass on the option letters (low = the model wanted to say something else). */
+  letter_mass: z.number().nullable().optional(),
 });
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 

@@ -7,6 +7,7 @@ import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
 import { evaluate } from "../runner/evaluate.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
+import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
 import { renderLeaderboard } from "../runner/leaderboard.ts";
 import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
@@ -44,6 +45,7 @@ interface RunArgs {
   "shots-format": string;
   store?: string;
   "vllm-bin"?: string;
+  "logprob-target": string;
 }
 
 const command: CommandModule<object, RunArgs> = {
@@ -60,6 +62,7 @@ const command: CommandModule<object, RunArgs> = {
       .option("setting", { type: "string", choices: SettingSchema.options, default: "zero-shot" })
       .option("prompt-style", { type: "string", choices: PROMPT_STYLES, default: "cot", describe: "direct: answer with the letter; cot: reason, then a fixed answer line" })
       .option("scoring", { type: "string", choices: ScoringModeSchema.options, default: "generative" })
+      .option("logprob-target", { type: "string", choices: LOGPROB_TARGETS, default: "letters", describe: "loglikelihood: score \" A\"..\" D\" after the lm-evaluation-harness prompt, or the option texts" })
       .option("limit", { type: "number", describe: "first N items of each task" })
       .option("concurrency", { type: "number", describe: "requests in flight (default: the model's max_concurrency × endpoints)" })
       .option("seed", { type: "number", default: 1234, describe: "seeds the bootstrap and few-shot selection" })
@@ -85,6 +88,7 @@ const command: CommandModule<object, RunArgs> = {
       .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,mmlu_medical.it --limit 50", "")
       .example("$0 run --model llama-3.1-8b --tasks medqa.it --setting few-shot-traces --shots 3 --select bm25 --trace-lang en", "")
+      .example("$0 run --model llama-3.1-8b --tasks medqa.en,medmcqa.en --scoring loglikelihood", "as lm-evaluation-harness scores them")
       .example("$0 run --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --tasks headqa.es", ""),
   handler: async (argv) => {
     const controller = new AbortController();
@@ -128,6 +132,7 @@ const command: CommandModule<object, RunArgs> = {
         progress: argv.progress as "auto",
         signal: controller.signal,
         vllmBin: argv["vllm-bin"],
+        logprobTarget: argv["logprob-target"] as LogprobTarget,
         fewshot: {
           k: argv.shots,
           method: argv.select as SelectMethod,

@@ -15,7 +15,10 @@ import { buildSpec, defaultRunId, parseShard, planTasks, specHash, type PlannedT
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
-import { executeRun, readRunRecord, type RunOutcome } from "./run.ts";
+import { executeRun, readRunRecord, type ItemAnswerer, type RunOutcome } from "./run.ts";
+import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
+import { loglikelihoodAnswerer } from "./loglikelihood.ts";
+import { firstTokenAnswerer } from "./first-token.ts";
 import { fetchServerInfo } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
 import { fewShotPreparer, fewShotSpec, storeFingerprint, type FewShotSettings } from "./fewshot-prepare.ts";
@@ -44,6 +47,8 @@ export interface EvaluateOptions {
   progress: "auto" | "bar" | "plain" | "none";
   /** few-shot-traces: how many traces, chosen how, from which store. */
   fewshot?: Omit<FewShotSettings, "seed"> & { store?: string };
+  /** loglikelihood scoring: score the option letters (lm-evaluation-harness) or the option texts. */
+  logprobTarget?: LogprobTarget;
   /** The vllm executable for models with `serve:` (default "vllm" on PATH). */
   vllmBin?: string;
   signal: AbortSignal;
@@ -77,6 +82,7 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
     setting: s.setting,
     scoring: s.scoring,
     promptStyle: s.prompt_style as PromptStyle,
+    logprobTarget: logprobTargetOfStyle(s.prompt_style) ?? opts.logprobTarget,
     limit: s.limit,
     seed: s.seed,
     shard: s.shard ? `${s.shard.index}/${s.shard.count}` : undefined,
@@ -125,7 +131,11 @@ export function requestBody(model: ModelSpec) {
 export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const opts = applyResume(raw);
   if (!opts.tasks) throw new UserError("name the tasks to run: --tasks medqa.en,mmlu_medical.it (see `medeval tasks`)");
-  if (opts.scoring !== "generative") throw new UserError(`--scoring ${opts.scoring} is not available in this command yet`);
+  if (opts.scoring !== "generative" && opts.setting !== "zero-shot") {
+    throw new UserError(`--scoring ${opts.scoring} reads answers from log-probabilities of a fixed prompt; it runs with --setting zero-shot only (got ${opts.setting})`);
+  }
+  const logprobMode = opts.scoring === "generative" ? null : opts.scoring;
+  const target = opts.logprobTarget ?? "letters";
   const model = resolveModel(opts.model, opts.overrides, opts.modelsFile);
   const serveConfig = model.serve ? parseServeConfig(model.name, model.serve) : null;
   if (model.baseUrls.length === 0 && !serveConfig) throw new UserError(`model "${model.name}" has no base_urls`);
@@ -136,8 +146,8 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     tasks: opts.tasks,
     setting: opts.setting,
     scoring: opts.scoring,
-    promptStyle: opts.promptStyle,
-    promptTemplateHash: templateHash(),
+    promptStyle: logprobMode ? logprobPromptStyle(logprobMode, target) : opts.promptStyle,
+    promptTemplateHash: logprobMode ? logprobTemplateHash() : templateHash(),
     limit: opts.limit,
     seed: opts.seed,
     shard,
@@ -212,13 +222,7 @@ async function runPlanned(
       tasks,
       outDir: opts.out,
       runId,
-      answer: generativeAnswerer({
-        dispatcher,
-        buildBody: requestBody(model),
-        prepare,
-        cache: opts.cache ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null,
-        modelIdentity: `${model.servedModel}|${root ?? ""}`,
-      }),
+      answer: answererFor(opts, model, dispatcher, prepare, `${model.servedModel}|${root ?? ""}`),
       concurrency,
       bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: 0.95 },
       server,
@@ -228,6 +232,24 @@ async function runPlanned(
   } finally {
     dispatcher.close();
   }
+}
+
+/** How items are answered: read from generated text, or from log-probabilities. */
+function answererFor(
+  opts: EvaluateOptions,
+  model: ModelSpec,
+  dispatcher: ReturnType<typeof createDispatcher>,
+  prepare: ReturnType<typeof messagesFor>,
+  modelIdentity: string,
+): ItemAnswerer {
+  const cache = opts.cache ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null;
+  if (opts.scoring === "loglikelihood") {
+    return loglikelihoodAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, target: opts.logprobTarget ?? "letters", cache, modelIdentity });
+  }
+  if (opts.scoring === "first-token") {
+    return firstTokenAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, buildBody: requestBody(model), systemPrompt: model.systemPrompt, cache, modelIdentity });
+  }
+  return generativeAnswerer({ dispatcher, buildBody: requestBody(model), prepare, cache, modelIdentity });
 }
 
 function parseServeConfig(name: string, raw: Record<string, unknown>): ServeConfig {

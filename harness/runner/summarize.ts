@@ -34,12 +34,16 @@ export function summarizeTask(task: TaskMeta, samples: Sample[], boot: Bootstrap
     error: 0,
   };
   const values: number[] = [];
+  const accNorm: number[] = [];
+  const letterMass: number[] = [];
   let correct = 0;
   for (const s of samples) {
     counts[s.status]++;
     if (!isScored(s)) continue;
     values.push(s.correct ? 1 : 0);
     if (s.correct) correct++;
+    if (typeof s.scores?.acc_norm_correct === "boolean") accNorm.push(s.scores.acc_norm_correct ? 1 : 0);
+    if (typeof s.scores?.letter_mass === "number") letterMass.push(s.scores.letter_mass);
   }
   // The seed is mixed with the task id so tasks get independent but reproducible resamples.
   const ci = values.length > 0 ? bootstrapCI(values, { resamples: boot.resamples, seed: `${boot.seed}:${task.id}`, level: boot.level }) : null;
@@ -63,5 +67,12 @@ export function summarizeTask(task: TaskMeta, samples: Sample[], boot: Bootstrap
     truncated: counts.truncated,
     context_overflow: counts.context_overflow,
     errors: counts.error,
+    ...(accNorm.length > 0 ? accNormSummary(accNorm, task.id, boot) : {}),
+    ...(letterMass.length > 0 ? { letter_mass: letterMass.reduce((a, b) => a + b, 0) / letterMass.length } : {}),
   };
+}
+
+function accNormSummary(values: number[], taskId: string, boot: BootstrapSettings): Pick<TaskSummary, "acc_norm" | "acc_norm_ci_low" | "acc_norm_ci_high"> {
+  const ci = bootstrapCI(values, { resamples: boot.resamples, seed: `${boot.seed}:${taskId}:acc_norm`, level: boot.level });
+  return { acc_norm: ci.mean, acc_norm_ci_low: ci.low, acc_norm_ci_high: ci.high };
 }
