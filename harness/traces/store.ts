@@ -3,6 +3,7 @@
 // tokenizer configuration, and each language needs its own stemmer and stop words; it also
 // keeps selection (always within one language) from filtering the other languages out.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Index, type Connection, type Table } from "@lancedb/lancedb";
@@ -10,6 +11,12 @@ import { z } from "zod";
 import { medevalHome } from "../env.ts";
 import { UserError } from "../types.ts";
 import { traceSchema } from "./arrow-batch.ts";
+
+// Lance sizes its CPU pool as the core count minus 2 reserved for I/O, so on a 2-core machine
+// it has a single thread, and the full-text index builder then deadlocks (every thread
+// parked, 0% CPU: lancedb/lancedb#3568, lance-format/lance#7350). Give it headroom unless the
+// user chose. Set before the first LanceDB call, which is when Lance reads it.
+if (!process.env.LANCE_CPU_THREADS) process.env.LANCE_CPU_THREADS = String(Math.max(4, availableParallelism() + 2));
 
 export const TABLE_PREFIX = "traces_";
 const META_FILE = "medeval-traces.json";
