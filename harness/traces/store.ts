@@ -146,32 +146,30 @@ export class TraceStore {
   /**
    * Brings a table's indexes up to date after writes: full-text on the question with the
    * language's stemmer, btrees on id (dedupe look-ups) and seq (random draws), and a vector
-   * index once there are enough vectors to train one. New rows after the first build are
-   * folded in by optimize(), which LanceDB does incrementally.
+   * index once there are enough vectors to train one. The full-text index is rebuilt whole
+   * when rows were added: after LanceDB 0.31's incremental FTS update, small top-k searches
+   * were seen to miss the best-scoring new row (limit 1 returned a lower-scored hit). The
+   * btree and vector indexes are updated incrementally by optimize().
    */
   async refreshIndexes(lang: string): Promise<void> {
     const table = await this.requireTable(lang);
-    const existing = new Set((await table.listIndices()).map((i) => i.columns[0]));
-    if (!existing.has("question")) {
-      await table.createIndex("question", { config: Index.fts(ftsIndexOptions(lang)) });
-    }
+    const indices = await table.listIndices();
+    const existing = new Set(indices.map((i) => i.columns[0]));
+    const fts = indices.find((i) => i.columns[0] === "question");
+    const ftsStale = fts ? ((await table.indexStats(fts.name))?.numUnindexedRows ?? 0) > 0 : true;
+    if (ftsStale) await table.createIndex("question", { config: Index.fts(ftsIndexOptions(lang)), replace: true });
     for (const column of ["id", "seq"]) {
-      if (!existing.has(column)) {
-        await table.createIndex(column, { config: Index.btree() });
-        }
+      if (!existing.has(column)) await table.createIndex(column, { config: Index.btree() });
     }
     const schema = await table.schema();
     if (schema.fields.some((f) => f.name === "vector") && !existing.has("vector")) {
       const withVectors = await table.countRows("vector IS NOT NULL");
       // IVF-PQ needs a few thousand vectors to train; below that a flat scan is fast anyway.
-      if (withVectors >= VECTOR_INDEX_MIN_ROWS) {
-        await table.createIndex("vector", { config: Index.ivfPq({ distanceType: "cosine" }) });
-        }
+      if (withVectors >= VECTOR_INDEX_MIN_ROWS) await table.createIndex("vector", { config: Index.ivfPq({ distanceType: "cosine" }) });
     }
-    if (existing.size > 0) {
-      const stale = await Promise.all([...existing].map(async (col) => (await table.indexStats(`${col}_idx`))?.numUnindexedRows ?? 0));
-      if (stale.some((n) => n > 0)) await table.optimize();
-    }
+    const others = indices.filter((i) => i.columns[0] !== "question");
+    const stale = await Promise.all(others.map(async (i) => (await table.indexStats(i.name))?.numUnindexedRows ?? 0));
+    if (stale.some((n) => n > 0)) await table.optimize();
     this.rowCounts.delete(lang);
   }
 

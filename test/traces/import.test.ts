@@ -93,8 +93,8 @@ describe("importTraces (jsonl)", () => {
     const stats = await table.indexStats("question_idx");
     expect(stats?.numUnindexedRows).toBe(0);
     // Italian stemming: "doloroso/dolori", "paziente/pazienti" meet at their stems.
-    // limit(3), not 1: LanceDB 0.31 has been seen returning a lower-scored hit for limit(1) right after an incremental index update.
-    const hits = await table.search("dolore addominale paziente", "fts").select(["id", "_score"]).limit(3).toArray();
+    // limit(1): after an incremental FTS update LanceDB 0.31 returned a lower-scored hit here; the store rebuilds instead.
+    const hits = await table.search("dolore addominale paziente", "fts").select(["id", "_score"]).limit(1).toArray();
     expect(hits[0].id).toBe("late-it");
   });
 
