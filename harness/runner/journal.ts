@@ -2,7 +2,7 @@
 // Each line goes to the OS as soon as its sample is done (a killed process loses nothing
 // written), and is fsynced at short intervals (a power cut loses at most that interval).
 // On open, a torn last line — a write cut by kill -9 — is detected and dropped.
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { SampleSchema, UserError, type Sample } from "../types.ts";
 
 export interface JournalContents {
@@ -54,6 +54,8 @@ export function readJournal(file: string): JournalContents & { validBytes: numbe
 export class Journal {
   private fd: number;
   private dirty = false;
+  private syncing = false;
+  private closed = false;
   private timer: NodeJS.Timeout;
 
   private constructor(
@@ -79,15 +81,20 @@ export class Journal {
     this.dirty = true;
   }
 
-  sync(): void {
-    if (!this.dirty) return;
-    fdatasyncSync(this.fd);
+  /** Periodic flush on the thread pool: a sync fsync would stall every request in flight. */
+  private sync(): void {
+    if (!this.dirty || this.syncing || this.closed) return;
     this.dirty = false;
+    this.syncing = true;
+    fdatasync(this.fd, () => {
+      this.syncing = false;
+    });
   }
 
   close(): void {
     clearInterval(this.timer);
-    this.sync();
+    this.closed = true;
+    fdatasyncSync(this.fd);
     closeSync(this.fd);
   }
 }
