@@ -1,10 +1,11 @@
 // Reads run folders from disk: run.json (RunRecord) and samples.jsonl (one Sample a line).
 // Tables and comparisons are computed from these files only, never from a live run.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import type { z } from "zod";
 import { loadRegistry, type TaskRegistry } from "../tasks/registry.ts";
-import { RunRecordSchema, SampleSchema, UserError, type RunRecord, type SampleStatus, type TaskSummary } from "../types.ts";
+import { readJournal } from "../runner/journal.ts";
+import { readRunRecord } from "../runner/run-files.ts";
+import { UserError, type RunRecord, type SampleStatus, type TaskSummary } from "../types.ts";
 
 /** What the statistics need of one sample. */
 export interface ItemOutcome {
@@ -40,25 +41,6 @@ export interface LoadedRun {
   tornFinalLine: boolean;
 }
 
-function describeIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 3)
-    .map((i) => `field ${i.path.join(".") || "(root)"}: ${i.message}`)
-    .join("; ");
-}
-
-export function readRunJson(file: string): RunRecord {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new UserError(`${file}: cannot read the run record (${(err as Error).message}). Is it a run folder made by \`medeval run\`?`);
-  }
-  const parsed = RunRecordSchema.safeParse(json);
-  if (!parsed.success) throw new UserError(`${file}: not a valid run record: ${describeIssues(parsed.error.issues)}`);
-  return parsed.data;
-}
-
 /** Family, language, domain and group of a task: from run.json, else from the task registry. */
 function taskInfoResolver(record: RunRecord, runFile: string): (task: string) => TaskInfo {
   const summaries = new Map(record.tasks.map((t) => [t.task, t]));
@@ -89,45 +71,20 @@ export function loadRun(dir: string): LoadedRun {
   const samplesFile = join(dir, "samples.jsonl");
   if (!existsSync(runFile)) throw new UserError(`${dir}: no run.json here. Name a run folder (<results>/<run-id>/) made by \`medeval run\`.`);
   if (!existsSync(samplesFile)) throw new UserError(`${dir}: run.json but no samples.jsonl; the run folder is incomplete.`);
-  const record = readRunJson(runFile);
+  const record = readRunRecord(runFile);
   const infoOf = taskInfoResolver(record, runFile);
   const tasks = new Map<string, TaskOutcomes>();
   for (const t of record.tasks) tasks.set(t.task, { ...infoOf(t.task), items: new Map() });
 
-  const buf = readFileSync(samplesFile);
-  let start = 0;
-  let lineNo = 0;
-  let lines = 0;
-  let superseded = 0;
-  let tornFinalLine = false;
-  while (start < buf.length) {
-    let end = buf.indexOf(0x0a, start);
-    const torn = end === -1;
-    if (torn) end = buf.length;
-    lineNo++;
-    const text = buf.subarray(start, end).toString("utf8");
-    start = end + 1;
-    if (!text.trim()) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      // A crash mid-write leaves a final line without its newline; everything before it is intact.
-      if (torn) {
-        tornFinalLine = true;
-        break;
-      }
-      throw new UserError(`${samplesFile}:${lineNo}: not valid JSON. The file is damaged; remove or repair that line.`);
-    }
-    const parsed = SampleSchema.safeParse(json);
-    if (!parsed.success) throw new UserError(`${samplesFile}:${lineNo}: not a valid sample: ${describeIssues(parsed.error.issues)}`);
-    const s = parsed.data;
-    lines++;
+  const journal = readJournal(samplesFile);
+  for (const s of journal.samples.values()) {
     let task = tasks.get(s.task);
     if (!task) tasks.set(s.task, (task = { ...infoOf(s.task), items: new Map() }));
-    if (task.items.has(s.item_id)) superseded++;
     task.items.set(s.item_id, { item_id: s.item_id, item_hash: s.item_hash, status: s.status, correct: s.correct });
   }
+  const lines = journal.lines;
+  const superseded = journal.lines - journal.samples.size;
+  const tornFinalLine = journal.tornBytes > 0;
   for (const [id, t] of tasks) if (t.items.size === 0) tasks.delete(id);
   return { dir, record, tasks, lines, superseded, tornFinalLine };
 }

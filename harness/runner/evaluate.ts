@@ -15,7 +15,8 @@ import { buildSpec, defaultRunId, parseShard, planTasks, specHash, type PlannedT
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
-import { executeRun, readRunRecord, type ItemAnswerer, type RunOutcome } from "./run.ts";
+import { executeRun, type ItemAnswerer, type RunOutcome } from "./run.ts";
+import { readRunRecord } from "./run-files.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";

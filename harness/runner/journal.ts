@@ -8,6 +8,7 @@ import { SampleSchema, UserError, type Sample } from "../types.ts";
 export interface JournalContents {
   /** The last line per (task, item_id): a resumed run may have retried an errored item. */
   samples: Map<string, Sample>;
+  /** Sample lines read (blank lines and a torn final line not counted). */
   lines: number;
   /** Bytes of a torn final line that were dropped. */
   tornBytes: number;
@@ -17,38 +18,57 @@ export function sampleKey(task: string, itemId: string): string {
   return `${task}\u0000${itemId}`;
 }
 
-/** Read a journal; a torn final line is reported (and dropped by `openJournal`), any other bad line is an error. */
-export function readJournal(file: string): JournalContents & { validBytes: number } {
+function parseSampleLine(text: string, where: string): Sample {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UserError(`${where}: not valid JSON. The journal is damaged; remove or repair that line to go on.`);
+  }
+  const parsed = SampleSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${where}: not a valid sample: field ${issue.path.join(".") || "(line)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Read a journal. A final line without its newline is a write cut by a crash unless it is a
+ * whole, valid sample (a file finished by another tool): torn, it is reported and dropped
+ * (`Journal.open` truncates it away); any other bad line is an error naming its line.
+ */
+export function readJournal(file: string): JournalContents & { validBytes: number; missingFinalNewline: boolean } {
   const samples = new Map<string, Sample>();
-  if (!existsSync(file)) return { samples, lines: 0, tornBytes: 0, validBytes: 0 };
+  const empty = { samples, lines: 0, tornBytes: 0, validBytes: 0, missingFinalNewline: false };
+  if (!existsSync(file)) return empty;
   const buf = readFileSync(file);
   let start = 0;
   let lineNo = 0;
+  let lines = 0;
   while (start < buf.length) {
-    const end = buf.indexOf(0x0a, start);
-    if (end === -1) {
-      // No newline: the process died mid-write. Everything before it is intact.
-      return { samples, lines: lineNo, tornBytes: buf.length - start, validBytes: start };
-    }
+    const newline = buf.indexOf(0x0a, start);
+    const end = newline === -1 ? buf.length : newline;
     lineNo++;
     const text = buf.subarray(start, end).toString("utf8");
-    if (text.trim()) {
-      let json: unknown;
+    if (newline === -1 && text.trim()) {
+      let last: Sample | null = null;
       try {
-        json = JSON.parse(text);
+        last = parseSampleLine(text, `${file}:${lineNo}`);
       } catch {
-        throw new UserError(`${file}:${lineNo}: not valid JSON. The journal is damaged; remove that line to resume.`);
+        return { samples, lines, tornBytes: buf.length - start, validBytes: start, missingFinalNewline: false };
       }
-      const parsed = SampleSchema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new UserError(`${file}:${lineNo}: field ${issue.path.join(".") || "(line)"}: ${issue.message}`);
-      }
-      samples.set(sampleKey(parsed.data.task, parsed.data.item_id), parsed.data);
+      samples.set(sampleKey(last.task, last.item_id), last);
+      return { samples, lines: lines + 1, tornBytes: 0, validBytes: buf.length, missingFinalNewline: true };
+    }
+    if (text.trim()) {
+      const sample = parseSampleLine(text, `${file}:${lineNo}`);
+      samples.set(sampleKey(sample.task, sample.item_id), sample);
+      lines++;
     }
     start = end + 1;
   }
-  return { samples, lines: lineNo, tornBytes: 0, validBytes: buf.length };
+  return { samples, lines, tornBytes: 0, validBytes: buf.length, missingFinalNewline: false };
 }
 
 export class Journal {
@@ -73,6 +93,7 @@ export class Journal {
     const existing = readJournal(file);
     const fd = openSync(file, "a+");
     if (existing.tornBytes > 0) ftruncateSync(fd, existing.validBytes);
+    if (existing.missingFinalNewline) writeSync(fd, "\n");
     return { journal: new Journal(file, fd, syncIntervalMs), existing };
   }
 

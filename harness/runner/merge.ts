@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
 import { defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
-import { readRunRecord } from "./run.ts";
+import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { summarizeTask } from "./summarize.ts";
 
 export interface MergeResult {
@@ -86,6 +86,6 @@ export function mergeShards(shardDirs: string[], outDir: string, runId?: string)
     complete: true,
     tasks,
   };
-  writeFileSync(join(dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
+  writeJsonAtomic(join(dir, "run.json"), record);
   return { dir, record };
 }

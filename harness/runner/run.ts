@@ -1,9 +1,10 @@
 // A run from plan to run.json: resume from the journal, send what is not done yet through
 // bounded concurrency, append every finished sample, then summarise from the journal.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { UserError, RunRecordSchema, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
+import { UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
 import { Journal, readJournal, sampleKey } from "./journal.ts";
+import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { defaultRunId, specDifferences, specHash, type PlannedTask, type RunSpec } from "./plan.ts";
 import type { ProgressReporter } from "./progress.ts";
 import { summarizeTask, type BootstrapSettings } from "./summarize.ts";
@@ -44,27 +45,6 @@ export interface RunOutcome {
   interrupted: boolean;
   /** Requests actually sent this time (cache hits and resumed items excluded). */
   sent: number;
-}
-
-function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, file);
-}
-
-export function readRunRecord(file: string): RunRecord {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new UserError(`${file}: cannot read run record (${(err as Error).message})`);
-  }
-  const parsed = RunRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${file}: field ${issue.path.join(".")}: ${issue.message}`);
-  }
-  return parsed.data;
 }
 
 export async function executeRun(input: RunInput): Promise<RunOutcome> {

@@ -46,7 +46,20 @@ describe("journal", () => {
     expect(() => readJournal(file)).toThrow(/samples\.jsonl:2: not valid JSON/);
     const bad = { ...sample("2"), status: "maybe" };
     writeFileSync(file, `${JSON.stringify(bad)}\n`);
-    expect(() => readJournal(file)).toThrow(/:1: field status/);
+    expect(() => readJournal(file)).toThrow(/:1: not a valid sample: field status/);
     appendFileSync(file, "");
+  });
+});
+
+describe("journal written by another tool", () => {
+  it("keeps a complete final line that lacks its newline, and appends after it on a new line", () => {
+    const file = join(tempDir(), "samples.jsonl");
+    writeFileSync(file, `${JSON.stringify(sample("1"))}\n${JSON.stringify(sample("2"))}`);
+    const { journal, existing } = Journal.open(file);
+    expect(existing.samples.size).toBe(2);
+    expect(existing.tornBytes).toBe(0);
+    journal.append(sample("3"));
+    journal.close();
+    expect(readJournal(file).lines).toBe(3);
   });
 });
