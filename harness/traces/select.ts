@@ -8,6 +8,7 @@ import { type EmbedFn, openAIEmbedder } from "./embed.ts";
 import { type ExclusionReason, leakageGuard, type LeakageGuard } from "./guard.ts";
 import type { Trace } from "./schema.ts";
 import { TRACE_COLUMNS, type TraceStore } from "./store.ts";
+import { distinctiveTerms } from "./term-stats.ts";
 
 export type SelectMethod = "random" | "bm25" | "embedding";
 export const SELECT_METHODS: readonly SelectMethod[] = ["random", "bm25", "embedding"];
@@ -24,7 +25,11 @@ export interface SelectOptions {
   embed?: EmbedFn;
   /** Token-set Jaccard at or above which a trace is a near duplicate (default 0.8). */
   nearDuplicateJaccard?: number;
+  /** bm25: query with the question's N most distinctive words (default 16; 0: every word). */
+  bm25Terms?: number;
 }
+
+export const DEFAULT_BM25_TERMS = 16;
 
 export interface Exclusion {
   id: string;
@@ -40,6 +45,8 @@ export interface ShotSelection {
   /** Shots drawn at random because the index ran out of eligible matches. */
   filled_randomly: number;
   lang: string;
+  /** bm25: the words the full-text query was made of. */
+  query_terms?: string[];
 }
 
 export async function selectShots(store: TraceStore, item: Item, opts: SelectOptions): Promise<ShotSelection> {
@@ -51,7 +58,9 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
   const picker = new ShotPicker(opts.k, leakageGuard(item, { taskFamily: opts.taskFamily, threshold: opts.nearDuplicateJaccard }), selection);
 
   if (opts.method === "bm25") {
-    const query = ftsQueryText(item.question);
+    const terms = distinctiveTerms(item.question, await store.termStats(lang), opts.bm25Terms ?? DEFAULT_BM25_TERMS);
+    selection.query_terms = terms;
+    const query = terms.join(" ");
     if (query !== "") {
       await pickRanked(picker, (limit) =>
         table.query().fullTextSearch(new MatchQuery(query, "question")).select([...TRACE_COLUMNS, "_score"]).limit(limit).toArray(),

@@ -6,11 +6,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
-import { Index, type Connection, type Table } from "@lancedb/lancedb";
+import { Index, Session, type Connection, type Table } from "@lancedb/lancedb";
 import { z } from "zod";
 import { medevalHome } from "../env.ts";
 import { UserError } from "../types.ts";
 import { traceSchema } from "./arrow-batch.ts";
+import { loadTermStats, saveTermStats, termStatsPath, type TermStats } from "./term-stats.ts";
 
 // Lance sizes its CPU pool as the core count minus 2 reserved for I/O, so on a 2-core machine
 // it has a single thread, and the full-text index builder then deadlocks (every thread
@@ -70,19 +71,24 @@ export function ftsIndexOptions(lang: string) {
 export class TraceStore {
   private readonly tables = new Map<string, Table>();
   private readonly rowCounts = new Map<string, number>();
+  private readonly termStatsCache = new Map<string, TermStats>();
 
   private constructor(
     readonly dir: string,
     private readonly db: Connection,
   ) {}
 
-  /** Opens (and, unless mustExist, creates) the store in dir. */
-  static async open(dir: string, opts: { mustExist?: boolean } = {}): Promise<TraceStore> {
+  /**
+   * Opens (and, unless mustExist, creates) the store in dir. LanceDB's caches default to 6 GiB
+   * of index and 1 GiB of metadata; a run needs far less, and the rest would only raise RSS.
+   */
+  static async open(dir: string, opts: { mustExist?: boolean; indexCacheMb?: number } = {}): Promise<TraceStore> {
     if (opts.mustExist && !existsSync(dir)) {
       throw new UserError(`no trace store at ${dir}. Import traces first: medeval traces import FILE --store ${dir}`);
     }
     mkdirSync(dir, { recursive: true });
-    return new TraceStore(dir, await lancedb.connect(dir));
+    const session = new Session(BigInt((opts.indexCacheMb ?? 256) * 2 ** 20), BigInt(64 * 2 ** 20));
+    return new TraceStore(dir, await lancedb.connect(dir, {}, session));
   }
 
   /** Languages that have a table, sorted. */
@@ -171,6 +177,16 @@ export class TraceStore {
     const stale = await Promise.all(others.map(async (i) => (await table.indexStats(i.name))?.numUnindexedRows ?? 0));
     if (stale.some((n) => n > 0)) await table.optimize();
     this.rowCounts.delete(lang);
+    this.termStatsCache.set(lang, await saveTermStats(table, termStatsPath(this.dir, tableName(lang))));
+  }
+
+  /** Document frequencies of the language's question words (see term-stats.ts). */
+  async termStats(lang: string): Promise<TermStats> {
+    const cached = this.termStatsCache.get(lang);
+    if (cached) return cached;
+    const stats = await loadTermStats(await this.requireTable(lang), termStatsPath(this.dir, tableName(lang)));
+    this.termStatsCache.set(lang, stats);
+    return stats;
   }
 
   /**

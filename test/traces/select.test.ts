@@ -104,6 +104,31 @@ describe("selectShots", () => {
     expect(crossed.shots.every((s) => s.lang === "en")).toBe(true);
   });
 
+  it("bm25 queries with the question's most distinctive words, rarest first in the store", async () => {
+    const long = `${FLU} ${"case variant fever cough ".repeat(6)} myalgia influenza season woman`;
+    const r = await selectShots(store, item("long", "en", long), { k: 2, method: "bm25", seed: 1, bm25Terms: 4 });
+    // "case", "variant", "fever", "cough" appear in many stored questions; these four in one or none.
+    expect(r.query_terms).toHaveLength(4);
+    for (const common of ["case", "variant"]) expect(r.query_terms).not.toContain(common);
+    const all = await selectShots(store, item("long", "en", long), { k: 2, method: "bm25", seed: 1, bm25Terms: 0 });
+    expect(all.query_terms).toContain("case");
+  });
+
+  it("keeps term statistics in step with the table across imports", async () => {
+    const own = await TraceStore.open(join(dir, "terms"));
+    await importTraces(own, writeJsonl(dir, "terms-it.jsonl", fillerTraces("it", 5)));
+    const before = await own.termStats("it");
+    expect(before.df.get("case")).toBe(5);
+    await importTraces(own, writeJsonl(dir, "more-it.jsonl", [trace("it-extra", "it", "Parola rarissima xilofonoterapia")]));
+    const after = await own.termStats("it");
+    expect(after.docs).toBe(6);
+    expect(after.df.get("xilofonoterapia")).toBe(1);
+    own.close();
+    const reopened = await TraceStore.open(join(dir, "terms"), { mustExist: true });
+    expect((await reopened.termStats("it")).docs).toBe(6);
+    reopened.close();
+  });
+
   it("tops up with random traces when BM25 runs out of matches", async () => {
     const q = item("odd", "en", "zzzz qqqq");
     const r = await selectShots(store, q, { k: 2, method: "bm25", seed: 5 });
