@@ -70,7 +70,8 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
   } else if (opts.method === "embedding") {
     const vector = await queryVector(store, table, item, opts.embed);
     await pickRanked(picker, (limit) =>
-      table.vectorSearch(vector).column("vector").distanceType("cosine").select([...TRACE_COLUMNS, "_distance"]).limit(limit).toArray(),
+      // refineFactor: re-rank the IVF-PQ candidates by exact cosine distance.
+      table.vectorSearch(vector).column("vector").distanceType("cosine").refineFactor(5).select([...TRACE_COLUMNS, "_distance"]).limit(limit).toArray(),
       "_distance",
     );
   } else if (opts.method !== "random") {

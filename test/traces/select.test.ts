@@ -6,7 +6,7 @@ import { importTraces } from "../../harness/traces/import.ts";
 import { openAIEmbedder } from "../../harness/traces/embed.ts";
 import { buildFewShotPrompt } from "../../harness/prompts/fewshot.ts";
 import { distinctDraws, selectShots } from "../../harness/traces/select.ts";
-import { TraceStore } from "../../harness/traces/store.ts";
+import { TraceStore, VECTOR_INDEX_MIN_ROWS } from "../../harness/traces/store.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { tempDir } from "../helpers.ts";
 import { fillerTraces, item, trace, writeJsonl } from "./fixtures.ts";
@@ -208,6 +208,23 @@ describe("selectShots by embedding", () => {
     const file = writeJsonl(dir, "more.jsonl", [trace("x1", "en", "more")]);
     const embed = openAIEmbedder({ url: server.url, model: "other" });
     await expect(importTraces(store, file, { embed, embedding: { model: "other" } })).rejects.toThrow(/embedding model "embedder"/);
+  });
+
+  it("uses precomputed vectors from the file, and an IVF-PQ index once there are enough", async () => {
+    // A fixed pseudo-random vector per row (no endpoint involved: the file carries them).
+    let state = 42;
+    const next = () => ((state = (state * 16807) % 2147483647) / 2147483647) - 0.5;
+    const rows = fillerTraces("en", VECTOR_INDEX_MIN_ROWS + 100).map((t) => ({ ...t, vector: Array.from({ length: 16 }, next) }));
+    const big = await TraceStore.open(join(dir, "big"));
+    const report = await importTraces(big, writeJsonl(dir, "vectors.jsonl", rows));
+    expect(report.added).toBe(rows.length);
+    const indices = await (await big.requireTable("en")).listIndices();
+    expect(indices.find((i) => i.columns[0] === "vector")?.indexType).toBe("IvfPq");
+    const target = rows[1234];
+    const r = await selectShots(big, item("v", "en", "unrelated words"), { k: 2, method: "embedding", seed: 1, embed: async () => [target.vector] });
+    expect(r.shots[0].id).toBe(target.id);
+    expect(r.scores[0]).toBeCloseTo(0, 5);
+    big.close();
   });
 
   it("explains when the traces have no vectors", async () => {
