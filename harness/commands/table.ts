@@ -32,7 +32,7 @@ const command: CommandModule<object, TableArgs> = {
       .option("ci", { choices: ["halfwidth", "interval"], default: "halfwidth", describe: "CI as ± half-width or [low, high]" })
       .option("baseline", { type: "string", describe: "MODEL:SETTING (or a row label) to show Δ against, marked * when significant" })
       .option("out", { type: "string", describe: "Write to this file instead of stdout" })
-      .option("alpha", { type: "number", default: 0.05, describe: "Significance level for the Δ marks (Holm-adjusted McNemar)" })
+      .option("alpha", { type: "number", default: 0.05, describe: "Significance level for the Δ marks (Holm-adjusted; McNemar per task, paired bootstrap for averages)" })
       .option("bootstrap", { type: "number", describe: "Bootstrap resamples (default: each run's own setting, as in its run.json)" })
       .option("seed", { type: "string", describe: "Bootstrap seed (default: each run's own seed, as in its run.json)" })
       .option("level", { type: "number", default: 0.95, describe: "Confidence level" })

@@ -1,11 +1,14 @@
 // The gate's decision, per task and per aggregate, from paired per-item outcomes:
 // candidate − baseline with a paired bootstrap CI and an exact McNemar p-value (harness/stats),
 // Holm-adjusted across everything the gate tests, then the rule.
+import { bootstrapPValue } from "../stats/bootstrap-p.ts";
 import { holmAdjust } from "../stats/holm.ts";
 import { pairedComparison, stratifiedPairedBootstrap, type PairedCounts } from "../stats/paired.ts";
 import type { TaskPair } from "./comparable.ts";
 import { points as pts } from "./report.ts";
 import type { GateTask } from "./side.ts";
+
+export { bootstrapPValue } from "../stats/bootstrap-p.ts";
 
 export interface GateOptions {
   /** Tolerated drop in accuracy points (1.0 = one percentage point). */
@@ -140,31 +143,6 @@ function compareAggregate(
     lost: parts.reduce((acc, p) => acc + p.counts.c, 0),
   };
 }
-
-/**
- * Two-sided percentile-bootstrap p-value for "no difference", found by inverting the
- * interval: p = 1 − the highest confidence level whose interval still excludes 0. Every
- * call draws the same seeded resamples, so the intervals are nested and bisection applies.
- */
-export function bootstrapPValue(intervalAt: (level: number) => { low: number; high: number }): number {
-  const excludesZero = (level: number): boolean => {
-    const i = intervalAt(level);
-    return i.low > 0 || i.high < 0;
-  };
-  let lo = 1e-6;
-  let hi = 1 - 1e-6;
-  if (!excludesZero(lo)) return 1;
-  if (excludesZero(hi)) return 1 - hi;
-  // Each step reruns the bootstrap, so stop at 2% relative precision of p (or 2e-5
-  // absolute): finer than the Monte Carlo error of the resamples themselves.
-  while (hi - lo > Math.max(2e-5, 0.02 * (1 - hi))) {
-    const mid = (lo + hi) / 2;
-    if (excludesZero(mid)) lo = mid;
-    else hi = mid;
-  }
-  return 1 - hi;
-}
-
 
 function judge(row: Unjudged, pHolm: number, opts: GateOptions): GateRow {
   const tol = opts.maxDrop / 100;

@@ -35,7 +35,7 @@ export function footnotes(model: TableModel, ci: CiStyle): string[] {
   if (model.baseline) {
     lines.push(
       `Δ: paired difference against ${model.baseline} on the items both scored; * = significant at α=${model.alpha} ` +
-        "(exact McNemar, Holm-adjusted across the row's columns).",
+        "(p: exact McNemar for a task, the paired bootstrap for an average or group; Holm-adjusted across the row's columns).",
     );
   }
   if (model.mixedScoring) lines.push("Rows differ in scoring mode (generative / loglikelihood / first-token): see the row labels.");

@@ -1,11 +1,12 @@
 // A results table independent of its output format: rows are systems (model × setting),
 // columns are benchmark × language grouped by domain, then language averages. Renderers
 // (terminal, Markdown, LaTeX, CSV, JSON) only lay this out.
+import { distributionPValue } from "../stats/bootstrap-p.ts";
 import { holmAdjust } from "../stats/holm.ts";
-import { pairedComparison } from "../stats/paired.ts";
+import { pairedComparison, resampleStratifiedPairedDiffs } from "../stats/paired.ts";
+import { percentileInterval } from "../stats/quantile.ts";
 import { UserError } from "../types.ts";
-import type { AggregateDef } from "./aggregates.ts";
-import { alignTask, compareAggregate } from "./comparison.ts";
+import { alignTask } from "./comparison.ts";
 import { benchmarkName, benchmarkOf, compareLangs, DOMAIN_ORDER, domainName, familyName, langName } from "./names.ts";
 import type { Estimate, SystemScores, TaskScore } from "./scores.ts";
 import { mixedScoring, type System } from "./systems.ts";
@@ -33,6 +34,12 @@ export interface Delta {
   b: number;
   c: number;
   p: number;
+  /**
+   * Where p comes from: exact McNemar for a task; for an average or group (a macro mean of
+   * task differences, which McNemar on pooled items does not test) the same paired bootstrap
+   * as the interval, so a Δ is marked only when its interval excludes 0.
+   */
+  test: "mcnemar" | "bootstrap";
   pHolm: number;
   significant: boolean;
 }
@@ -168,15 +175,28 @@ function deltas(row: System, base: System, columns: readonly Column[], opts: Tab
     const cmp = pairedComparison(aligned.a, aligned.b, { resamples: opts.resamples, level: opts.level, seed: `${opts.seed}:${task}` });
     if (cmp.n > 0) perTask.set(task, { n: cmp.n, b: cmp.b, c: cmp.c, diff: cmp.diff, low: cmp.ci.low, high: cmp.ci.high, p: cmp.p });
   }
-  const raw = columns.map((col) => {
+  const raw = columns.map((col): Omit<Delta, "pHolm" | "significant"> | null => {
     if (!col.tasks.every((t) => perTask.has(t))) return null;
     if (col.kind === "task") {
       const t = perTask.get(col.tasks[0])!;
-      return { diff: t.diff, low: t.low, high: t.high, b: t.b, c: t.c, p: t.p };
+      return { diff: t.diff, low: t.low, high: t.high, b: t.b, c: t.c, p: t.p, test: "mcnemar" };
     }
-    const def: AggregateDef = { id: col.id, kind: "group", label: col.id, members: weightsFor(col, row) };
-    const agg = compareAggregate(def, perTask, { resamples: opts.resamples, level: opts.level, seed: opts.seed });
-    return { diff: agg.macro.diff, low: agg.macro.low, high: agg.macro.high, b: agg.b, c: agg.c, p: agg.p };
+    const strata = weightsFor(col, row).map((m) => {
+      const t = perTask.get(m.task)!;
+      return { n: t.n, b: t.b, c: t.c, weight: m.weight };
+    });
+    const dist = resampleStratifiedPairedDiffs(strata, opts.resamples, `${opts.seed}:${col.id}`);
+    if (dist === null) return null;
+    const ci = percentileInterval(dist.macro, opts.level);
+    return {
+      diff: dist.macroMean,
+      low: ci.low,
+      high: ci.high,
+      b: strata.reduce((a, s) => a + s.b, 0),
+      c: strata.reduce((a, s) => a + s.c, 0),
+      p: distributionPValue(dist.macro),
+      test: "bootstrap",
+    };
   });
   const holm = holmAdjust(raw.map((d) => d?.p ?? Number.NaN));
   return raw.map((d, i) => (d ? { ...d, pHolm: holm[i], significant: holm[i] < opts.alpha } : null));

@@ -80,16 +80,34 @@ export function stratifiedPairedBootstrap(
   opts: BootstrapOptions,
 ): { macro: Interval; micro: Interval } {
   const { resamples, level } = resolveBootstrapOptions(opts);
+  const dist = resampleStratifiedPairedDiffs(strata, resamples, opts.seed);
+  if (dist === null) return { macro: NO_INTERVAL, micro: NO_INTERVAL };
+  return {
+    macro: { mean: dist.macroMean, ...percentileInterval(dist.macro, level) },
+    micro: { mean: dist.microMean, ...percentileInterval(dist.micro, level) },
+  };
+}
+
+/**
+ * The bootstrap distributions behind `stratifiedPairedBootstrap` (the same draws for the same
+ * seed), for callers that need more than one interval of them, such as a p-value; null when
+ * no stratum has items.
+ */
+export function resampleStratifiedPairedDiffs(
+  strata: readonly PairedCounts[],
+  resamples: number,
+  seed: Seed,
+): { macro: Float64Array; micro: Float64Array; macroMean: number; microMean: number } | null {
   strata.forEach((s, i) => {
     checkCounts(s, `stratum ${i}`);
     checkWeight(s.weight, i);
   });
   const used = strata.filter((s) => s.n > 0);
-  if (used.length === 0) return { macro: NO_INTERVAL, micro: NO_INTERVAL };
+  if (used.length === 0) return null;
   const weights = normalisedWeights(used);
   const total = used.reduce((acc, s) => acc + s.n, 0);
   const resamplers = used.map((s) => new DiscordantResampler(s));
-  const uniform = uniformSource(opts.seed);
+  const uniform = uniformSource(seed);
   const macro = new Float64Array(resamples);
   const micro = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
@@ -105,10 +123,7 @@ export function stratifiedPairedBootstrap(
   }
   const macroMean = used.reduce((acc, s, t) => acc + (weights[t] * (s.b - s.c)) / s.n, 0);
   const microMean = used.reduce((acc, s) => acc + s.b - s.c, 0) / total;
-  return {
-    macro: { mean: macroMean, ...percentileInterval(macro, level) },
-    micro: { mean: microMean, ...percentileInterval(micro, level) },
-  };
+  return { macro, micro, macroMean, microMean };
 }
 
 export interface PairedComparison {

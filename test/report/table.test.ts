@@ -90,6 +90,34 @@ describe("results table", () => {
     expect(() => tableFor(scores, { ...build, baseline: "nope:zero-shot" })).toThrow(/no row is MODEL:SETTING nope:zero-shot. Rows: /);
   });
 
+  it("marks an average's Δ by its own (macro) bootstrap, not by McNemar on the pooled items", () => {
+    // MedQA EN: +3.0 points (b = 100, c = 40) on 2,000 items; MMLU-med EN: −6.0 (c = 6) on 100.
+    // The EN macro average moves −1.5 with an interval that straddles 0, while the pooled
+    // discordant counts (100 vs 46) favour the candidate: McNemar on them would call the drop
+    // significant.
+    const dir = tempDir();
+    const range = (n: number, f: (i: number) => boolean) => Array.from({ length: n }, (_, i) => f(i));
+    makeRun(dir, { model: "base", setting: "zero-shot", tasks: { "medqa.en": range(2000, (i) => i < 1000), "mmlu_medical.anatomy.en": range(100, (i) => i < 60) } });
+    makeRun(dir, {
+      model: "cand",
+      setting: "zero-shot",
+      tasks: { "medqa.en": range(2000, (i) => i < 960 || (i >= 1000 && i < 1100)), "mmlu_medical.anatomy.en": range(100, (i) => i < 54) },
+    });
+    const opts = { ...build, resamples: 2000 };
+    const model = tableFor(loadScores([dir], opts), { ...opts, baseline: "base:zero-shot" });
+    const cand = model.rows.find((r) => r.model === "cand")!;
+    const en = cand.cells[model.columns.findIndex((c) => c.id === "lang:en")]!.delta!;
+    expect(en.diff).toBeCloseTo(-0.015, 12);
+    expect(en.low).toBeLessThan(0);
+    expect(en.high).toBeGreaterThan(0);
+    expect(en).toMatchObject({ b: 100, c: 46, test: "bootstrap", significant: false });
+    expect(en.p).toBeGreaterThan(0.05);
+    const medqa = cand.cells[model.columns.findIndex((c) => c.id === "task:medqa.en")]!.delta!;
+    expect(medqa).toMatchObject({ test: "mcnemar", significant: true });
+    // Every marked Δ has an interval that excludes 0.
+    for (const cell of cand.cells) if (cell?.delta?.significant) expect(cell.delta.low! > 0 || cell.delta.high! < 0).toBe(true);
+  });
+
   it("writes LaTeX with booktabs and grouped headers", () => {
     const scores = loadScores([results()], build);
     const tex = renderLatex(tableFor(scores, { ...build, baseline: "base_model:zero-shot" }), { ci: "halfwidth" });
