@@ -19,6 +19,7 @@ interface ReportArgs {
   seed?: string;
   level: number;
   subjects: boolean;
+  "allow-mixed-scoring": boolean;
 }
 
 const command: CommandModule<object, ReportArgs> = {
@@ -36,7 +37,8 @@ const command: CommandModule<object, ReportArgs> = {
       .option("bootstrap", { type: "number", describe: "Bootstrap resamples (default: each run's own setting)" })
       .option("seed", { type: "string", describe: "Bootstrap seed (default: each run's own seed)" })
       .option("level", { type: "number", default: 0.95 })
-      .option("subjects", { type: "boolean", default: false, describe: "One column per MMLU-medical subject" }),
+      .option("subjects", { type: "boolean", default: false, describe: "One column per MMLU-medical subject" })
+      .option("allow-mixed-scoring", { type: "boolean", default: false, describe: "Put runs scored in different modes (generative, loglikelihood, first-token) in one table" }),
   handler: (args) => {
     if (args.bootstrap !== undefined && !(Number.isInteger(args.bootstrap) && args.bootstrap > 0)) {
       throw new UserError(`--bootstrap must be a positive integer, got ${args.bootstrap}`);
@@ -47,6 +49,7 @@ const command: CommandModule<object, ReportArgs> = {
       level: args.level,
       alpha: args.alpha,
       ...(args.baseline ? { baseline: args.baseline } : {}),
+      ...(args["allow-mixed-scoring"] ? { allowMixedScoring: true } : {}),
       subjects: args.subjects ? ("subjects" as const) : ("group" as const),
     };
     const scores = loadScores(args.results, opts);

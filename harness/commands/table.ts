@@ -20,6 +20,7 @@ interface TableArgs {
   seed?: string;
   level: number;
   subjects: boolean;
+  "allow-mixed-scoring": boolean;
 }
 
 const command: CommandModule<object, TableArgs> = {
@@ -36,7 +37,8 @@ const command: CommandModule<object, TableArgs> = {
       .option("bootstrap", { type: "number", describe: "Bootstrap resamples (default: each run's own setting, as in its run.json)" })
       .option("seed", { type: "string", describe: "Bootstrap seed (default: each run's own seed, as in its run.json)" })
       .option("level", { type: "number", default: 0.95, describe: "Confidence level" })
-      .option("subjects", { type: "boolean", default: false, describe: "One column per MMLU-medical subject instead of the group score" }),
+      .option("subjects", { type: "boolean", default: false, describe: "One column per MMLU-medical subject instead of the group score" })
+      .option("allow-mixed-scoring", { type: "boolean", default: false, describe: "Put runs scored in different modes (generative, loglikelihood, first-token) in one table" }),
   handler: (args) => {
     if (args.bootstrap !== undefined && !(Number.isInteger(args.bootstrap) && args.bootstrap > 0)) {
       throw new UserError(`--bootstrap must be a positive integer, got ${args.bootstrap}`);
@@ -49,6 +51,7 @@ const command: CommandModule<object, TableArgs> = {
       level: args.level,
       alpha: args.alpha,
       ...(args.baseline ? { baseline: args.baseline } : {}),
+      ...(args["allow-mixed-scoring"] ? { allowMixedScoring: true } : {}),
       subjects: (args.subjects ? "subjects" : "group") as SubjectColumns,
     };
     const scores = loadScores(args.results, opts);

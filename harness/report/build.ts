@@ -12,6 +12,7 @@ export interface BuildOptions {
   alpha: number;
   baseline?: string;
   subjects: SubjectColumns;
+  allowMixedScoring?: boolean;
 }
 
 export function loadScores(paths: readonly string[], opts: Pick<BuildOptions, "resamples" | "seed" | "level">): SystemScores[] {
@@ -29,5 +30,6 @@ export function tableFor(scores: readonly SystemScores[], opts: BuildOptions, su
     resamples: opts.resamples ?? 10_000,
     seed: opts.seed ?? "0",
     level: opts.level,
+    ...(opts.allowMixedScoring ? { allowMixedScoring: true } : {}),
   });
 }

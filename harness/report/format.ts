@@ -38,6 +38,6 @@ export function footnotes(model: TableModel, ci: CiStyle): string[] {
         "(p: exact McNemar for a task, the paired bootstrap for an average or group; Holm-adjusted across the row's columns).",
     );
   }
-  if (model.mixedScoring) lines.push("Rows differ in scoring mode (generative / loglikelihood / first-token): see the row labels.");
+  if (model.mixedScoring) lines.push("MIXED SCORING: rows differ in scoring mode (generative / loglikelihood / first-token; see the row labels), shown together because --allow-mixed-scoring was given.");
   return [...lines, ...model.notes];
 }

@@ -83,6 +83,8 @@ export interface TableOptions {
   resamples: number;
   seed: string | number;
   level: number;
+  /** Rows scored in different modes are refused unless this is set (the footnotes then say so). */
+  allowMixedScoring?: boolean;
 }
 
 export type SubjectColumns = "group" | "subjects" | "both";
@@ -213,7 +215,22 @@ function weightsFor(col: Column, row: System): { task: string; weight: number }[
   return col.tasks.map((t) => ({ task: t, weight: 1 / (size.size * size.get(unit(t))!) }));
 }
 
+/** Accuracies from different scoring modes are different measurements: one table needs consent. */
+function checkScoringModes(scores: readonly SystemScores[], allowMixed: boolean | undefined): boolean {
+  const systems = scores.map((s) => s.system);
+  if (!mixedScoring(systems)) return false;
+  if (!allowMixed) {
+    const modes = systems.map((s) => `${s.label}: ${s.key.scoring}`).join("; ");
+    throw new UserError(
+      `the runs were scored in different modes (${modes}); accuracies from different scoring modes are not the same ` +
+        "measurement, and a table ranks and compares its rows. Select runs with the same spec.scoring, or pass --allow-mixed-scoring.",
+    );
+  }
+  return true;
+}
+
 export function buildTable(scores: readonly SystemScores[], opts: TableOptions): TableModel {
+  const mixed = checkScoringModes(scores, opts.allowMixedScoring);
   const columns = tableColumns(scores, opts.subjects ?? "group");
   const base = opts.baseline ? findBaseline(scores, opts.baseline) : null;
   const rows: Row[] = scores.map((s) => {
@@ -252,7 +269,7 @@ export function buildTable(scores: readonly SystemScores[], opts: TableOptions):
     baseline: base?.system.label ?? null,
     alpha: opts.alpha,
     level: opts.level,
-    mixedScoring: mixedScoring(scores.map((s) => s.system)),
+    mixedScoring: mixed,
     notes,
   };
 }

@@ -90,6 +90,21 @@ describe("results table", () => {
     expect(() => tableFor(scores, { ...build, baseline: "nope:zero-shot" })).toThrow(/no row is MODEL:SETTING nope:zero-shot. Rows: /);
   });
 
+  it("refuses rows from different scoring modes unless --allow-mixed-scoring, and then says so", () => {
+    const dir = tempDir();
+    makeRun(dir, { model: "m", setting: "zero-shot", tasks: { "medqa.en": outcomes(100, 40) } });
+    makeRun(dir, { model: "m", setting: "zero-shot", scoring: "loglikelihood", tasks: { "medqa.en": outcomes(100, 60) } });
+    const scores = loadScores([dir], build);
+    expect(() => tableFor(scores, build)).toThrow(/different modes.*--allow-mixed-scoring/);
+    expect(() => tableFor(scores, { ...build, baseline: "m · zero-shot · generative" })).toThrow(/--allow-mixed-scoring/);
+    const refused = spawnSync(CLI, ["table", dir, "--bootstrap", "200"], { encoding: "utf8" });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/m · zero-shot · generative: generative; m · zero-shot · loglikelihood: loglikelihood/);
+    const allowed = spawnSync(CLI, ["table", dir, "--bootstrap", "200", "--format", "markdown", "--allow-mixed-scoring"], { encoding: "utf8" });
+    expect(allowed.status, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toMatch(/MIXED SCORING.*--allow-mixed-scoring/);
+  });
+
   it("marks an average's Δ by its own (macro) bootstrap, not by McNemar on the pooled items", () => {
     // MedQA EN: +3.0 points (b = 100, c = 40) on 2,000 items; MMLU-med EN: −6.0 (c = 6) on 100.
     // The EN macro average moves −1.5 with an interval that straddles 0, while the pooled
