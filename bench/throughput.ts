@@ -101,19 +101,21 @@ async function measure(url: string, concurrency: number) {
   // The last wave drains with fewer requests in flight: this tail is the same for any client,
   // so the steady-state share (makespan minus one mean latency) is printed beside the raw one.
   const steady = N / Math.max(seconds - LATENCY / 1000, 1e-9);
-  return { concurrency, seconds, achieved, ideal, share: achieved / ideal, steadyShare: Math.min(steady / ideal, 1), cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / N };
+  return { concurrency, seconds, achieved, ideal, share: achieved / ideal, steadyShare: Math.min(steady / ideal, 1), cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / N, userMs: cpu.user / 1000 / N, sysMs: cpu.system / 1000 / N };
 }
 
 export async function benchThroughput(): Promise<void> {
   const { url, child } = await startServer();
   try {
     console.log(`throughput: ${N} items, simulated vLLM latency ${LATENCY} ms ± ${values.jitter} ms (server in a child process)`);
-    console.log("concurrency  wall s   req/s   ideal   share  steady-share  harness CPU ms/req");
+    // CPU is split: user = the harness's JavaScript (SDK, prompts, extraction, journal);
+    // system = the kernel's socket and file work on its behalf (loopback TCP included).
+    console.log("concurrency  wall s   req/s   ideal   share  steady-share  CPU ms/req (user + system)");
     await measure(url, 16); // warm-up: JIT, sockets
     for (const c of values.concurrency!.split(",").map(Number)) {
       const r = await measure(url, c);
       console.log(
-        `${String(c).padStart(11)}  ${r.seconds.toFixed(2).padStart(6)}  ${r.achieved.toFixed(0).padStart(6)}  ${r.ideal.toFixed(0).padStart(6)}  ${(100 * r.share).toFixed(1).padStart(5)}%  ${(100 * r.steadyShare).toFixed(1).padStart(11)}%  ${r.cpuMsPerRequest.toFixed(3).padStart(10)}`,
+        `${String(c).padStart(11)}  ${r.seconds.toFixed(2).padStart(6)}  ${r.achieved.toFixed(0).padStart(6)}  ${r.ideal.toFixed(0).padStart(6)}  ${(100 * r.share).toFixed(1).padStart(5)}%  ${(100 * r.steadyShare).toFixed(1).padStart(11)}%  ${r.cpuMsPerRequest.toFixed(3).padStart(7)} (${r.userMs.toFixed(3)} + ${r.sysMs.toFixed(3)})`,
       );
     }
     console.log(`peak RSS of the harness process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
