@@ -1,6 +1,6 @@
 // A "system" is one row of a table or one side of a comparison: a model under a setting,
-// scoring mode and prompt style. Several runs of the same system over different tasks
-// (or shards) merge into one.
+// scoring mode, prompt style and few-shot configuration. Several runs of the same system over
+// different tasks (or shards) merge into one; runs that differ in any of these never do.
 import { existsSync, statSync } from "node:fs";
 import { SettingSchema, UserError } from "../types.ts";
 import { findRunDirs, loadResults, loadRun, type LoadedRun, type TaskOutcomes } from "./load.ts";
@@ -10,6 +10,8 @@ export interface SystemKey {
   setting: string;
   scoring: string;
   prompt_style: string;
+  /** "3-shot bm25", "5-shot random, en traces, single-turn"; "" without shots. */
+  fewshot: string;
 }
 
 export interface System {
@@ -24,12 +26,25 @@ export interface System {
 }
 
 export function systemKeyOf(run: LoadedRun): SystemKey {
-  const { model, setting, scoring, prompt_style } = run.record.spec;
-  return { model, setting, scoring, prompt_style };
+  const { model, setting, scoring, prompt_style, fewshot } = run.record.spec;
+  return { model, setting, scoring, prompt_style, fewshot: fewshotLabel(fewshot) };
+}
+
+/**
+ * What decides the shots a run put in its prompts (k, selection, trace language, format), in
+ * words. The store's row counts are left out: shards run against copies of one store.
+ */
+export function fewshotLabel(fewshot: Record<string, unknown> | null): string {
+  if (fewshot === null) return "";
+  const { k, method, trace_lang, format } = fewshot;
+  const parts = [`${String(k ?? "?")}-shot ${String(method ?? "?")}`];
+  if (typeof trace_lang === "string" && trace_lang !== "") parts.push(`${trace_lang} traces`);
+  if (typeof format === "string" && format !== "multi-turn") parts.push(`${format}-turn`);
+  return parts.join(", ");
 }
 
 export function keyString(k: SystemKey): string {
-  return [k.model, k.setting, k.scoring, k.prompt_style].join("\u0000");
+  return [k.model, k.setting, k.scoring, k.prompt_style, k.fewshot].join("\u0000");
 }
 
 function runTime(run: LoadedRun): string {
@@ -63,13 +78,20 @@ export function groupSystems(runs: readonly LoadedRun[]): System[] {
   return systems.sort((a, b) => a.label.localeCompare(b.label));
 }
 
-/** Labels say model and setting, and scoring / prompt style only where they vary. */
+/** Labels say model and setting, and scoring / prompt style / shots only where they vary. */
 export function labelSystems(systems: System[]): void {
   const varies = (f: keyof SystemKey) => new Set(systems.map((s) => s.key[f])).size > 1;
   const scoring = varies("scoring");
   const style = varies("prompt_style");
+  const shots = varies("fewshot");
   for (const s of systems) {
-    s.label = [s.key.model, s.key.setting, ...(scoring ? [s.key.scoring] : []), ...(style ? [s.key.prompt_style] : [])].join(" · ");
+    s.label = [
+      s.key.model,
+      s.key.setting,
+      ...(scoring ? [s.key.scoring] : []),
+      ...(style ? [s.key.prompt_style] : []),
+      ...(shots && s.key.fewshot !== "" ? [s.key.fewshot] : []),
+    ].join(" · ");
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findRunDirs, loadResults, loadRun } from "../../harness/report/load.ts";
 import { scoreSystem } from "../../harness/report/scores.ts";
-import { groupSystems } from "../../harness/report/systems.ts";
+import { fewshotLabel, groupSystems, resolveSystem } from "../../harness/report/systems.ts";
 import { UserError } from "../../harness/types.ts";
 import { tempDir } from "../helpers.ts";
 import { makeRun, makeSample, outcomes } from "./make-run.ts";
@@ -77,6 +77,28 @@ describe("loading run folders", () => {
     expect([...zs.tasks.keys()].sort()).toEqual(["medqa.en", "medqa.it"]);
     expect(zs.tasks.get("medqa.it")!.run_id).toBe("r2");
     expect(zs.notes.join()).toMatch(/medqa\.it is in runs r1 and r2; using the newer r2/);
+  });
+
+  it("keeps few-shot runs with different shots apart (a k or selection ablation is several rows)", () => {
+    const dir = tempDir();
+    const shots = (k: number, method: string) => ({ k, method, trace_lang: null, format: "multi-turn", store: { en: 100 } });
+    makeRun(dir, { model: "m", setting: "few-shot-traces", runId: "k3", tasks: { "medqa.en": outcomes(10, 3) }, fewshot: shots(3, "bm25"), startedAt: "2025-01-01T00:00:00Z" });
+    makeRun(dir, { model: "m", setting: "few-shot-traces", runId: "k5", tasks: { "medqa.en": outcomes(10, 8) }, fewshot: shots(5, "random"), startedAt: "2025-02-01T00:00:00Z" });
+    // The same shots against a store of another size (a shard's copy) stay one system.
+    makeRun(dir, { model: "m", setting: "few-shot-traces", runId: "k5b", tasks: { "medqa.it": outcomes(10, 6) }, fewshot: { ...shots(5, "random"), store: { en: 90 } } });
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "zs", tasks: { "medqa.en": outcomes(10, 2) } });
+    const systems = groupSystems(loadResults([dir]));
+    expect(systems.map((s) => s.label)).toEqual([
+      "m · few-shot-traces · 3-shot bm25",
+      "m · few-shot-traces · 5-shot random",
+      "m · zero-shot",
+    ]);
+    expect(systems[0].tasks.get("medqa.en")!.run_id).toBe("k3");
+    expect(systems[1].tasks.get("medqa.en")!.run_id).toBe("k5");
+    expect(systems[1].tasks.get("medqa.it")!.run_id).toBe("k5b");
+    expect(systems.flatMap((s) => s.notes)).toEqual([]);
+    expect(() => resolveSystem(`${dir}:m:few-shot-traces`)).toThrow(/holds 2 model × setting combinations/);
+    expect(fewshotLabel({ k: 3, method: "embedding", trace_lang: "en", format: "single" })).toBe("3-shot embedding, en traces, single-turn");
   });
 
   it("takes task metadata from the task registry when an interrupted run has no summaries yet", () => {

@@ -25,6 +25,8 @@ export interface MakeRunOptions {
   extraLines?: string[];
   /** Leave run.json's task summaries empty, as an interrupted run does. */
   noSummaries?: boolean;
+  /** spec.fewshot as the runner writes it ({ k, method, trace_lang, format, store }). */
+  fewshot?: Record<string, unknown>;
 }
 
 export function taskMeta(task: string): Pick<TaskSummary, "family" | "lang" | "domain" | "group"> {
@@ -111,7 +113,7 @@ export function makeRun(dir: string, opts: MakeRunOptions): string {
       limit: null,
       seed: 0,
       shard: null,
-      fewshot: null,
+      fewshot: opts.fewshot ?? null,
     },
     harness: { version: "0.1.0", git_commit: null, node: process.version },
     sources: [],
