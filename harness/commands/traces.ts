@@ -83,7 +83,7 @@ const importCommand: CommandModule<StoreArgs, ImportArgs> = {
       .option("embed-url", { type: "string", describe: "OpenAI-compatible embeddings endpoint (base URL) to fill the vector column" })
       .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
       .option("embedder", { type: "string", describe: "models.yaml entry of kind: embeddings (instead of --embed-url/--embed-model)" })
-      .option("batch-size", { type: "number", default: 8192, describe: "rows per write per language" })
+      .option("batch-size", { type: "number", default: 4096, describe: "rows per write per language" })
       .option("show-rejects", { type: "number", default: 10, describe: "rejected rows to list" }) as unknown as Argv<ImportArgs>,
   handler: async (argv) => {
     const embedder = embedderFromArgs(argv);
