@@ -124,7 +124,8 @@ type RankedQuery = (limit: number) => Promise<Record<string, unknown>[]>;
 
 /** Walks a ranked search, widening it while exclusions leave fewer than k. */
 async function pickRanked(picker: ShotPicker, run: RankedQuery, scoreColumn: string): Promise<void> {
-  let limit = picker.k * 2 + 8;
+  // A few spare rows for exclusions: each row fetched costs a read of its reasoning text.
+  let limit = picker.k + 3;
   let offered = 0;
   for (;;) {
     const rows = await run(limit);
