@@ -1,5 +1,6 @@
 // medeval run: evaluate a model on tasks and write <out>/<run-id>/{run.json,samples.jsonl}.
 import { join, resolve } from "node:path";
+import { embedderFromArgs } from "../models/embedder.ts";
 import { countExclusions } from "../runner/fewshot-prepare.ts";
 import { readJournal } from "../runner/journal.ts";
 import type { CommandModule } from "yargs";
@@ -46,6 +47,9 @@ interface RunArgs {
   store?: string;
   "vllm-bin"?: string;
   "logprob-target": string;
+  embedder?: string;
+  "embed-url"?: string;
+  "embed-model"?: string;
 }
 
 const command: CommandModule<object, RunArgs> = {
@@ -83,6 +87,9 @@ const command: CommandModule<object, RunArgs> = {
       .option("select", { type: "string", choices: SELECT_METHODS, default: "bm25", describe: "few-shot-traces: how traces are chosen" })
       .option("trace-lang", { type: "string", describe: "few-shot-traces: language of the traces (default: the item's; e.g. en for Italian questions)" })
       .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: "multi-turn", describe: "few-shot-traces: one chat turn per shot, or all in a single user turn" })
+      .option("embedder", { type: "string", describe: "few-shot-traces --select embedding: models.yaml entry of kind: embeddings for the test questions (default: the endpoint recorded at import)" })
+      .option("embed-url", { type: "string", describe: "… or an embeddings endpoint's base URL (with --embed-model)" })
+      .option("embed-model", { type: "string" })
       .option("store", { type: "string", describe: "trace store folder (default $MEDEVAL_HOME/traces)" })
       .option("vllm-bin", { type: "string", describe: "vllm executable for models with serve: in models.yaml (default: vllm on PATH)" })
       .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
@@ -139,6 +146,7 @@ const command: CommandModule<object, RunArgs> = {
           traceLang: argv["trace-lang"] ?? null,
           format: argv["shots-format"] as ShotFormat,
           store: argv.store,
+          embed: embedderFromArgs(argv)?.embed,
         },
       });
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);

@@ -1,9 +1,7 @@
 // medeval traces import|stats|search: fill and look into the reasoning-trace store.
-import { existsSync } from "node:fs";
 import Table from "cli-table3";
 import type { Argv, CommandModule } from "yargs";
-import { defaultModelsFile, loadModelsFile } from "../models/load.ts";
-import { openAIEmbedder, type EmbedFn } from "../traces/embed.ts";
+import { embedderFromArgs } from "../models/embedder.ts";
 import { importTraces, type ImportReport } from "../traces/import.ts";
 import { searchTraces } from "../traces/search.ts";
 import { storeStats } from "../traces/stats.ts";
@@ -32,31 +30,6 @@ interface SearchArgs extends StoreArgs {
 
 const storeOption = <T>(y: Argv<T>) =>
   y.option("store", { type: "string", describe: "trace store folder (default $MEDEVAL_HOME/traces)" });
-
-/**
- * The embedding endpoint for import: --embed-url/--embed-model, or --embedder NAME, an
- * entry of models.yaml with `kind: embeddings` (its first base_url, served_model, api_key_env).
- */
-export function embedderFromArgs(args: { "embed-url"?: string; "embed-model"?: string; embedder?: string }): { embed: EmbedFn; model: string; url: string } | undefined {
-  if (args.embedder) {
-    const file = defaultModelsFile();
-    if (!existsSync(file)) throw new UserError(`--embedder ${args.embedder}: no models file at ${file}.`);
-    const entry = loadModelsFile(file).models[args.embedder];
-    if (!entry || entry.kind !== "embeddings") {
-      throw new UserError(`--embedder ${args.embedder}: ${file} has no entry of that name with kind: embeddings.`);
-    }
-    if (!entry.base_urls?.length) throw new UserError(`--embedder ${args.embedder}: the entry in ${file} needs base_urls.`);
-    const apiKey = entry.api_key_env ? process.env[entry.api_key_env] : undefined;
-    if (entry.api_key_env && !apiKey) throw new UserError(`--embedder ${args.embedder} reads its key from $${entry.api_key_env}, which is not set.`);
-    const url = entry.base_urls[0];
-    return { embed: openAIEmbedder({ url, model: entry.served_model, apiKey }), model: entry.served_model, url };
-  }
-  const url = args["embed-url"];
-  const model = args["embed-model"];
-  if (!url && !model) return undefined;
-  if (!url || !model) throw new UserError("--embed-url and --embed-model go together (the endpoint and the model it serves).");
-  return { embed: openAIEmbedder({ url, model, apiKey: process.env.EMBED_API_KEY }), model, url };
-}
 
 export function formatImportReport(report: ImportReport, showRejects: number): string {
   const lines = [

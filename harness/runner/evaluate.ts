@@ -22,7 +22,7 @@ import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
 import { fetchServerInfo } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
-import { fewShotPreparer, fewShotSpec, storeFingerprint, type FewShotSettings } from "./fewshot-prepare.ts";
+import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
 
 export interface EvaluateOptions {
   model?: string;
@@ -160,9 +160,16 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   let store: TraceStore | null = null;
   let prepare = messagesFor(opts.setting, model, opts.promptStyle);
   if (opts.setting === "few-shot-traces") {
-    const fs: FewShotSettings = { k: opts.fewshot?.k ?? 3, method: opts.fewshot?.method ?? "bm25", traceLang: opts.fewshot?.traceLang ?? null, format: opts.fewshot?.format ?? "multi-turn", seed: opts.seed };
+    const fs: FewShotSettings = {
+      k: opts.fewshot?.k ?? 3,
+      method: opts.fewshot?.method ?? "bm25",
+      traceLang: opts.fewshot?.traceLang ?? null,
+      format: opts.fewshot?.format ?? "multi-turn",
+      seed: opts.seed,
+      embed: opts.fewshot?.embed,
+    };
     store = await TraceStore.open(storeDir(opts.fewshot?.store), { mustExist: true });
-    planInput.fewshot = fewShotSpec(fs, await storeFingerprint(store));
+    planInput.fewshot = await fewShotSpec(fs, store);
     prepare = fewShotPreparer(store, model, fs);
   }
   const tasks = await planTasks(planInput);

@@ -4,7 +4,8 @@
 import type { ModelSpec } from "../models/schema.ts";
 import { buildFewShotMessages, type ShotFormat } from "../prompts/fewshot.ts";
 import { defaultSystemPrompt, instructionFor, renderQuestion } from "../prompts/templates.ts";
-import { selectShots, type SelectMethod } from "../traces/select.ts";
+import type { EmbedFn } from "../traces/embed.ts";
+import { DEFAULT_BM25_TERMS, selectShots, type SelectMethod } from "../traces/select.ts";
 import type { TraceStore } from "../traces/store.ts";
 import type { Item } from "../types.ts";
 import type { PreparedRequest } from "./generative.ts";
@@ -17,18 +18,18 @@ export interface FewShotSettings {
   traceLang: string | null;
   format: ShotFormat;
   seed: number;
+  /** Embeds test questions for --select embedding (default: the endpoint recorded in the store). */
+  embed?: EmbedFn;
 }
 
-/** What a few-shot run's spec records: change any of it and it is another run. */
-export function fewShotSpec(s: FewShotSettings, storeFingerprint: Record<string, number>): Record<string, unknown> {
-  return { k: s.k, method: s.method, trace_lang: s.traceLang, format: s.format, store: storeFingerprint };
-}
-
-/** Rows per language: a store that gained or lost traces selects differently. */
-export async function storeFingerprint(store: TraceStore): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const lang of await store.languages()) out[lang] = await store.rowCount(lang);
-  return out;
+/**
+ * What a few-shot run's spec records: change any of it and it is another run. The store is
+ * identified by its content (rows and table version per language, embedding model), not by
+ * its path, so shards on machines with different $MEDEVAL_HOME still belong together.
+ */
+export async function fewShotSpec(s: FewShotSettings, store: TraceStore): Promise<Record<string, unknown>> {
+  const { tables, embedding_model } = await store.fingerprint();
+  return { k: s.k, method: s.method, trace_lang: s.traceLang, format: s.format, bm25_terms: DEFAULT_BM25_TERMS, store: { tables, embedding_model } };
 }
 
 export function fewShotPreparer(store: TraceStore, model: ModelSpec, s: FewShotSettings) {
@@ -39,6 +40,7 @@ export function fewShotPreparer(store: TraceStore, model: ModelSpec, s: FewShotS
       lang: s.traceLang ?? item.lang,
       seed: s.seed,
       taskFamily: task.meta.family,
+      embed: s.embed,
     });
     const messages = buildFewShotMessages(item, selection.shots, {
       format: s.format,
@@ -54,6 +56,7 @@ export function fewShotPreparer(store: TraceStore, model: ModelSpec, s: FewShotS
         shots_excluded: selection.excluded,
         shots_filled_randomly: selection.filled_randomly,
         shot_scores: selection.scores,
+        ...(selection.query_terms ? { shot_query_terms: selection.query_terms } : {}),
       },
     };
   };

@@ -62,7 +62,8 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
   it("puts k traces in the prompt as chat turns, records their ids, and never uses a leak", async () => {
     const { record, dir } = await evaluate(options());
     expect(record.tasks[0]).toMatchObject({ n: LIMIT, accuracy: 1 });
-    expect(record.spec.fewshot).toMatchObject({ k: 3, method: "bm25", format: "multi-turn", store: { en: 62, it: 20 } });
+    expect(record.spec.fewshot).toMatchObject({ k: 3, method: "bm25", format: "multi-turn", bm25_terms: 16, store: { tables: { en: { rows: 62 }, it: { rows: 20 } }, embedding_model: null } });
+    expect(JSON.stringify(record.spec.fewshot)).not.toContain(storeDir); // content, not location, identifies the store
     const samples = samplesOf(dir);
     for (const s of samples) {
       expect(s.shots).toHaveLength(3);
