@@ -1,9 +1,9 @@
 // medeval compare A B: paired comparison of two systems on the items they share.
-import { writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { compareSystems } from "../report/comparison.ts";
 import { renderComparison, type ComparisonFormat } from "../report/render-comparison.ts";
 import { resolveSystem } from "../report/systems.ts";
+import { writeOutputFile } from "../report/write-output.ts";
 import { UserError } from "../types.ts";
 
 interface CompareArgs {
@@ -44,7 +44,7 @@ const command: CommandModule<object, CompareArgs> = {
       allowMixedScoring: args["allow-mixed-scoring"],
     });
     const text = renderComparison(cmp, args.format as ComparisonFormat);
-    if (args.out) writeFileSync(args.out, text);
+    if (args.out) writeOutputFile(args.out, text);
     else process.stdout.write(text);
   },
 };

@@ -1,7 +1,8 @@
 // medeval extract: run the answer extractor over a JSONL file of model replies.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { CommandModule } from "yargs";
+import { writeOutputFile } from "../report/write-output.ts";
 import { extractJsonl, statusSummary } from "../scoring/extract-file.ts";
 import { UserError } from "../types.ts";
 
@@ -20,15 +21,14 @@ const command: CommandModule<object, ExtractArgs> = {
   handler: (argv) => {
     const input = resolve(argv.input);
     if (!existsSync(input)) throw new UserError(`--input ${argv.input}: no such file`);
+    if (statSync(input).isDirectory()) throw new UserError(`--input ${argv.input}: is a folder; name a JSONL file of model replies`);
     const results = extractJsonl(readFileSync(input, "utf8"), argv.input);
     const body = results.map((r) => JSON.stringify(r)).join("\n") + (results.length > 0 ? "\n" : "");
     if (argv.out) {
       const out = resolve(argv.out);
       if (!existsSync(dirname(out))) throw new UserError(`--out ${argv.out}: folder ${dirname(out)} does not exist`);
       // Written whole, then renamed: a failed run never leaves half a file behind.
-      const temp = `${out}.tmp-${process.pid}`;
-      writeFileSync(temp, body);
-      renameSync(temp, out);
+      writeOutputFile(out, body);
     } else {
       process.stdout.write(body);
     }

@@ -1,10 +1,10 @@
 // medeval report RESULTS --out report.html: one self-contained page with the tables and plots.
-import { writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { loadScores, tableFor } from "../report/build.ts";
 import type { CiStyle } from "../report/format.ts";
 import { renderHtmlReport } from "../report/render-html.ts";
 import { forestPlotSvg } from "../report/render-svg.ts";
+import { writeOutputFile } from "../report/write-output.ts";
 import { UserError } from "../types.ts";
 
 interface ReportArgs {
@@ -43,6 +43,8 @@ const command: CommandModule<object, ReportArgs> = {
     if (args.bootstrap !== undefined && !(Number.isInteger(args.bootstrap) && args.bootstrap > 0)) {
       throw new UserError(`--bootstrap must be a positive integer, got ${args.bootstrap}`);
     }
+    if (!(args.level > 0 && args.level < 1)) throw new UserError(`--level must be in (0, 1), got ${args.level}`);
+    if (!(args.alpha > 0 && args.alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${args.alpha}`);
     const opts = {
       ...(args.bootstrap !== undefined ? { resamples: args.bootstrap } : {}),
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
@@ -55,8 +57,8 @@ const command: CommandModule<object, ReportArgs> = {
     const scores = loadScores(args.results, opts);
     const model = tableFor(scores, opts);
     const html = renderHtmlReport(model, scores, { ci: args.ci as CiStyle, source: args.results.join(", "), ...(args.title ? { title: args.title } : {}) });
-    writeFileSync(args.out, html);
-    if (args.svg) writeFileSync(args.svg, forestPlotSvg(model));
+    writeOutputFile(args.out, html);
+    if (args.svg) writeOutputFile(args.svg, forestPlotSvg(model), "--svg");
     process.stderr.write(`wrote ${args.out}${args.svg ? ` and ${args.svg}` : ""}\n`);
   },
 };

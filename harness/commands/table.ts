@@ -1,7 +1,7 @@
 // medeval table RESULTS...: the paper table (rows = model × setting, columns = task × language).
-import { writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { loadScores, tableFor } from "../report/build.ts";
+import { writeOutputFile } from "../report/write-output.ts";
 import type { CiStyle } from "../report/format.ts";
 import { renderCsv, renderJson } from "../report/render-data.ts";
 import { renderLatex } from "../report/render-latex.ts";
@@ -73,7 +73,7 @@ const command: CommandModule<object, TableArgs> = {
       default:
         text = renderTerminal(tableFor(scores, opts), { ci, color: !args.out && process.stdout.isTTY === true && !process.env.NO_COLOR });
     }
-    if (args.out) writeFileSync(args.out, text);
+    if (args.out) writeOutputFile(args.out, text);
     else process.stdout.write(text);
   },
 };

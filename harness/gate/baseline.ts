@@ -1,9 +1,9 @@
 // The baseline file committed to a user's repository: the run's spec and provenance plus
 // per-task, per-item correctness, compact enough to commit (ids compressed and shared between
 // tasks with the same items, correctness as bitsets).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { writeOutputFile } from "../report/write-output.ts";
 import { RunRecordSchema, TaskSummarySchema, UserError } from "../types.ts";
 import { packBits, unpackBits } from "./bitset.ts";
 import { decodeIdList, encodeIdList, type EncodedIdList } from "./id-list.ts";
@@ -122,8 +122,7 @@ export function serializeBaseline(baseline: Baseline): string {
 
 export function writeBaseline(file: string, baseline: Baseline): number {
   const text = serializeBaseline(baseline);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
+  writeOutputFile(file, text);
   return Buffer.byteLength(text);
 }
 

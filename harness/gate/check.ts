@@ -1,7 +1,8 @@
 // `medeval check`: load both sides, make sure they can be compared, decide, and write the
 // outputs CI systems read. The command file only parses flags and prints.
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { appendFileSync } from "node:fs";
+import { writeOutputFile } from "../report/write-output.ts";
+import { UserError } from "../types.ts";
 import { checkComparable } from "./comparable.ts";
 import { decideGate, type GateOptions } from "./decide.ts";
 import { renderJUnit } from "./junit.ts";
@@ -45,12 +46,13 @@ export function runCheck(input: CheckInput): CheckReport {
 
 function writeOutputs(report: CheckReport, input: CheckInput): void {
   const markdown = input.markdownFile || input.stepSummaryFile ? renderMarkdown(report) : "";
-  if (input.junitFile) writeFile(input.junitFile, renderJUnit(report));
-  if (input.markdownFile) writeFile(input.markdownFile, markdown);
-  if (input.stepSummaryFile) appendFileSync(input.stepSummaryFile, `${markdown}\n`);
-}
-
-function writeFile(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
+  if (input.junitFile) writeOutputFile(input.junitFile, renderJUnit(report), "--junit");
+  if (input.markdownFile) writeOutputFile(input.markdownFile, markdown, "--markdown");
+  if (input.stepSummaryFile) {
+    try {
+      appendFileSync(input.stepSummaryFile, `${markdown}\n`);
+    } catch (err) {
+      throw new UserError(`$GITHUB_STEP_SUMMARY ${input.stepSummaryFile}: cannot append to it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
 }
