@@ -20,7 +20,7 @@ import { readRunRecord } from "./run-files.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
-import { fetchServerInfo } from "./server-info.ts";
+import { fetchServerInfo, probeEndpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
 import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
 
@@ -220,7 +220,16 @@ async function runPlanned(
   prepare: ReturnType<typeof messagesFor>,
   signal: AbortSignal,
 ): Promise<RunOutcome> {
-  const server = await fetchServerInfo(model.baseUrls[0], apiKey);
+  // A server that is not there at all is a setup mistake: say so now, not after the pool has
+  // waited out its outage window. (One live replica out of several is enough to start.)
+  const live = await Promise.all(model.baseUrls.map((url) => probeEndpoint(url, apiKey)));
+  if (!live.some(Boolean)) {
+    throw new UserError(
+      `no server answers at ${model.baseUrls.join(", ")} (GET /health and /v1/models failed). ` +
+        `Is it running (e.g. vllm serve ${model.servedModel} --port 8000), and is the URL right (it usually ends in /v1)?`,
+    );
+  }
+  const server = await fetchServerInfo(model.baseUrls[live.indexOf(true)], apiKey);
   const root = firstModelRoot(server.models, model.servedModel);
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
   const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries });

@@ -87,4 +87,11 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
     const run = evaluate({ ...opts, overrides: { ...opts.overrides, servedModel: "no-such-model" } });
     await expect(run).rejects.toThrow(/first 5 requests all failed[\s\S]*no-such-model[\s\S]*medeval run --resume wrong-name/);
   });
+
+  it("says at once when no server answers at the URL", async () => {
+    const out = tempDir();
+    const opts = options(server, out, { tasks: "medqa.en", limit: 3 });
+    // The preflight's own message, not the pool's "no endpoint answered for 60 s".
+    await expect(evaluate({ ...opts, overrides: { ...opts.overrides, modelUrl: ["http://127.0.0.1:9/v1"] } })).rejects.toThrow(/no server answers at http:\/\/127\.0\.0\.1:9\/v1.*Is it running/);
+  });
 });
