@@ -1,5 +1,5 @@
 // How figures are written in tables: accuracies in percent with one decimal.
-import type { Cell, Delta, TableModel } from "./table-model.ts";
+import type { Cell, Delta, Row, TableModel } from "./table-model.ts";
 
 export type CiStyle = "halfwidth" | "interval";
 
@@ -21,6 +21,11 @@ export function estimateText(cell: Pick<Cell, "value" | "low" | "high">, style: 
   return { value: pct(cell.value), ci: `[${pct(cell.low)}, ${pct(cell.high)}]` };
 }
 
+/** A row's name as tables print it: whether it is the baseline, and whether its runs are unfinished. */
+export function rowTitle(row: Pick<Row, "label" | "isBaseline" | "incomplete">): string {
+  return `${row.label}${row.isBaseline ? " (baseline)" : ""}${row.incomplete ? " (incomplete)" : ""}`;
+}
+
 export function deltaText(d: Delta): string {
   return signedPct(d.diff);
 }
@@ -37,6 +42,9 @@ export function footnotes(model: TableModel, ci: CiStyle): string[] {
       `Δ: paired difference against ${model.baseline} on the items both scored; * = significant at α=${model.alpha} ` +
         "(p: exact McNemar for a task, the paired bootstrap for an average or group; Holm-adjusted across the row's columns).",
     );
+  }
+  if (model.rows.some((r) => r.incomplete)) {
+    lines.push('(incomplete): a run behind the row did not finish (run.json "complete": false); its figures cover only the items done so far. Resume it with `medeval run --resume RUN_ID`.');
   }
   if (model.mixedScoring) lines.push("MIXED SCORING: rows differ in scoring mode (generative / loglikelihood / first-token; see the row labels), shown together because --allow-mixed-scoring was given.");
   return [...lines, ...model.notes];

@@ -14,7 +14,7 @@ export function renderCsv(model: TableModel, scores: readonly SystemScores[]): s
     "model", "setting", "scoring", "prompt_style", "row", "runs", "kind", "domain", "benchmark", "task", "lang",
     "n_total", "n_scored", "correct", "errors", "unparsed", "truncated", "context_overflow",
     "accuracy", "ci_low", "ci_high", "ci_level", "best",
-    "baseline", "delta", "delta_low", "delta_high", "discordant_b", "discordant_c", "p", "p_test", "p_holm", "significant",
+    "baseline", "delta", "delta_low", "delta_high", "discordant_b", "discordant_c", "p", "p_test", "p_holm", "significant", "complete",
   ];
   const records: (string | number | boolean)[][] = [header];
   model.rows.forEach((row, r) => {
@@ -29,7 +29,7 @@ export function renderCsv(model: TableModel, scores: readonly SystemScores[]): s
         col.kind === "task" ? col.tasks[0] : col.id, col.lang ?? "all",
         t?.total ?? "", cell.n, cell.correct, t?.errors ?? "", t?.unparsed ?? "", t?.truncated ?? "", t?.context_overflow ?? "",
         round(cell.value), round(cell.low), round(cell.high), model.level, cell.best,
-        model.baseline ?? "", round(d?.diff), round(d?.low), round(d?.high), d?.b ?? "", d?.c ?? "", sig(d?.p), d?.test ?? "", sig(d?.pHolm), d ? d.significant : "",
+        model.baseline ?? "", round(d?.diff), round(d?.low), round(d?.high), d?.b ?? "", d?.c ?? "", sig(d?.p), d?.test ?? "", sig(d?.pHolm), d ? d.significant : "", !row.incomplete,
       ]);
     });
   });

@@ -1,7 +1,7 @@
 // The HTML report: one self-contained page (no external files or scripts) with the results
 // table, the aggregates of every system and the forest plot.
 import { benchmarkSpans, domainSpans } from "./header-spans.ts";
-import { type CiStyle, deltaText, estimateText, footnotes, pct } from "./format.ts";
+import { type CiStyle, deltaText, estimateText, footnotes, pct, rowTitle } from "./format.ts";
 import { esc } from "./html.ts";
 import { forestPlotSvg } from "./render-svg.ts";
 import type { SystemScores } from "./scores.ts";
@@ -22,7 +22,7 @@ export function htmlTable(model: TableModel, ci: CiStyle): string {
   ];
   const body: string[] = [];
   for (const row of model.rows) {
-    const label = esc(row.isBaseline ? `${row.label} (baseline)` : row.label);
+    const label = esc(rowTitle(row));
     body.push(`<tr><th class="row">${label}</th>${row.cells.map((c) => cellHtml(c, ci)).join("")}</tr>`);
     if (row.cells.some((c) => c?.delta)) {
       const deltas = row.cells.map((c) =>

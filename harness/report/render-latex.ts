@@ -1,6 +1,6 @@
 // LaTeX rendering: a booktabs table in a standalone document that compiles with pdflatex.
 import { benchmarkSpans, domainSpans } from "./header-spans.ts";
-import { type CiStyle, deltaText, estimateText, footnotes } from "./format.ts";
+import { type CiStyle, deltaText, estimateText, footnotes, rowTitle } from "./format.ts";
 import type { Cell, TableModel } from "./table-model.ts";
 
 export function latexEscape(s: string): string {
@@ -50,7 +50,7 @@ export function renderLatex(model: TableModel, opts: { ci: CiStyle; caption?: st
   out.push(`Model & ${model.columns.map((c) => latexEscape(c.langLabel)).join(" & ")} \\\\`);
   out.push("\\midrule");
   for (const row of model.rows) {
-    const label = latexEscape(row.isBaseline ? `${row.label} (baseline)` : row.label);
+    const label = latexEscape(rowTitle(row));
     out.push(`${label} & ${row.cells.map((c) => cellTex(c, opts.ci)).join(" & ")} \\\\`);
     if (row.cells.some((c) => c?.delta)) out.push(`\\quad $\\Delta$ & ${row.cells.map(deltaTex).join(" & ")} \\\\`);
   }

@@ -1,7 +1,7 @@
 // Terminal (cli-table3) and Markdown renderings of a results table.
 import Table from "cli-table3";
 import { benchmarkSpans, domainSpans } from "./header-spans.ts";
-import { type CiStyle, deltaText, estimateText, footnotes } from "./format.ts";
+import { type CiStyle, deltaText, estimateText, footnotes, rowTitle } from "./format.ts";
 import type { Cell, TableModel } from "./table-model.ts";
 
 export interface TextOptions {
@@ -29,7 +29,7 @@ export function renderTerminal(model: TableModel, opts: TextOptions): string {
   table.push(benchmarkSpans(model.columns).map((s) => ({ content: s.label, colSpan: s.span, hAlign: "center" as const })));
   table.push(model.columns.map((c) => ({ content: c.langLabel, hAlign: "center" as const })));
   for (const row of model.rows) {
-    table.push([row.isBaseline ? `${row.label} (baseline)` : row.label, ...row.cells.map((c) => cellText(c, opts, bold))]);
+    table.push([rowTitle(row), ...row.cells.map((c) => cellText(c, opts, bold))]);
     if (row.cells.some((c) => c?.delta)) table.push([`  Δ vs baseline`, ...row.cells.map(deltaCell)]);
   }
   return `${table.toString()}\n${footnotes(model, opts.ci).join("\n")}\n`;
@@ -50,7 +50,7 @@ export function renderMarkdown(model: TableModel, opts: TextOptions): string {
     `| ${domainRow.join(" | ")} |`,
   ];
   for (const row of model.rows) {
-    const label = mdEscape(row.isBaseline ? `${row.label} (baseline)` : row.label);
+    const label = mdEscape(rowTitle(row));
     lines.push(`| ${[label, ...row.cells.map((c) => cellText(c, opts, bold))].join(" | ")} |`);
     if (row.cells.some((c) => c?.delta)) lines.push(`| ${["Δ vs baseline", ...row.cells.map((c) => deltaCell(c).replace("*", "\\*"))].join(" | ")} |`);
   }

@@ -60,6 +60,8 @@ export interface Row {
   prompt_style: string;
   runs: string[];
   isBaseline: boolean;
+  /** Some run behind the row is not complete (run.json "complete": false): its figures cover only the items finished. */
+  incomplete: boolean;
   /** Aligned with columns; null where the system has no (or not all) tasks of the column. */
   cells: (Cell | null)[];
 }
@@ -246,6 +248,7 @@ export function buildTable(scores: readonly SystemScores[], opts: TableOptions):
       ...s.system.key,
       runs: s.system.runs.map((r) => r.record.run_id),
       isBaseline: s === base,
+      incomplete: s.system.runs.some((r) => !r.record.complete || r.tornFinalLine),
       cells,
     };
   });

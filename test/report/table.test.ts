@@ -105,6 +105,23 @@ describe("results table", () => {
     expect(allowed.stdout).toMatch(/MIXED SCORING.*--allow-mixed-scoring/);
   });
 
+  it("names rows whose runs did not finish, in every format", () => {
+    const dir = tempDir();
+    makeRun(dir, { model: "done", setting: "zero-shot", tasks: { "medqa.en": outcomes(100, 40) } });
+    const partial = makeRun(dir, { model: "half", setting: "zero-shot", tasks: { "medqa.en": outcomes(8, 6) } });
+    const record = JSON.parse(readFileSync(join(partial, "run.json"), "utf8"));
+    writeFileSync(join(partial, "run.json"), JSON.stringify({ ...record, complete: false }));
+    const model = tableFor(loadScores([dir], build), build);
+    expect(model.rows.map((r) => [r.label, r.incomplete])).toEqual([["done · zero-shot", false], ["half · zero-shot", true]]);
+    const md = renderMarkdown(model, { ci: "interval" });
+    expect(md).toContain("| half · zero-shot (incomplete) | **75.0 [");
+    expect(md).toContain("| done · zero-shot | 40.0 [");
+    expect(md).toMatch(/\(incomplete\): a run behind the row did not finish/);
+    expect(renderLatex(model, { ci: "interval" })).toMatch(/half.*zero-shot \(incomplete\)/);
+    const csv = parse(renderCsv(tableFor(loadScores([dir], build), build, "both"), loadScores([dir], build)), { columns: true }) as Record<string, string>[];
+    expect(csv.filter((r) => r.kind === "task").map((r) => [r.model, r.complete])).toEqual([["done", "true"], ["half", "false"]]);
+  });
+
   it("marks an average's Δ by its own (macro) bootstrap, not by McNemar on the pooled items", () => {
     // MedQA EN: +3.0 points (b = 100, c = 40) on 2,000 items; MMLU-med EN: −6.0 (c = 6) on 100.
     // The EN macro average moves −1.5 with an interval that straddles 0, while the pooled
