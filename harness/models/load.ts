@@ -61,6 +61,7 @@ export interface ModelOverrides {
 export function resolveModel(name: string | undefined, overrides: ModelOverrides, file?: string): ModelSpec {
   const path = file ?? defaultModelsFile();
   const direct = overrides.modelUrl && overrides.modelUrl.length > 0;
+  if (file && name && !direct && !existsSync(file)) throw new UserError(`models file not found: ${file} (named with --models-file)`);
   if (!name && !direct) {
     throw new UserError("name a model: --model NAME (an entry of models.yaml) or --model-url URL --served-model NAME");
   }

@@ -57,4 +57,8 @@ models:
     expect(normaliseBaseUrl("http://h:8000")).toBe("http://h:8000/v1");
     expect(normaliseBaseUrl("http://h:8000/v1/")).toBe("http://h:8000/v1");
   });
+
+  it("says when a models file named explicitly does not exist", () => {
+    expect(() => resolveModel("m", {}, join(tempDir(), "nope.yaml"))).toThrow(/models file not found: .*nope\.yaml/);
+  });
 });
