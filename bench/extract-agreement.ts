@@ -2,24 +2,11 @@
 // per source, the status mix, agreement of (our answer == gold) with their correct/incorrect
 // mark, and agreement of our letter with their own extractor's letter.
 //   npx tsx bench/extract-agreement.ts [generations.jsonl] [--dump disagreements.jsonl]
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { extractAnswer, type Extraction } from "../harness/scoring/extract.ts";
 import { optionList } from "../harness/scoring/option-list.ts";
-
-interface Generation {
-  source: string;
-  model: string;
-  method: string;
-  dataset: string;
-  item_id: string;
-  options: Record<string, string>;
-  gold: string;
-  text: string;
-  reasoning: string | null;
-  source_extraction: string | null;
-  source_marked_correct: boolean | null;
-}
+import { loadGenerations } from "../test/generations.ts";
 
 interface Tally {
   n: number;
@@ -44,9 +31,7 @@ const tallies = new Map<string, Tally>();
 const disagreements: string[] = [];
 const pct = (a: number, b: number) => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
 
-for (const line of readFileSync(path, "utf8").split("\n")) {
-  if (line.trim() === "") continue;
-  const g = JSON.parse(line) as Generation;
+for (const g of loadGenerations(path)) {
   const options = optionList(g.options);
   if (!Array.isArray(options)) throw new Error(`${g.source} ${g.item_id}: ${options.problem}`);
   const x: Extraction = extractAnswer({ content: g.text, reasoning: g.reasoning, options, lang: "en" });

@@ -1,33 +1,15 @@
 // Extraction on real model outputs (../shared/generations): a fixed sample of every fifth
 // record, checked against the publishers' own marks with thresholds a few points under what
 // the extractor measures today, plus hand-read cases where a careful reader decides.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { extractAnswer, type Extraction } from "../../harness/scoring/extract.ts";
 import { optionList } from "../../harness/scoring/option-list.ts";
 import { SHARED_GENERATIONS, hasSharedGenerations } from "../helpers.ts";
+import { loadGenerations, type Generation } from "../generations.ts";
 
 const SKIP_REASON = "../shared/generations/generations.jsonl is not beside this checkout (CI always has it)";
 
-interface Generation {
-  source: string;
-  model: string;
-  method: string;
-  item_id: string;
-  options: Record<string, string>;
-  gold: string;
-  text: string;
-  reasoning: string | null;
-  source_extraction: string | null;
-  source_marked_correct: boolean | null;
-}
-
-function load(): Generation[] {
-  return readFileSync(SHARED_GENERATIONS, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Generation);
-}
+const load = (): Generation[] => loadGenerations(SHARED_GENERATIONS);
 
 function extract(g: Generation): Extraction {
   const options = optionList(g.options);
