@@ -13,3 +13,23 @@ export const SKIP_SHARED_REASON = "../shared/datasets is not beside this checkou
 export function tempDir(prefix = "medeval-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** Is a process with this pid still there? */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wait (bounded) for a process to be gone; true when it is. */
+export async function waitGone(pid: number, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !isAlive(pid);
+}

@@ -3,26 +3,11 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../helpers.ts";
+import { tempDir, waitGone } from "../helpers.ts";
 
 const SCRIPT = join(import.meta.dirname, "_serve-then-wait.ts");
 const BIN_DIR = resolve(import.meta.dirname, "..", "fixtures", "fake-vllm-bin");
 const READY_BIN = join(BIN_DIR, "vllm-ready.mjs");
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitGone(pid: number, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end && isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
-  return !isAlive(pid);
-}
 
 async function runParent(mode: "SIGINT" | "SIGTERM" | "exit", bin = READY_BIN) {
   const logFile = join(tempDir("medeval-serve-parent-"), "vllm.log");

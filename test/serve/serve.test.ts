@@ -5,28 +5,10 @@ import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServeConfigSchema, startVllmServer, withVllmServer, type VllmServer } from "../../harness/runner/serve.ts";
 import { UserError } from "../../harness/types.ts";
-import { tempDir } from "../helpers.ts";
+import { tempDir, waitGone } from "../helpers.ts";
 
 const BIN_DIR = resolve(import.meta.dirname, "..", "fixtures", "fake-vllm-bin");
 const bin = (name: string): string => join(BIN_DIR, `vllm-${name}.mjs`);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitGone(pid: number, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (!isAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !isAlive(pid);
-}
 
 function argsSeen(file: string): { argv: string[]; pid: number } {
   return JSON.parse(readFileSync(file, "utf8")) as { argv: string[]; pid: number };
