@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { normaliseBaseUrl, resolveModel } from "../../harness/models/load.ts";
+import { loadModelsFile, normaliseBaseUrl, resolveModel } from "../../harness/models/load.ts";
 import { tempDir } from "../helpers.ts";
 
 function modelsFile(text: string): string {
@@ -60,5 +60,12 @@ models:
 
   it("says when a models file named explicitly does not exist", () => {
     expect(() => resolveModel("m", {}, join(tempDir(), "nope.yaml"))).toThrow(/models file not found: .*nope\.yaml/);
+  });
+
+  it("the models.yaml example in the README is valid", () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Models"));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    expect(Object.keys(loadModelsFile(modelsFile(example)).models)).toEqual(["llama-3.1-8b", "medreason-8b", "release-candidate", "e5-embed"]);
   });
 });
