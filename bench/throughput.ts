@@ -17,6 +17,8 @@ import { createProgress } from "../harness/runner/progress.ts";
 import { executeRun } from "../harness/runner/run.ts";
 import type { Item } from "../harness/types.ts";
 import { hashJson } from "../harness/hash.ts";
+import OpenAI from "openai";
+import { createNodeFetch } from "../harness/runner/http-fetch.ts";
 
 const { values } = parseArgs({
   options: {
@@ -54,6 +56,34 @@ function syntheticItems(n: number): Item[] {
     const options = ["Option one", "Option two", "Option three", "Option four"].map((o) => `${o} for ${i}`);
     return { id: String(i), question, options, answer: i % 4, lang: "en", hash: hashJson({ question, options, answer: i % 4 }) };
   });
+}
+
+/**
+ * The same requests without the harness: the openai SDK alone (the transport medeval must
+ * use) and raw node:http. What the machine and the SDK cost, printed beside the harness.
+ */
+async function measureTransport(url: string, concurrency: number, kind: "sdk" | "raw") {
+  const nodeFetch = createNodeFetch();
+  const sdk = new OpenAI({ baseURL: url, apiKey: "EMPTY", maxRetries: 0, fetch: nodeFetch.fetch as never });
+  const model: ModelSpec = {
+    name: "bench", kind: "chat", baseUrls: [url], servedModel: "fake-model", reasoning: "none",
+    params: { temperature: 0, top_p: 1, max_tokens: 256, seed: 1 }, maxConcurrency: concurrency, timeoutMs: 60_000,
+  };
+  const bodies = syntheticItems(N).map((item) => requestBody(model)(buildZeroShotMessages(item, { style: "cot" })));
+  const send = (body: Record<string, unknown>) =>
+    kind === "sdk"
+      ? sdk.chat.completions.create(body as never)
+      : nodeFetch.fetch(`${url}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let i = next++; i < N; i = next++) await send(bodies[i]);
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  nodeFetch.destroy();
+  return { achieved: N / seconds, share: N / seconds / (concurrency / (LATENCY / 1000)), cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / N };
 }
 
 async function measure(url: string, concurrency: number) {
@@ -119,6 +149,14 @@ export async function benchThroughput(): Promise<void> {
       );
     }
     console.log(`peak RSS of the harness process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    console.log("the same requests without the harness (what the transport and this machine cost):");
+    console.log("concurrency  transport         req/s   share  CPU ms/req");
+    for (const c of values.concurrency!.split(",").map(Number)) {
+      for (const kind of ["sdk", "raw"] as const) {
+        const r = await measureTransport(url, c, kind);
+        console.log(`${String(c).padStart(11)}  ${(kind === "sdk" ? "openai SDK" : "raw node:http").padEnd(16)}  ${r.achieved.toFixed(0).padStart(6)}  ${(100 * r.share).toFixed(1).padStart(5)}%  ${r.cpuMsPerRequest.toFixed(3).padStart(9)}`);
+      }
+    }
   } finally {
     child.kill("SIGTERM");
   }
