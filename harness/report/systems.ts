@@ -12,6 +12,8 @@ export interface SystemKey {
   prompt_style: string;
   /** "3-shot bm25", "5-shot random, en traces, single-turn"; "" without shots. */
   fewshot: string;
+  /** The generation parameters in words ("temperature 0.6, top_p 0.95, …"): another temperature is another row. */
+  params: string;
 }
 
 export interface System {
@@ -26,8 +28,16 @@ export interface System {
 }
 
 export function systemKeyOf(run: LoadedRun): SystemKey {
-  const { model, setting, scoring, prompt_style, fewshot } = run.record.spec;
-  return { model, setting, scoring, prompt_style, fewshot: fewshotLabel(fewshot) };
+  const { model, setting, scoring, prompt_style, fewshot, params } = run.record.spec;
+  return { model, setting, scoring, prompt_style, fewshot: fewshotLabel(fewshot), params: paramsLabel(params) };
+}
+
+/** Generation parameters in a stable order: "max_tokens 2048, seed 1234, temperature 0, top_p 1". */
+export function paramsLabel(params: Record<string, unknown>): string {
+  return Object.keys(params)
+    .sort()
+    .map((k) => `${k} ${typeof params[k] === "object" ? JSON.stringify(params[k]) : String(params[k])}`)
+    .join(", ");
 }
 
 /**
@@ -44,7 +54,7 @@ export function fewshotLabel(fewshot: Record<string, unknown> | null): string {
 }
 
 export function keyString(k: SystemKey): string {
-  return [k.model, k.setting, k.scoring, k.prompt_style, k.fewshot].join("\u0000");
+  return [k.model, k.setting, k.scoring, k.prompt_style, k.fewshot, k.params].join("\u0000");
 }
 
 function runTime(run: LoadedRun): string {
@@ -84,6 +94,8 @@ export function labelSystems(systems: System[]): void {
   const scoring = varies("scoring");
   const style = varies("prompt_style");
   const shots = varies("fewshot");
+  // Parameters are long: a row names only those that differ from another row of its model.
+  const differing = varies("params") ? differingParams(systems) : new Set<string>();
   for (const s of systems) {
     s.label = [
       s.key.model,
@@ -91,8 +103,24 @@ export function labelSystems(systems: System[]): void {
       ...(scoring ? [s.key.scoring] : []),
       ...(style ? [s.key.prompt_style] : []),
       ...(shots && s.key.fewshot !== "" ? [s.key.fewshot] : []),
+      ...(differing.size > 0 ? [s.key.params.split(", ").filter((kv) => differing.has(kv.split(" ")[0])).join(", ")] : []),
     ].join(" · ");
   }
+}
+
+/** Names of the parameters whose values are not the same in every system (or missing in some). */
+function differingParams(systems: readonly System[]): Set<string> {
+  const values = new Map<string, { seen: Set<string>; systems: number }>();
+  for (const s of systems) {
+    for (const kv of s.key.params.split(", ")) {
+      const name = kv.split(" ")[0];
+      const entry = values.get(name) ?? { seen: new Set<string>(), systems: 0 };
+      entry.seen.add(kv);
+      entry.systems++;
+      values.set(name, entry);
+    }
+  }
+  return new Set([...values].filter(([, v]) => v.seen.size > 1 || v.systems < systems.length).map(([name]) => name));
 }
 
 /** True when the systems were scored in more than one mode (generative, loglikelihood, …). */

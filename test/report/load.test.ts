@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findRunDirs, loadResults, loadRun } from "../../harness/report/load.ts";
 import { scoreSystem } from "../../harness/report/scores.ts";
-import { fewshotLabel, groupSystems, resolveSystem } from "../../harness/report/systems.ts";
+import { fewshotLabel, paramsLabel, groupSystems, resolveSystem } from "../../harness/report/systems.ts";
 import { UserError } from "../../harness/types.ts";
 import { tempDir } from "../helpers.ts";
 import { makeRun, makeSample, outcomes } from "./make-run.ts";
@@ -99,6 +99,17 @@ describe("loading run folders", () => {
     expect(systems.flatMap((s) => s.notes)).toEqual([]);
     expect(() => resolveSystem(`${dir}:m:few-shot-traces`)).toThrow(/holds 2 model × setting combinations/);
     expect(fewshotLabel({ k: 3, method: "embedding", trace_lang: "en", format: "single" })).toBe("3-shot embedding, en traces, single-turn");
+  });
+
+  it("keeps runs with other generation parameters apart, naming only the parameters that differ", () => {
+    const dir = tempDir();
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "greedy", tasks: { "medqa.en": outcomes(10, 3) }, params: { temperature: 0, top_p: 1, max_tokens: 512 } });
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "sampled", tasks: { "medqa.en": outcomes(10, 5) }, params: { temperature: 0.6, top_p: 1, max_tokens: 512 } });
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "greedy-it", tasks: { "medqa.it": outcomes(10, 4) }, params: { max_tokens: 512, top_p: 1, temperature: 0 } });
+    const systems = groupSystems(loadResults([dir]));
+    expect(systems.map((s) => s.label)).toEqual(["m · zero-shot · temperature 0", "m · zero-shot · temperature 0.6"]);
+    expect([...systems[0].tasks.keys()].sort()).toEqual(["medqa.en", "medqa.it"]);
+    expect(paramsLabel({ top_p: 1, temperature: 0, chat_template_kwargs: { enable_thinking: false } })).toBe('chat_template_kwargs {"enable_thinking":false}, temperature 0, top_p 1');
   });
 
   it("takes task metadata from the task registry when an interrupted run has no summaries yet", () => {

@@ -27,6 +27,8 @@ export interface MakeRunOptions {
   noSummaries?: boolean;
   /** spec.fewshot as the runner writes it ({ k, method, trace_lang, format, store }). */
   fewshot?: Record<string, unknown>;
+  /** spec.params (default { temperature: 0 }). */
+  params?: Record<string, unknown>;
 }
 
 export function taskMeta(task: string): Pick<TaskSummary, "family" | "lang" | "domain" | "group"> {
@@ -108,7 +110,7 @@ export function makeRun(dir: string, opts: MakeRunOptions): string {
       scoring,
       prompt_style: opts.promptStyle ?? "cot",
       prompt_template_hash: "tmpl",
-      params: { temperature: 0 },
+      params: opts.params ?? { temperature: 0 },
       tasks: Object.keys(opts.tasks),
       limit: null,
       seed: 0,
