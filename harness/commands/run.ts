@@ -50,6 +50,7 @@ interface RunArgs {
   embedder?: string;
   "embed-url"?: string;
   "embed-model"?: string;
+  offline?: boolean;
 }
 
 const command: CommandModule<object, RunArgs> = {
@@ -75,6 +76,7 @@ const command: CommandModule<object, RunArgs> = {
       .option("max-tokens", { type: "number" })
       .option("timeout", { type: "number", describe: "per-request timeout in seconds (default 900: reasoning takes minutes)" })
       .option("data-dir", { type: "string", describe: "local copies of the datasets (else $MEDEVAL_DATA_DIR, else the Hugging Face Hub)" })
+      .option("offline", { type: "boolean", describe: "never download datasets: local data and the Hub cache only (also HF_HUB_OFFLINE=1)" })
       .option("tasks-dir", { type: "string", describe: "task definitions (default: the tasks/ folder of medeval)" })
       .option("out", { type: "string", default: "results", describe: "results folder; each run goes to <out>/<run-id>/" })
       .option("run-id", { type: "string", describe: "name the run (default: model-setting-scoring-<spec hash>)" })
@@ -129,6 +131,7 @@ const command: CommandModule<object, RunArgs> = {
         seed: argv.seed,
         dataDir: dataDir(argv["data-dir"]),
         tasksDir: argv["tasks-dir"],
+        offline: argv.offline,
         out,
         runId: argv["run-id"],
         resume: argv.resume,

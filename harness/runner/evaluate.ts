@@ -54,6 +54,8 @@ export interface EvaluateOptions {
   vllmBin?: string;
   signal: AbortSignal;
   fetchImpl?: typeof fetch;
+  /** Never download datasets (local data and the Hub cache only); also set by HF_HUB_OFFLINE=1. */
+  offline?: boolean;
 }
 
 /** With --resume, the stored spec supplies everything the command line leaves out. */
@@ -156,6 +158,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     dataDir: opts.dataDir,
     tasksDir: opts.tasksDir,
     fetchImpl: opts.fetchImpl,
+    offline: opts.offline ?? process.env.HF_HUB_OFFLINE === "1",
   };
   let store: TraceStore | null = null;
   let prepare = messagesFor(opts.setting, model, opts.promptStyle);

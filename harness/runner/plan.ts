@@ -33,6 +33,8 @@ export interface PlanInput {
   dataDir?: string;
   tasksDir?: string;
   fetchImpl?: typeof fetch;
+  /** Never download: local data and the Hub cache only. */
+  offline?: boolean;
 }
 
 export type RunSpec = RunRecord["spec"];
@@ -59,7 +61,7 @@ export async function planTasks(input: PlanInput): Promise<PlannedTask[]> {
   const specs = registry.resolve(input.tasks);
   const planned: PlannedTask[] = [];
   for (const spec of specs) {
-    const { items, source } = await loadItems(spec, "test", { dataDir: input.dataDir, fetch: input.fetchImpl });
+    const { items, source } = await loadItems(spec, "test", { dataDir: input.dataDir, fetch: input.fetchImpl, offline: input.offline });
     // --limit takes the first N items in source order (as lm-evaluation-harness does), then sharding.
     const limited = input.limit !== null ? items.slice(0, input.limit) : items;
     const mine = limited.filter((item) => inShard(spec.id, item.id, input.shard));

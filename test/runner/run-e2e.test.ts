@@ -94,4 +94,15 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
     // The preflight's own message, not the pool's "no endpoint answered for 60 s".
     await expect(evaluate({ ...opts, overrides: { ...opts.overrides, modelUrl: ["http://127.0.0.1:9/v1"] } })).rejects.toThrow(/no server answers at http:\/\/127\.0\.0\.1:9\/v1.*Is it running/);
   });
+
+  it("--offline never downloads: a Hub-only task not in the cache is a clear error", async () => {
+    const prev = process.env.MEDEVAL_HOME;
+    process.env.MEDEVAL_HOME = tempDir();
+    try {
+      await expect(evaluate({ ...options(server, tempDir(), { tasks: "medmcqa.it", limit: 3 }), offline: true })).rejects.toThrow(/not in the download cache .*--offline is set/);
+    } finally {
+      if (prev === undefined) delete process.env.MEDEVAL_HOME;
+      else process.env.MEDEVAL_HOME = prev;
+    }
+  });
 });
