@@ -136,12 +136,22 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
       }
     }
   };
+  // A worker that throws (a prompt that cannot be built, a full disk) stops the others, and
+  // the journal is closed only once every one has returned: a late answer must never be
+  // appended to a closed (or reused) file descriptor.
+  let failure: { error: unknown } | null = null;
+  const guarded = () =>
+    worker().catch((error: unknown) => {
+      failure ??= { error };
+      stop.abort();
+    });
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, pending.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, pending.length)) }, guarded));
   } finally {
     input.progress.stop();
     journal.close();
   }
+  if (failure) throw (failure as { error: unknown }).error;
 
   const record = finalizeRecord(dir, baseRecord(), input.tasks, input.bootstrap, {
     startedAt,

@@ -1,0 +1,66 @@
+// executeRun on its own, with a scripted answerer: how the worker pool, the journal and the
+// record behave when answering goes wrong.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readJournal } from "../../harness/runner/journal.ts";
+import type { PlannedTask, RunSpec } from "../../harness/runner/plan.ts";
+import type { ProgressReporter } from "../../harness/runner/progress.ts";
+import { executeRun, type ItemAnswerer } from "../../harness/runner/run.ts";
+import type { Item, Sample } from "../../harness/types.ts";
+import { tempDir } from "../helpers.ts";
+
+const silent: ProgressReporter = { start() {}, update() {}, stop() {} } as unknown as ProgressReporter;
+
+function item(id: string): Item {
+  return { id, question: `q${id}`, options: ["a", "b", "c", "d"], answer: 0, lang: "en", hash: `h${id}` };
+}
+
+function plannedTask(n: number): PlannedTask {
+  const items = Array.from({ length: n }, (_, i) => item(String(i)));
+  return {
+    meta: { id: "medqa.en", family: "medqa", lang: "en", domain: "in-domain" },
+    items,
+    source: { task: "medqa.en", kind: "local", location: "x", files: [], items_hash: "ih", n },
+  };
+}
+
+const spec: RunSpec = {
+  model: "m", served_model: "m", base_urls: ["http://127.0.0.1:1/v1"], setting: "zero-shot", scoring: "generative",
+  prompt_style: "cot", prompt_template_hash: "t", params: { temperature: 0 }, tasks: ["medqa.en"], limit: null, seed: 1,
+  shard: null, fewshot: null,
+};
+
+function sampleFor(it: Item): Sample {
+  return {
+    task: "medqa.en", item_id: it.id, item_hash: it.hash, lang: "en", messages: [{ role: "user", content: it.question }],
+    content: "Answer: A", reasoning: null, finish_reason: "stop", usage: null, answer: "A", gold: "A", status: "strict",
+    correct: true, latency_ms: 1, attempts: 1, finished_at: new Date().toISOString(),
+  };
+}
+
+describe("executeRun", () => {
+  it("when answering one item throws, waits for the items in flight, journals them, and rethrows", async () => {
+    const out = tempDir();
+    let inFlight = 0;
+    const answer: ItemAnswerer = async (_task, it) => {
+      inFlight++;
+      try {
+        if (it.id === "1") throw new Error("cannot build this prompt");
+        await new Promise((r) => setTimeout(r, 150));
+        return { sample: sampleFor(it), sent: 1 };
+      } finally {
+        inFlight--;
+      }
+    };
+    const run = executeRun({
+      spec, tasks: [plannedTask(8)], outDir: out, runId: "r", answer, concurrency: 4,
+      bootstrap: { resamples: 10, seed: 1, level: 0.95 }, server: { models: null, version: null }, progress: silent,
+      signal: new AbortController().signal,
+    });
+    await expect(run).rejects.toThrow("cannot build this prompt");
+    // Nothing is still running when the error comes out: the other three items finished and were journaled.
+    expect(inFlight).toBe(0);
+    const journal = readJournal(join(out, "r", "samples.jsonl"));
+    expect([...journal.samples.keys()].map((k) => k.split("\u0000")[1]).sort()).toEqual(["0", "2", "3"]);
+  });
+});
