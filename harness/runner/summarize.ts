@@ -42,7 +42,9 @@ export function summarizeTask(task: TaskMeta, samples: Sample[], boot: Bootstrap
     if (!isScored(s)) continue;
     values.push(s.correct ? 1 : 0);
     if (s.correct) correct++;
-    if (typeof s.scores?.acc_norm_correct === "boolean") accNorm.push(s.scores.acc_norm_correct ? 1 : 0);
+    // Same denominator as acc: a loglikelihood sample without a length-normalised pick (the
+    // prompt overflowed the context) is wrong for acc_norm too, not left out of it.
+    if (typeof s.scores?.acc_norm_correct === "boolean" || s.scores?.scoring === "loglikelihood") accNorm.push(s.scores?.acc_norm_correct === true ? 1 : 0);
     if (typeof s.scores?.letter_mass === "number") letterMass.push(s.scores.letter_mass);
   }
   // The seed is mixed with the task id so tasks get independent but reproducible resamples.
