@@ -131,8 +131,28 @@ export function requestBody(model: ModelSpec) {
   };
 }
 
+/**
+ * Numbers from the command line, checked before they reach a slice or the spec: --limit -3
+ * ran all but the last 3 items, and --seed abc or --limit 2.5 wrote a run.json no reader accepts.
+ */
+function checkNumericOptions(opts: EvaluateOptions): void {
+  const whole = (flag: string, value: number | undefined | null, min: number) => {
+    if (value === undefined || value === null) return;
+    if (!Number.isInteger(value) || value < min) throw new UserError(`${flag} must be a whole number ≥ ${min}, got ${value}`);
+  };
+  whole("--limit", opts.limit, 1);
+  if (!Number.isSafeInteger(opts.seed)) throw new UserError(`--seed must be a whole number, got ${opts.seed}`);
+  whole("--concurrency", opts.concurrency, 1);
+  whole("--bootstrap", opts.bootstrap, 1);
+  whole("--max-retries", opts.maxRetries, 0);
+  if (opts.setting === "few-shot-traces") whole("--shots", opts.fewshot?.k, 0);
+  const timeout = opts.overrides.timeoutS;
+  if (timeout !== undefined && !(timeout > 0)) throw new UserError(`--timeout must be a number of seconds > 0, got ${timeout}`);
+}
+
 export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const opts = applyResume(raw);
+  checkNumericOptions(opts);
   if (!opts.tasks) throw new UserError("name the tasks to run: --tasks medqa.en,mmlu_medical.it (see `medeval tasks`)");
   if (opts.scoring !== "generative" && opts.setting !== "zero-shot") {
     throw new UserError(`--scoring ${opts.scoring} reads answers from log-probabilities of a fixed prompt; it runs with --setting zero-shot only (got ${opts.setting})`);
