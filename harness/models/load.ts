@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { UserError } from "../types.ts";
-import { DEFAULT_PARAMS, ModelsFileSchema, type GenerationParams, type ModelSpec, type ModelsFile } from "./schema.ts";
+import { DEFAULT_PARAMS, GenerationParamsSchema, ModelsFileSchema, type GenerationParams, type ModelSpec, type ModelsFile } from "./schema.ts";
 
 /** Parse a YAML file and validate it; zod issues are reported with their line numbers. */
 export function loadYamlFile<T>(file: string, schema: z.ZodType<T>, what: string): T {
@@ -101,6 +101,14 @@ function buildSpec(
     ...entry?.params,
     ...stripUndefined(overrides.params ?? {}),
   };
+  // The file was validated on load; the flags (--temperature -1, --max-tokens 0) were not.
+  const checked = GenerationParamsSchema.safeParse(params);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const field = String(issue.path[0]);
+    const flag = `--${field.replaceAll("_", "-")}`;
+    throw new UserError(`${flag} ${String(params[field as keyof GenerationParams])}: ${issue.message}`);
+  }
   return {
     name,
     kind: "chat",

@@ -44,6 +44,16 @@ models:
     expect(spec).toMatchObject({ name: "x", servedModel: "x", baseUrls: ["http://127.0.0.1:9/v1"] });
   });
 
+  it("command-line generation parameters are validated like the file's, naming the flag", () => {
+    const none = join(tempDir(), "none.yaml");
+    const direct = { modelUrl: ["http://127.0.0.1:9/v1"], servedModel: "x" };
+    expect(() => resolveModel(undefined, { ...direct, params: { temperature: -1 } }, none)).toThrow(/--temperature -1: Too small/);
+    expect(() => resolveModel(undefined, { ...direct, params: { max_tokens: 0 } }, none)).toThrow(/--max-tokens 0: Too small/);
+    expect(() => resolveModel(undefined, { ...direct, params: { max_tokens: 1.5 } }, none)).toThrow(/--max-tokens 1\.5: .*int/);
+    expect(() => resolveModel(undefined, { ...direct, params: { top_p: 0 } }, none)).toThrow(/--top-p 0: Too small/);
+    expect(resolveModel(undefined, { ...direct, params: { temperature: 0.7 } }, none).params.temperature).toBe(0.7);
+  });
+
   it("says how to fix an unknown model", () => {
     const file = modelsFile(`models:\n  a:\n    base_urls: [http://x:1/v1]\n    served_model: a\n`);
     expect(() => resolveModel("b", {}, file)).toThrow(/model "b" is not in .*Known models: a/);
