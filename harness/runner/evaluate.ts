@@ -89,7 +89,22 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
     limit: s.limit,
     seed: s.seed,
     shard: s.shard ? `${s.shard.index}/${s.shard.count}` : undefined,
+    fewshot: s.fewshot ? resumedFewShot(s.fewshot, opts.fewshot) : opts.fewshot,
     runId: opts.resume,
+  };
+}
+
+/**
+ * The stored few-shot choices win over the command line's defaults (--shots 3 --select bm25
+ * would otherwise be a changed spec); where the store is and how to embed stay the caller's.
+ */
+function resumedFewShot(stored: Record<string, unknown>, given: EvaluateOptions["fewshot"]): EvaluateOptions["fewshot"] {
+  return {
+    ...given,
+    k: stored.k as number,
+    method: stored.method as FewShotSettings["method"],
+    traceLang: (stored.trace_lang as string | null) ?? null,
+    format: stored.format as FewShotSettings["format"],
   };
 }
 

@@ -90,6 +90,21 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
     for (const s of samplesOf(dir)) expect(s.shots!.every((id) => id.startsWith("it-"))).toBe(true);
   }, 60_000);
 
+  it("--resume RUN_ID keeps the run's few-shot choices (the command line's defaults do not make it another spec)", async () => {
+    const first = options({ limit: 4, fewshot: { k: 2, method: "random", traceLang: "it", format: "single", store: storeDir } });
+    const done = await evaluate(first);
+    const resumed = await evaluate({
+      ...options(),
+      out: first.out,
+      tasks: undefined,
+      resume: done.record.run_id,
+      fewshot: { k: 3, method: "bm25", traceLang: null, format: "multi-turn", store: storeDir },
+    });
+    expect(resumed.dir).toBe(done.dir);
+    expect(resumed.sent).toBe(0);
+    expect(resumed.record.spec.fewshot).toEqual(done.record.spec.fewshot);
+  }, 60_000);
+
   it("says how to build a store when there is none", async () => {
     await expect(evaluate(options({ fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", store: join(tempDir(), "missing") } }))).rejects.toThrow(/no trace store .*medeval traces import/);
   });
