@@ -161,7 +161,7 @@ const command: CommandModule<object, RunArgs> = {
       process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
       if (outcome.interrupted || !outcome.record.complete) {
         process.stderr.write(
-          `medeval: the run is not complete. Resume it with:\n  medeval run --resume ${outcome.record.run_id} --out ${argv.out}\n`,
+          `medeval: the run is not complete. Resume it with:\n  ${resumeCommand(argv, outcome.record.run_id)}\n`,
         );
         process.exitCode = outcome.interrupted ? 130 : 1;
       }
@@ -171,5 +171,25 @@ const command: CommandModule<object, RunArgs> = {
     }
   },
 };
+
+/**
+ * The command that resumes this run: --resume restores the spec, but where the data, models
+ * and traces are, the key and how the run reports (--bootstrap) are not in it; without them
+ * the printed command would download the data again or write other intervals.
+ */
+export function resumeCommand(argv: Partial<RunArgs>, runId: string): string {
+  const parts = ["medeval", "run", "--resume", runId, "--out", argv.out ?? "results"];
+  const keep = ["data-dir", "models-file", "tasks-dir", "api-key-env", "store", "embedder", "embed-url", "embed-model", "vllm-bin", "timeout", "concurrency"] as const;
+  for (const flag of keep) if (argv[flag] !== undefined) parts.push(`--${flag}`, String(argv[flag]));
+  if (argv.offline) parts.push("--offline");
+  if (argv.bootstrap !== undefined && argv.bootstrap !== 10_000) parts.push("--bootstrap", String(argv.bootstrap));
+  if (argv["max-retries"] !== undefined && argv["max-retries"] !== 6) parts.push("--max-retries", String(argv["max-retries"]));
+  if (argv.cache === false) parts.push("--no-cache");
+  return parts.map(shellQuote).join(" ");
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
 
 export default command;
