@@ -1,7 +1,7 @@
 // Zero-shot prompt templates per language and style. The question block is shared by every
 // setting (the few-shot examples render their questions the same way), and the CoT style
 // asks for the exact answer line the scorer reads first.
-import { wordsFor } from "../languages.ts";
+import { WORDS, wordsFor } from "../languages.ts";
 import { hashJson } from "../hash.ts";
 import { letterOf, type ChatMessage, type Item } from "../types.ts";
 
@@ -70,7 +70,17 @@ export function buildZeroShotMessages(item: Item, opts: ZeroShotOptions): ChatMe
   return [...(system ? [{ role: "system" as const, content: system }] : []), { role: "user", content: user }];
 }
 
-/** Hash of every template string, recorded in run.json: a changed wording is a changed run. */
+/**
+ * Hash of every template string, recorded in run.json: a changed wording is a changed run.
+ * The per-language labels ("Question:", "Options:", "Answer") and how the messages are put
+ * together are part of the wording: left out, a change to them resumed into the old run.
+ */
 export function templateHash(): string {
-  return hashJson({ TEXT, renderQuestion: renderQuestion.toString(), instruction: instructionFor.toString() });
+  return hashJson({
+    TEXT,
+    WORDS,
+    renderQuestion: renderQuestion.toString(),
+    instruction: instructionFor.toString(),
+    zeroShot: buildZeroShotMessages.toString(),
+  });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildFineTunedMessages } from "../../harness/prompts/fine-tuned.ts";
-import { buildZeroShotMessages, renderQuestion } from "../../harness/prompts/templates.ts";
+import { buildZeroShotMessages, renderQuestion, templateHash } from "../../harness/prompts/templates.ts";
+import { WORDS } from "../../harness/languages.ts";
 import type { Item } from "../../harness/types.ts";
 
 const item = (lang: string): Item => ({ id: "1", question: "Q?", options: ["a", "b", "c", "d"], answer: 1, lang, hash: "h" });
@@ -30,5 +31,19 @@ describe("zero-shot prompts", () => {
       { role: "system", content: "S" },
       { role: "user", content: "Q?\nA. a\nB. b\nC. c\nD. d\nThink." },
     ]);
+  });
+});
+
+describe("templateHash", () => {
+  it("changes when a language label the prompt uses changes (else a reworded run resumes into the old one)", () => {
+    const before = templateHash();
+    const saved = WORDS.it.questionLabel;
+    try {
+      WORDS.it.questionLabel = "Quesito";
+      expect(templateHash()).not.toBe(before);
+    } finally {
+      WORDS.it.questionLabel = saved;
+    }
+    expect(templateHash()).toBe(before);
   });
 });
