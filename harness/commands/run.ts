@@ -1,6 +1,7 @@
 // medeval run: evaluate a model on tasks and write <out>/<run-id>/{run.json,samples.jsonl}.
 import { join, resolve } from "node:path";
 import { embedderFromArgs } from "../models/embedder.ts";
+import type { EmbedFn } from "../traces/embed.ts";
 import { countExclusions } from "../runner/fewshot-prepare.ts";
 import { readJournal } from "../runner/journal.ts";
 import type { CommandModule } from "yargs";
@@ -51,6 +52,12 @@ interface RunArgs {
   "embed-url"?: string;
   "embed-model"?: string;
   offline?: boolean;
+}
+
+/** The embedder for --select embedding, with its model name for the spec. */
+function embedderOf(argv: RunArgs): { embed?: EmbedFn; embedModel?: string } {
+  const embedder = embedderFromArgs(argv);
+  return embedder ? { embed: embedder.embed, embedModel: embedder.model } : {};
 }
 
 const command: CommandModule<object, RunArgs> = {
@@ -149,7 +156,7 @@ const command: CommandModule<object, RunArgs> = {
           traceLang: argv["trace-lang"] ?? null,
           format: argv["shots-format"] as ShotFormat,
           store: argv.store,
-          embed: embedderFromArgs(argv)?.embed,
+          ...embedderOf(argv),
         },
       });
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
@@ -159,6 +166,13 @@ const command: CommandModule<object, RunArgs> = {
         process.stdout.write(`few-shot leakage guard: ${parts.length > 0 ? `excluded ${parts.join(", ")}` : "no trace excluded"}\n`);
       }
       process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
+      const errored = outcome.record.tasks.reduce((n, t) => n + t.errors, 0);
+      if (errored > 0 && outcome.record.complete && !outcome.interrupted) {
+        process.stderr.write(
+          `medeval: ${errored} item(s) ended in errors after retries (excluded from accuracy, counted in the errors column). ` +
+            `Resuming retries them:\n  ${resumeCommand(argv, outcome.record.run_id)}\n`,
+        );
+      }
       if (outcome.interrupted || !outcome.record.complete) {
         process.stderr.write(
           `medeval: the run is not complete. Resume it with:\n  ${resumeCommand(argv, outcome.record.run_id)}\n`,

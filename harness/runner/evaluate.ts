@@ -7,6 +7,8 @@ import { medevalHome } from "../env.ts";
 import { apiKeyFor, defaultModelsFile, loadModelsFile, normaliseBaseUrl, resolveModel, type ModelOverrides } from "../models/load.ts";
 import type { ModelSpec } from "../models/schema.ts";
 import { buildFineTunedMessages } from "../prompts/fine-tuned.ts";
+import { buildFewShotMessages, workedAnswer } from "../prompts/fewshot.ts";
+import { hashJson } from "../hash.ts";
 import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
 import { UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
@@ -108,6 +110,16 @@ function resumedFewShot(stored: Record<string, unknown>, given: EvaluateOptions[
   };
 }
 
+/**
+ * The hash of everything that writes a setting's prompts: the zero-shot templates, plus the
+ * few-shot or fine-tuned message builders, so a change to any of them is a new spec.
+ */
+function promptHashFor(setting: Setting): string {
+  if (setting === "few-shot-traces") return hashJson([templateHash(), buildFewShotMessages.toString(), workedAnswer.toString()]);
+  if (setting === "fine-tuned") return hashJson([templateHash(), buildFineTunedMessages.toString()]);
+  return templateHash();
+}
+
 function modelInFile(name: string, file?: string): boolean {
   const path = file ?? defaultModelsFile();
   return existsSync(path) && name in loadModelsFile(path).models;
@@ -185,7 +197,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     setting: opts.setting,
     scoring: opts.scoring,
     promptStyle: logprobMode ? logprobPromptStyle(logprobMode, target) : opts.promptStyle,
-    promptTemplateHash: logprobMode ? logprobTemplateHash() : templateHash(),
+    promptTemplateHash: logprobMode ? logprobTemplateHash() : promptHashFor(opts.setting),
     limit: opts.limit,
     seed: opts.seed,
     shard,
@@ -205,6 +217,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
       format: opts.fewshot?.format ?? "multi-turn",
       seed: opts.seed,
       embed: opts.fewshot?.embed,
+      embedModel: opts.fewshot?.embedModel,
     };
     store = await TraceStore.open(storeDir(opts.fewshot?.store), { mustExist: true });
     planInput.fewshot = await fewShotSpec(fs, store);

@@ -20,6 +20,8 @@ export interface FewShotSettings {
   seed: number;
   /** Embeds test questions for --select embedding (default: the endpoint recorded in the store). */
   embed?: EmbedFn;
+  /** The model behind `embed`, recorded in the spec (another embedder picks other shots). */
+  embedModel?: string;
 }
 
 /**
@@ -29,7 +31,15 @@ export interface FewShotSettings {
  */
 export async function fewShotSpec(s: FewShotSettings, store: TraceStore): Promise<Record<string, unknown>> {
   const { tables, embedding_model } = await store.fingerprint();
-  return { k: s.k, method: s.method, trace_lang: s.traceLang, format: s.format, bm25_terms: DEFAULT_BM25_TERMS, store: { tables, embedding_model } };
+  return {
+    k: s.k,
+    method: s.method,
+    trace_lang: s.traceLang,
+    format: s.format,
+    bm25_terms: DEFAULT_BM25_TERMS,
+    ...(s.method === "embedding" ? { query_embedding_model: s.embedModel ?? embedding_model } : {}),
+    store: { tables, embedding_model },
+  };
 }
 
 export function fewShotPreparer(store: TraceStore, model: ModelSpec, s: FewShotSettings) {

@@ -53,7 +53,11 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const runId = input.runId ?? defaultRunId(input.spec, hash);
   const dir = join(input.outDir, runId);
   const runFile = join(dir, "run.json");
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UserError(`--out ${input.outDir}: cannot make the run folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Name a folder.`);
+  }
 
   let startedAt = new Date().toISOString();
   let previousWall = 0;
