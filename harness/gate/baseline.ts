@@ -8,6 +8,7 @@ import { RunRecordSchema, TaskSummarySchema, UserError } from "../types.ts";
 import { packBits, unpackBits } from "./bitset.ts";
 import { decodeIdList, encodeIdList, type EncodedIdList } from "./id-list.ts";
 import { type GateSide, type GateTask, sideAccuracy } from "./side.ts";
+import { taskInfoOf } from "../report/load.ts";
 
 export const BASELINE_FORMAT = "medeval-baseline";
 
@@ -75,11 +76,7 @@ export function buildBaseline(side: GateSide, createdAt = new Date().toISOString
       listIndex.set(list.sha256, index);
     }
     return {
-      task: t.task,
-      family: t.family,
-      lang: t.lang,
-      domain: t.domain,
-      ...(t.group !== undefined ? { group: t.group } : {}),
+      ...taskInfoOf(t),
       n: t.ids.length,
       accuracy: sideAccuracy(t),
       items_digest: t.itemsDigest,
@@ -164,11 +161,7 @@ export function baselineToSide(json: unknown, file: string): GateSide {
       }
     };
     return {
-      task: t.task,
-      family: t.family,
-      lang: t.lang,
-      domain: t.domain,
-      ...(t.group !== undefined ? { group: t.group } : {}),
+      ...taskInfoOf(t),
       ids,
       correct: bits("correct"),
       errored: bits("errored"),

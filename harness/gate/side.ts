@@ -5,6 +5,7 @@ import { sha256 } from "../hash.ts";
 import type { LoadedRun } from "../report/load.ts";
 import { UserError, type RunRecord, type TaskSummary } from "../types.ts";
 import { compareIds } from "./id-list.ts";
+import { taskInfoOf } from "../report/load.ts";
 
 export interface GateTask {
   task: string;
@@ -55,11 +56,7 @@ export function sideFromRun(run: LoadedRun): GateSide {
   const tasks = [...run.tasks.values()].map((t): GateTask => {
     const sorted = [...t.items.values()].sort((x, y) => compareIds(x.item_id, y.item_id));
     return {
-      task: t.task,
-      family: t.family,
-      lang: t.lang,
-      domain: t.domain,
-      ...(t.group !== undefined ? { group: t.group } : {}),
+      ...taskInfoOf(t),
       ids: sorted.map((s) => s.item_id),
       correct: sorted.map((s) => s.correct && s.status !== "error"),
       errored: sorted.map((s) => s.status === "error"),

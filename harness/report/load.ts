@@ -23,6 +23,11 @@ export interface TaskInfo {
   group?: string;
 }
 
+/** Just the task's identity fields of anything that carries them (a summary, a baseline entry, …). */
+export function taskInfoOf(t: TaskInfo): TaskInfo {
+  return { task: t.task, family: t.family, lang: t.lang, domain: t.domain, ...(t.group !== undefined ? { group: t.group } : {}) };
+}
+
 export interface TaskOutcomes extends TaskInfo {
   /** By item id: the last line per item (a resumed run may append a retry). */
   items: Map<string, ItemOutcome>;

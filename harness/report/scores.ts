@@ -7,6 +7,7 @@ import { aggregateDefinitions, type AggregateDef } from "./aggregates.ts";
 import type { TaskInfo, TaskOutcomes } from "./load.ts";
 import { benchmarkOf } from "./names.ts";
 import type { System } from "./systems.ts";
+import { taskInfoOf } from "./load.ts";
 
 export interface StatsOptions {
   /** Defaults to each run's own bootstrap settings, so task intervals match its run.json. */
@@ -81,11 +82,7 @@ export function taskScore(t: TaskOutcomes & { run_id: string; bootstrap: { resam
     level: opts.level ?? t.bootstrap.level,
   });
   return {
-    task: t.task,
-    family: t.family,
-    lang: t.lang,
-    domain: t.domain,
-    ...(t.group ? { group: t.group } : {}),
+    ...taskInfoOf(t),
     benchmark: benchmarkOf(t),
     run_id: t.run_id,
     total: t.items.size,
