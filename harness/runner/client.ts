@@ -289,6 +289,23 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return `${where}: ${status}${failure.message}`;
   }
 
+  /** One call with our retry policy around single attempts, its outcome accounted to this endpoint. */
+  async function retried<T>(
+    attemptOnce: (signal?: AbortSignal) => Promise<Attempt<T>>,
+    model: string,
+    callOptions: CallOptions,
+  ): Promise<({ kind: "ok" } & T & Accounting) | FailureOutcome> {
+    const outcome = await runWithRetries(
+      async () => ({ ...(await attemptOnce(callOptions.signal)), endpoint: baseUrl }),
+      options,
+      (failure) => explain(failure, model),
+      combineSignals(options.signal, callOptions.signal),
+    );
+    return outcome.kind === "ok"
+      ? { ...outcome.value, kind: "ok", attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint }
+      : withEndpoint(outcome, baseUrl);
+  }
+
   const client: ChatClient = {
     baseUrl,
     attemptChat: (body, signal) => attempt((s) => sdk.chat.completions.create(body as any, requestOptions(s)), parseChatResult, signal),
@@ -297,36 +314,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       attempt((s) => sdk.embeddings.create({ model, input: inputs, encoding_format: "float" }, requestOptions(s)), parseEmbeddingResult, signal),
     explain,
 
-    async chat(body, callOptions = {}) {
-      const signal = combineSignals(options.signal, callOptions.signal);
-      const outcome = await runWithRetries(
-        async () => ({ ...(await client.attemptChat(body, callOptions.signal)), endpoint: baseUrl }),
-        options,
-        (failure) => explain(failure, body.model),
-        signal,
-      );
-      return outcome.kind === "ok" ? { ...outcome.value, kind: "ok", attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint } : withEndpoint(outcome, baseUrl);
-    },
-    async completions(body, callOptions = {}) {
-      const signal = combineSignals(options.signal, callOptions.signal);
-      const outcome = await runWithRetries(
-        async () => ({ ...(await client.attemptCompletions(body, callOptions.signal)), endpoint: baseUrl }),
-        options,
-        (failure) => explain(failure, body.model),
-        signal,
-      );
-      return outcome.kind === "ok" ? { ...outcome.value, kind: "ok", attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint } : withEndpoint(outcome, baseUrl);
-    },
-    async embeddings(inputs, callOptions) {
-      const signal = combineSignals(options.signal, callOptions.signal);
-      const outcome = await runWithRetries(
-        async () => ({ ...(await client.attemptEmbeddings(inputs, callOptions.model, callOptions.signal)), endpoint: baseUrl }),
-        options,
-        (failure) => explain(failure, callOptions.model),
-        signal,
-      );
-      return outcome.kind === "ok" ? { ...outcome.value, kind: "ok", attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint } : withEndpoint(outcome, baseUrl);
-    },
+    chat: (body, callOptions = {}) => retried((signal) => client.attemptChat(body, signal), body.model, callOptions),
+    completions: (body, callOptions = {}) => retried((signal) => client.attemptCompletions(body, signal), body.model, callOptions),
+    embeddings: (inputs, callOptions) => retried((signal) => client.attemptEmbeddings(inputs, callOptions.model, signal), callOptions.model, callOptions),
     close() {
       if (ownFetch) nodeFetch.destroy();
     },
