@@ -2,7 +2,7 @@
 // the SDK's own retries off, so that every attempt is ours to count, classify and report.
 // Every call ends in an outcome (never a throw): an answer, a context overflow, an error
 // after the retry budget, or an abort.
-import OpenAI from "openai";
+import OpenAI, { APIUserAbortError } from "openai";
 import type { Usage } from "../types.ts";
 import { classifyFailure, isRetryable, MalformedResponseError, retryDelayMs, type BackoffPolicy, type Failure, type FailureKind } from "./errors.ts";
 import { createNodeFetch, type NodeFetch } from "./http-fetch.ts";
@@ -245,13 +245,16 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     organization: null,
     project: null,
   });
-  const requestOptions = (signal?: AbortSignal) => ({ signal: combineSignals(options.signal, signal), maxRetries: 0, timeout: options.timeoutMs });
+  // Cancellation goes to our fetch as a shared signal, not as the SDK's per-request signal:
+  // see SharedAbortInit. Timeout and retries are the client's own settings.
+  const requestOptions = (signal?: AbortSignal) => (signal ? ({ fetchOptions: { sharedSignal: signal } } as OpenAI.RequestOptions) : undefined);
 
   async function attempt<T>(send: (signal?: AbortSignal) => Promise<unknown>, parse: (raw: any) => T, signal?: AbortSignal): Promise<Attempt<T>> {
     const combined = combineSignals(options.signal, signal);
     const start = performance.now();
     let result: Attempt<T>;
     try {
+      if (combined?.aborted) throw new APIUserAbortError();
       result = { ok: true, value: parse(await send(combined)) };
     } catch (err) {
       result = { ok: false, failure: classifyFailure(err, combined) };

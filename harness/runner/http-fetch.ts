@@ -9,8 +9,18 @@
 import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 
+/**
+ * A signal shared by many requests (a run's Ctrl-C), handed over in the fetch init instead of
+ * as the SDK's per-request `signal`: the SDK would compose it with AbortSignal.any for every
+ * request (weak references and a listener each, a measurable CPU cost at hundreds in flight);
+ * here one listener per shared signal cancels every request registered under it.
+ */
+export interface SharedAbortInit extends RequestInit {
+  sharedSignal?: AbortSignal;
+}
+
 export interface NodeFetch {
-  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  fetch: (input: string | URL | Request, init?: SharedAbortInit) => Promise<Response>;
   /** Close pooled sockets (the process can then exit without waiting for them). */
   destroy(): void;
 }
@@ -108,11 +118,30 @@ export function createNodeFetch(): NodeFetch {
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
 
-  function fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  /** Per shared signal: the cancel callbacks of its requests in flight, behind one abort listener. */
+  const shared = new WeakMap<AbortSignal, Set<() => void>>();
+  function underShared(signal: AbortSignal, cancel: () => void): () => void {
+    let cancels = shared.get(signal);
+    if (!cancels) {
+      const set = new Set<() => void>();
+      cancels = set;
+      shared.set(signal, set);
+      signal.addEventListener("abort", () => {
+        for (const c of [...set]) c();
+        set.clear();
+      }, { once: true });
+    }
+    cancels.add(cancel);
+    return () => cancels.delete(cancel);
+  }
+
+  function fetch(input: string | URL | Request, init: SharedAbortInit = {}): Promise<Response> {
     const url = typeof input === "string" ? new URL(input) : input instanceof URL ? input : new URL(input.url);
     const signal = init.signal ?? undefined;
+    const sharedSignal = init.sharedSignal;
     return new Promise<Response>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
+      if (sharedSignal?.aborted) return reject(abortError(sharedSignal));
       const secure = url.protocol === "https:";
       const body = bodyBytes(init.body);
       const headers = headerRecord(init.headers);
@@ -124,18 +153,24 @@ export function createNodeFetch(): NodeFetch {
         agent: secure ? httpsAgent : httpAgent,
       });
       let settled = false;
+      const detach = () => {
+        signal?.removeEventListener("abort", onAbort);
+        leaveShared?.();
+      };
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
-        signal?.removeEventListener("abort", onAbort);
+        detach();
         reject(err);
       };
-      const onAbort = () => {
-        const err = abortError(signal!);
+      const abortWith = (from: AbortSignal) => {
+        const err = abortError(from);
         request.destroy(err);
         fail(err);
       };
+      const onAbort = () => abortWith(signal!);
       signal?.addEventListener("abort", onAbort, { once: true });
+      const leaveShared = sharedSignal ? underShared(sharedSignal, () => abortWith(sharedSignal)) : undefined;
       request.on("error", fail);
       request.on("response", (response) => {
         const chunks: Buffer[] = [];
@@ -147,7 +182,7 @@ export function createNodeFetch(): NodeFetch {
         response.on("end", () => {
           if (settled) return;
           settled = true;
-          signal?.removeEventListener("abort", onAbort);
+          detach();
           const status = response.statusCode ?? 500;
           const answer = new BufferedResponse(status, response.statusMessage ?? "", new BufferedHeaders(response.headers), url.href, Buffer.concat(chunks));
           resolve(answer as unknown as Response);

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { getEventListeners } from "node:events";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createChatClient, type ChatClientOptions } from "../../harness/runner/client.ts";
 import { fetchServerInfo, probeEndpoint } from "../../harness/runner/server-info.ts";
 import { failFirstAttempts, replyFor } from "../fake-vllm/helpers.ts";
@@ -196,6 +197,33 @@ describe("abort", () => {
     expect(outcome.kind).toBe("aborted");
     expect(Date.now() - started).toBeLessThan(5000);
     expect(server.generationRequests()).toHaveLength(1);
+  });
+
+  it("one shared signal cancels every request in flight, behind a single abort listener", async () => {
+    server.setBehavior({ respond: () => ({ fault: "hang" }) });
+    const controller = new AbortController();
+    const c = client({ timeoutMs: 60_000 });
+    const composed = vi.spyOn(AbortSignal, "any");
+    const pending = Array.from({ length: 30 }, () => c.chat(BODY, { signal: controller.signal }));
+    while (server.generationRequests().length < 30) await new Promise((r) => setTimeout(r, 10));
+    // Not one listener or AbortSignal.any composition per request (weak references, GC work):
+    // hundreds are in flight in a run.
+    expect(getEventListeners(controller.signal, "abort").length).toBeLessThanOrEqual(1);
+    expect(composed).not.toHaveBeenCalled();
+    composed.mockRestore();
+    const started = Date.now();
+    controller.abort();
+    const outcomes = await Promise.all(pending);
+    expect(outcomes.map((o) => o.kind)).toEqual(Array(30).fill("aborted"));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(server.generationRequests()).toHaveLength(30);
+  });
+
+  it("a signal aborted before the call sends nothing", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect((await client().chat(BODY, { signal: controller.signal })).kind).toBe("aborted");
+    expect(server.generationRequests()).toHaveLength(0);
   });
 
   it("the client-wide signal aborts a request waiting in backoff", async () => {
