@@ -22,7 +22,7 @@ import { readRunRecord } from "./run-files.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
-import { fetchServerInfo, probeEndpoint } from "./server-info.ts";
+import { fetchServerInfo, probeEndpoint, servedCheckpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
 import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
 
@@ -281,7 +281,8 @@ async function runPlanned(
     );
   }
   const server = await fetchServerInfo(model.baseUrls[live.indexOf(true)], apiKey);
-  const root = firstModelRoot(server.models, model.servedModel);
+  // The checkpoint behind the served name, so a cache never mixes two checkpoints served under one name.
+  const root = servedCheckpoint(server.models, model.servedModel)?.root;
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
   const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries });
   try {
@@ -327,9 +328,3 @@ function parseServeConfig(name: string, raw: Record<string, unknown>): ServeConf
   throw new UserError(`models.yaml: models.${name}.serve.${issue.path.join(".")}: ${issue.message}`);
 }
 
-/** The checkpoint behind the served name (vLLM's `root`), so a cache never mixes two checkpoints served under one name. */
-function firstModelRoot(models: unknown, served: string): string | null {
-  const data = (models as { data?: { id?: string; root?: string }[] } | null)?.data;
-  const entry = data?.find((m) => m.id === served) ?? data?.[0];
-  return entry?.root ?? null;
-}

@@ -10,6 +10,7 @@ import type { ProgressReporter } from "./progress.ts";
 import { summarizeTask, type BootstrapSettings } from "./summarize.ts";
 import type { RequestResult } from "./to-sample.ts";
 import { harnessInfo } from "./harness-info.ts";
+import { checkpointDifferences, servedCheckpoint } from "./server-info.ts";
 
 /** Sends one chat request somewhere (an endpoint, a pool of replicas) with retries. */
 export interface ChatDispatcher {
@@ -72,6 +73,16 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
         `run ${runId} in ${dir} was made with a different spec; refusing to resume into it.\n` +
           [...diffs, ...dataDiffs].map((d) => `  ${d}`).join("\n") +
           `\nStart a new run (another --run-id, or drop --run-id to get one named after the new spec).`,
+      );
+    }
+    // Same spec, but is the same model answering? A server restarted on other weights under
+    // the same name would put two checkpoints' answers in one run.
+    const changed = checkpointDifferences(servedCheckpoint(previous.server.models, input.spec.served_model), servedCheckpoint(input.server.models, input.spec.served_model));
+    if (changed.length > 0) {
+      throw new UserError(
+        `run ${runId} in ${dir} was answered by another checkpoint than the one the server now serves as ${input.spec.served_model}; refusing to mix them in one run.\n` +
+          changed.map((d) => `  ${d}`).join("\n") +
+          `\nServe the run's checkpoint again to resume it, or start a new run (another --run-id, or another --out).`,
       );
     }
     startedAt = previous.timing.started_at;

@@ -64,3 +64,35 @@ describe("executeRun", () => {
     expect([...journal.samples.keys()].map((k) => k.split("\u0000")[1]).sort()).toEqual(["0", "2", "3"]);
   });
 });
+
+describe("resuming against another checkpoint", () => {
+  const models = (root: string, maxLen = 4096) => ({ object: "list", data: [{ id: "m", object: "model", root, max_model_len: maxLen }] });
+  const base = (out: string, root: string, signal: AbortSignal, answer: ItemAnswerer, maxLen?: number) =>
+    executeRun({
+      spec, tasks: [plannedTask(6)], outDir: out, runId: "r", answer, concurrency: 2,
+      bootstrap: { resamples: 10, seed: 1, level: 0.95 }, server: { models: models(root, maxLen), version: "0.11.0" }, progress: silent, signal,
+    });
+
+  it("refuses when the server now serves other weights or another context length under the same name, and says which", async () => {
+    const out = tempDir();
+    const stop = new AbortController();
+    let answered = 0;
+    // Interrupted after two items: run.json and the journal hold the first checkpoint.
+    await base(out, "/ckpt/step-1000", stop.signal, async (_t, it) => {
+      if (++answered === 2) stop.abort();
+      return { sample: sampleFor(it), sent: 1 };
+    });
+    const sent: string[] = [];
+    const answer: ItemAnswerer = async (_t, it) => (sent.push(it.id), { sample: sampleFor(it), sent: 1 });
+    const other = base(out, "/ckpt/step-2000", new AbortController().signal, answer);
+    await expect(other).rejects.toThrow(/another checkpoint[\s\S]*\/ckpt\/step-1000 → \/ckpt\/step-2000/);
+    await expect(base(out, "/ckpt/step-1000", new AbortController().signal, answer, 8192)).rejects.toThrow(/max_model_len: 4096 → 8192/);
+    expect(sent).toEqual([]);
+    // The same checkpoint resumes, sending only what is left.
+    const done = readJournal(join(out, "r", "samples.jsonl")).lines;
+    expect(done).toBeGreaterThanOrEqual(2);
+    const resumed = await base(out, "/ckpt/step-1000", new AbortController().signal, answer);
+    expect(resumed.record.complete).toBe(true);
+    expect(sent.length).toBe(6 - done);
+  });
+});

@@ -1,6 +1,6 @@
 // Runs that survive: kill -9 at several points, Ctrl-C, a changed spec, faults, shards.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
@@ -148,6 +148,16 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     await expect(evaluate({ ...base, overrides: { ...base.overrides, params: { max_tokens: 300 } } })).rejects.toThrow(/params\.max_tokens: 256 → 300/);
     await expect(evaluate({ ...base, promptStyle: "direct" })).rejects.toThrow(/prompt_style/);
     await expect(evaluate({ ...base, limit: 6 })).rejects.toThrow(/limit: 5 → 6/);
+    // Same spec, but the server behind the name now runs other weights: not the same model.
+    const retrained = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, root: "/checkpoints/step-2000", respond: oracleBehavior(oracle) });
+    try {
+      await expect(evaluate({ ...base, overrides: { ...base.overrides, modelUrl: [retrained.url] } })).rejects.toThrow(
+        /another checkpoint[\s\S]*\/models\/fake-model → \/checkpoints\/step-2000/,
+      );
+      expect(retrained.requests.filter((r) => r.path.endsWith("/chat/completions"))).toHaveLength(0);
+    } finally {
+      await retrained.close();
+    }
   });
 
   it("shards split the items deterministically and merge into the unsharded result", async () => {
@@ -166,6 +176,18 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     expect(merged.record.spec_hash).toBe(reference.spec_hash);
     expect(() => mergeShards(shardDirs.slice(0, 2), tempDir())).toThrow(/shards 2\/3 are missing|missing/);
     expect(() => mergeShards([shardDirs[0], shardDirs[0], shardDirs[1]], tempDir())).toThrow(/given twice/);
+
+    // One shard answered by a server on other weights under the same name: not one run.
+    const file = join(shardDirs[2], "run.json");
+    const record = readRecord(shardDirs[2]);
+    const models = record.server.models as { data: { root: string }[] };
+    models.data[0].root = "/checkpoints/step-2000";
+    writeFileSync(file, JSON.stringify(record));
+    const refused = await runCli([join(ROOT, "bin", "medeval.js"), "merge", ...shardDirs, "--out", tempDir()], home);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/another checkpoint[\s\S]*\/models\/fake-model → \/checkpoints\/step-2000[\s\S]*--allow-different-checkpoints/);
+    const allowed = await runCli([join(ROOT, "bin", "medeval.js"), "merge", ...shardDirs, "--out", tempDir(), "--allow-different-checkpoints"], home);
+    expect(allowed.code, allowed.stderr).toBe(0);
   }, 120_000);
 
   it("the response cache answers a repeated request without sending it", async () => {
