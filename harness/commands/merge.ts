@@ -8,6 +8,7 @@ interface MergeArgs {
   shards: string[];
   out: string;
   "run-id"?: string;
+  "allow-different-checkpoints": boolean;
 }
 
 const command: CommandModule<object, MergeArgs> = {
@@ -18,9 +19,17 @@ const command: CommandModule<object, MergeArgs> = {
       .positional("shards", { type: "string", array: true, demandOption: true, describe: "the shard run folders" })
       .option("out", { type: "string", default: "results", describe: "results folder for the merged run" })
       .option("run-id", { type: "string", describe: "name of the merged run (default: from its spec)" })
+      .option("allow-different-checkpoints", {
+        type: "boolean",
+        default: false,
+        describe: "merge shards whose servers report other weights (root) or context length for the model: only for the same weights at other paths",
+      })
       .example("$0 merge results/m-zero-shot-generative-shard0of2-* results/m-zero-shot-generative-shard1of2-*", ""),
   handler: (argv) => {
-    const { dir, record } = mergeShards(argv.shards.map((s) => resolve(s)), resolve(argv.out), argv["run-id"]);
+    const { dir, record } = mergeShards(argv.shards.map((s) => resolve(s)), resolve(argv.out), {
+      runId: argv["run-id"],
+      allowDifferentCheckpoints: argv["allow-different-checkpoints"],
+    });
     process.stdout.write(`${renderLeaderboard(record.tasks)}\nmerged ${argv.shards.length} shards into ${dir}\n`);
   },
 };

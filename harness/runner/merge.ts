@@ -7,6 +7,7 @@ import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
 import { defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
 import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
+import { checkpointDifferences, servedCheckpoint } from "./server-info.ts";
 import { summarizeTask } from "./summarize.ts";
 
 export interface MergeResult {
@@ -14,7 +15,14 @@ export interface MergeResult {
   record: RunRecord;
 }
 
-export function mergeShards(shardDirs: string[], outDir: string, runId?: string): MergeResult {
+export interface MergeOptions {
+  runId?: string;
+  /** Shards whose servers named other weights (or another context length) for the model: the same weights at other paths. */
+  allowDifferentCheckpoints?: boolean;
+}
+
+export function mergeShards(shardDirs: string[], outDir: string, options: MergeOptions = {}): MergeResult {
+  const runId = options.runId;
   if (shardDirs.length === 0) throw new UserError("name the shard run folders to merge");
   const shards = shardDirs.map((dir) => {
     const file = join(dir, "run.json");
@@ -37,6 +45,13 @@ export function mergeShards(shardDirs: string[], outDir: string, runId?: string)
       throw new UserError(`${dir} was run on different data than ${shards[0].dir} (task ${dataDiff?.task ?? "list"})`);
     }
     if (!record.complete) throw new UserError(`${dir} (shard ${record.spec.shard.index}/${count}) is not complete; finish it with medeval run --resume first`);
+    const checkpoint = checkpointDifferences(servedCheckpoint(first.server.models, first.spec.served_model), servedCheckpoint(record.server.models, record.spec.served_model));
+    if (checkpoint.length > 0 && !options.allowDifferentCheckpoints) {
+      throw new UserError(
+        `${dir} was answered by another checkpoint than ${shards[0].dir} (from their servers' /v1/models):\n${checkpoint.map((d) => `  ${d}`).join("\n")}\n` +
+          "Shards of one run must come from one model. If these are the same weights stored at different paths, pass --allow-different-checkpoints.",
+      );
+    }
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length > 0) throw new UserError(`shards ${missing.map((i) => `${i}/${count}`).join(", ")} are missing`);
