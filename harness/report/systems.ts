@@ -3,6 +3,7 @@
 // different tasks (or shards) merge into one; runs that differ in any of these never do.
 import { existsSync, statSync } from "node:fs";
 import { SettingSchema, UserError } from "../types.ts";
+import { servedCheckpoint } from "../runner/server-info.ts";
 import { findRunDirs, loadResults, loadRun, type LoadedRun, type TaskOutcomes } from "./load.ts";
 
 export interface SystemKey {
@@ -82,10 +83,27 @@ export function groupSystems(runs: readonly LoadedRun[]): System[] {
         tasks.set(id, { ...t, run_id: run.record.run_id, bootstrap: run.record.bootstrap });
       }
     }
+    notes.push(...checkpointNotes(ordered));
     systems.push({ key: systemKeyOf(ordered[0]), label: "", runs: ordered, tasks, notes });
   }
   labelSystems(systems);
   return systems.sort((a, b) => a.label.localeCompare(b.label));
+}
+
+/**
+ * Runs merge into one row by model name; the weights behind the name are only in each run's
+ * /v1/models record. Rows that mix checkpoints (a retrained model served under the same name)
+ * say so, naming the runs of each, rather than averaging two models as one.
+ */
+function checkpointNotes(runs: readonly LoadedRun[]): string[] {
+  const byRoot = new Map<string, string[]>();
+  for (const run of runs) {
+    const root = servedCheckpoint(run.record.server.models, run.record.spec.served_model)?.root;
+    if (root) byRoot.set(root, [...(byRoot.get(root) ?? []), run.record.run_id]);
+  }
+  if (byRoot.size < 2) return [];
+  const parts = [...byRoot].map(([root, ids]) => `${root} (${ids.join(", ")})`);
+  return [`its runs were served from different checkpoints: ${parts.join("; ")}. Give each checkpoint its own --model name to compare them.`];
 }
 
 /** Labels say model and setting, and scoring / prompt style / shots only where they vary. */

@@ -29,6 +29,8 @@ export interface MakeRunOptions {
   fewshot?: Record<string, unknown>;
   /** spec.params (default { temperature: 0 }). */
   params?: Record<string, unknown>;
+  /** The weights vLLM's /v1/models names behind the served model (default: no /v1/models record). */
+  servedRoot?: string;
 }
 
 export function taskMeta(task: string): Pick<TaskSummary, "family" | "lang" | "domain" | "group"> {
@@ -119,7 +121,10 @@ export function makeRun(dir: string, opts: MakeRunOptions): string {
     },
     harness: { version: "0.1.0", git_commit: null, node: process.version },
     sources: [],
-    server: { models: null, version: null },
+    server: {
+      models: opts.servedRoot ? { object: "list", data: [{ id: opts.model, object: "model", root: opts.servedRoot, max_model_len: 8192 }] } : null,
+      version: null,
+    },
     bootstrap: opts.bootstrap ?? { resamples: 1000, seed: 0, level: 0.95 },
     timing: { started_at: opts.startedAt ?? "2025-01-01T00:00:00.000Z", finished_at: null, wall_seconds: null },
     usage: { prompt_tokens: 0, completion_tokens: 0, requests: samples.length, cached: 0 },

@@ -122,6 +122,17 @@ describe("results table", () => {
     expect(csv.filter((r) => r.kind === "task").map((r) => [r.model, r.complete])).toEqual([["done", "true"], ["half", "false"]]);
   });
 
+  it("says when a row's runs were served from different checkpoints under one model name", () => {
+    const dir = tempDir();
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "early", servedRoot: "/ckpt/step-1000", tasks: { "medqa.en": outcomes(100, 40) } });
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "late", servedRoot: "/ckpt/step-2000", tasks: { "headqa.es": outcomes(100, 50) } });
+    makeRun(dir, { model: "same", setting: "zero-shot", runId: "a", servedRoot: "/ckpt/x", tasks: { "medqa.en": outcomes(100, 40) } });
+    makeRun(dir, { model: "same", setting: "zero-shot", runId: "b", servedRoot: "/ckpt/x", tasks: { "headqa.es": outcomes(100, 40) } });
+    const md = renderMarkdown(tableFor(loadScores([dir], build), build), { ci: "interval" });
+    expect(md).toMatch(/m · zero-shot: its runs were served from different checkpoints: \/ckpt\/step-1000 \(early\); \/ckpt\/step-2000 \(late\)/);
+    expect(md).not.toMatch(/same · zero-shot: its runs were served/);
+  });
+
   it("marks an average's Δ by its own (macro) bootstrap, not by McNemar on the pooled items", () => {
     // MedQA EN: +3.0 points (b = 100, c = 40) on 2,000 items; MMLU-med EN: −6.0 (c = 6) on 100.
     // The EN macro average moves −1.5 with an interval that straddles 0, while the pooled
