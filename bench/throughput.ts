@@ -112,20 +112,48 @@ function syntheticItems(n: number): Item[] {
   });
 }
 
+type TransportKind = "sdk" | "raw" | "sdk-in-process";
+
+/**
+ * A fetch with no network: it waits the simulated latency, then hands the SDK a recorded
+ * fake-vLLM answer. The SDK's own CPU cost, apart from sockets and the kernel.
+ */
+async function inProcessFetch(url: string): Promise<(input: unknown, init?: unknown) => Promise<Response>> {
+  const recorded = await fetch(`${url}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "fake-model", messages: [{ role: "user", content: "Question: q\nA. a\nB. b" }], max_tokens: 256 }),
+  });
+  const text = await recorded.text();
+  const headers = Object.fromEntries(recorded.headers);
+  const reply = () => {
+    const entries = () => Object.entries(headers)[Symbol.iterator]();
+    const h = { get: (n: string) => headers[n.toLowerCase()] ?? null, has: (n: string) => n.toLowerCase() in headers, entries, forEach: (f: (v: string, k: string) => void) => Object.entries(headers).forEach(([k, v]) => f(v, k)), [Symbol.iterator]: entries };
+    return { ok: true, status: 200, statusText: "OK", headers: h, url: "", body: null, bodyUsed: false, text: async () => text, json: async () => JSON.parse(text) } as unknown as Response;
+  };
+  const jitter = Number(values.jitter);
+  return async () => {
+    await new Promise((r) => setTimeout(r, LATENCY - jitter + 2 * jitter * Math.random()));
+    return reply();
+  };
+}
+
 /**
  * The same requests without the harness: the openai SDK alone (the transport medeval must
- * use) and raw node:http. What the machine and the SDK cost, printed beside the harness.
+ * use), raw node:http, and the SDK with no network at all. What the machine, the sockets and
+ * the SDK each cost, printed beside the harness.
  */
-async function measureTransport(url: string, concurrency: number, kind: "sdk" | "raw") {
+async function measureTransport(url: string, concurrency: number, kind: TransportKind) {
   const nodeFetch = createNodeFetch();
-  const sdk = new OpenAI({ baseURL: url, apiKey: "EMPTY", maxRetries: 0, fetch: nodeFetch.fetch as never });
+  const transport = kind === "sdk-in-process" ? await inProcessFetch(url) : nodeFetch.fetch;
+  const sdk = new OpenAI({ baseURL: url, apiKey: "EMPTY", maxRetries: 0, fetch: transport as never });
   const model: ModelSpec = {
     name: "bench", kind: "chat", baseUrls: [url], servedModel: "fake-model", reasoning: "none",
     params: { temperature: 0, top_p: 1, max_tokens: 256, seed: 1 }, maxConcurrency: concurrency, timeoutMs: 60_000,
   };
   const bodies = syntheticItems(N).map((item) => requestBody(model)(buildZeroShotMessages(item, { style: "cot" })));
   const send = (body: Record<string, unknown>) =>
-    kind === "sdk"
+    kind !== "raw"
       ? sdk.chat.completions.create(body as never)
       : nodeFetch.fetch(`${url}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
   let next = 0;
@@ -232,14 +260,16 @@ export async function benchThroughput(): Promise<void> {
       );
     }
     console.log(`peak RSS of the harness process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-    console.log("the same requests without the harness (what the transport and this machine cost), median of the repeats:");
+    console.log("the same requests without the harness, median of the repeats: the openai SDK over our node:http fetch; raw node:http");
+    console.log("(the sockets and kernel alone); the SDK with an in-process fetch that waits the latency (the SDK's JavaScript alone):");
     console.log("concurrency  transport         req/s   share  CPU ms/req");
     for (const c of values.concurrency!.split(",").map(Number)) {
-      for (const kind of ["sdk", "raw"] as const) {
+      for (const kind of ["sdk", "raw", "sdk-in-process"] as const) {
         const runs = [];
         for (let r = 0; r < REPEATS; r++) runs.push(await measureTransport(url, c, kind));
+        const name = { sdk: "openai SDK", raw: "raw node:http", "sdk-in-process": "SDK, no network" }[kind];
         console.log(
-          `${String(c).padStart(11)}  ${(kind === "sdk" ? "openai SDK" : "raw node:http").padEnd(16)}  ${median(runs.map((r) => r.achieved)).toFixed(0).padStart(6)}  ${pct(median(runs.map((r) => r.share))).padStart(6)}  ${median(runs.map((r) => r.cpuMsPerRequest)).toFixed(3).padStart(9)}`,
+          `${String(c).padStart(11)}  ${name.padEnd(16)}  ${median(runs.map((r) => r.achieved)).toFixed(0).padStart(6)}  ${pct(median(runs.map((r) => r.share))).padStart(6)}  ${median(runs.map((r) => r.cpuMsPerRequest)).toFixed(3).padStart(9)}`,
         );
       }
     }
