@@ -118,21 +118,32 @@ export function createNodeFetch(): NodeFetch {
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
 
-  /** Per shared signal: the cancel callbacks of its requests in flight, behind one abort listener. */
-  const shared = new WeakMap<AbortSignal, Set<() => void>>();
+  /**
+   * Per shared signal: its requests in flight and the one abort listener that cancels them.
+   * The listener goes when the last request settles, so a signal made per call (a composed
+   * AbortSignal.any) is not kept alive by us until its parent aborts.
+   */
+  const shared = new Map<AbortSignal, { cancels: Set<() => void>; onAbort: () => void }>();
   function underShared(signal: AbortSignal, cancel: () => void): () => void {
-    let cancels = shared.get(signal);
-    if (!cancels) {
-      const set = new Set<() => void>();
-      cancels = set;
-      shared.set(signal, set);
-      signal.addEventListener("abort", () => {
-        for (const c of [...set]) c();
-        set.clear();
-      }, { once: true });
+    let entry = shared.get(signal);
+    if (!entry) {
+      const cancels = new Set<() => void>();
+      const onAbort = () => {
+        shared.delete(signal);
+        for (const c of [...cancels]) c();
+        cancels.clear();
+      };
+      entry = { cancels, onAbort };
+      shared.set(signal, entry);
+      signal.addEventListener("abort", onAbort, { once: true });
     }
+    const { cancels, onAbort } = entry;
     cancels.add(cancel);
-    return () => cancels.delete(cancel);
+    return () => {
+      if (!cancels.delete(cancel) || cancels.size > 0) return;
+      shared.delete(signal);
+      signal.removeEventListener("abort", onAbort);
+    };
   }
 
   function fetch(input: string | URL | Request, init: SharedAbortInit = {}): Promise<Response> {

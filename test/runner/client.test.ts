@@ -219,11 +219,21 @@ describe("abort", () => {
     expect(server.generationRequests()).toHaveLength(30);
   });
 
-  it("a signal aborted before the call sends nothing", async () => {
+  it("a single attempt under a signal already aborted sends nothing", async () => {
     const controller = new AbortController();
     controller.abort();
-    expect((await client().chat(BODY, { signal: controller.signal })).kind).toBe("aborted");
+    const attempt = await client().attemptChat(BODY, controller.signal);
+    expect(attempt.ok).toBe(false);
+    if (!attempt.ok) expect(attempt.failure.kind).toBe("aborted");
     expect(server.generationRequests()).toHaveLength(0);
+  });
+
+  it("leaves no abort listener on the shared signal once its requests are done", async () => {
+    server.setBehavior({ respond: () => replyFor("B", "cot") });
+    const controller = new AbortController();
+    const c = client();
+    await Promise.all(Array.from({ length: 20 }, () => c.chat(BODY, { signal: controller.signal })));
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   it("the client-wide signal aborts a request waiting in backoff", async () => {
