@@ -57,13 +57,17 @@ export interface ServedCheckpoint {
 }
 
 /**
- * The checkpoint behind the served name (the entry with that id, else the first one), or null
- * when the server gave no /v1/models list. Two runs under one model name can then be told apart.
+ * The checkpoint behind the served name (the entry with that id, or the only entry of a
+ * server that lists one model under another name, as llama.cpp does), or null when that is
+ * unknown. Two runs under one model name can then be told apart.
  */
 export function servedCheckpoint(models: unknown, servedModel: string): ServedCheckpoint | null {
   const data = (models as { data?: unknown } | null)?.data;
   if (!Array.isArray(data) || data.length === 0) return null;
-  const entry = (data.find((m) => (m as { id?: unknown })?.id === servedModel) ?? data[0]) as { root?: unknown; max_model_len?: unknown };
+  const entry = (data.find((m) => (m as { id?: unknown })?.id === servedModel) ?? (data.length === 1 ? data[0] : undefined)) as
+    | { root?: unknown; max_model_len?: unknown }
+    | undefined;
+  if (!entry) return null;
   return {
     root: typeof entry?.root === "string" ? entry.root : null,
     max_model_len: typeof entry?.max_model_len === "number" ? entry.max_model_len : null,
