@@ -52,6 +52,7 @@ interface RunArgs {
   "embed-url"?: string;
   "embed-model"?: string;
   offline?: boolean;
+  "allow-different-checkpoints": boolean;
 }
 
 /** The embedder for --select embedding, with its model name for the spec. */
@@ -102,6 +103,11 @@ const command: CommandModule<object, RunArgs> = {
       .option("store", { type: "string", describe: "trace store folder (default $MEDEVAL_HOME/traces)" })
       .option("vllm-bin", { type: "string", describe: "vllm executable for models with serve: in models.yaml (default: vllm on PATH)" })
       .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
+      .option("allow-different-checkpoints", {
+        type: "boolean",
+        default: false,
+        describe: "resume a run although the server reports other weights (root) or context length for the model: only for the same weights at another path",
+      })
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,mmlu_medical.it --limit 50", "")
       .example("$0 run --model llama-3.1-8b --tasks medqa.it --setting few-shot-traces --shots 3 --select bm25 --trace-lang en", "")
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,medmcqa.en --scoring loglikelihood", "as lm-evaluation-harness scores them")
@@ -148,6 +154,7 @@ const command: CommandModule<object, RunArgs> = {
         shard: argv.shard,
         progress: argv.progress as "auto",
         signal: controller.signal,
+        allowDifferentCheckpoints: argv["allow-different-checkpoints"],
         vllmBin: argv["vllm-bin"],
         logprobTarget: argv["logprob-target"] as LogprobTarget,
         fewshot: {

@@ -58,6 +58,8 @@ export interface EvaluateOptions {
   fetchImpl?: typeof fetch;
   /** Never download datasets (local data and the Hub cache only); also set by HF_HUB_OFFLINE=1. */
   offline?: boolean;
+  /** Resume even when the server reports other weights than the run's (the same weights at another path). */
+  allowDifferentCheckpoints?: boolean;
 }
 
 /** With --resume, the stored spec supplies everything the command line leaves out. */
@@ -297,6 +299,7 @@ async function runPlanned(
       server,
       progress: createProgress(opts.progress),
       signal,
+      allowDifferentCheckpoints: opts.allowDifferentCheckpoints,
     });
   } finally {
     dispatcher.close();

@@ -35,6 +35,8 @@ export interface RunInput {
   server: RunRecord["server"];
   progress: ProgressReporter;
   signal: AbortSignal;
+  /** Resume even when the server reports other weights or context length than the run's (the same weights at another path). */
+  allowDifferentCheckpoints?: boolean;
 }
 
 /** Errors before any success that mark a run as misconfigured rather than unlucky. */
@@ -77,14 +79,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     }
     // Same spec, but is the same model answering? A server restarted on other weights under
     // the same name would put two checkpoints' answers in one run.
-    const changed = checkpointDifferences(servedCheckpoint(previous.server.models, input.spec.served_model), servedCheckpoint(input.server.models, input.spec.served_model));
-    if (changed.length > 0) {
-      throw new UserError(
-        `run ${runId} in ${dir} was answered by another checkpoint than the one the server now serves as ${input.spec.served_model}; refusing to mix them in one run.\n` +
-          changed.map((d) => `  ${d}`).join("\n") +
-          `\nServe the run's checkpoint again to resume it, or start a new run (another --run-id, or another --out).`,
-      );
-    }
+    if (!input.allowDifferentCheckpoints) checkSameCheckpoint(previous, input, runId, dir);
     startedAt = previous.timing.started_at;
     previousWall = previous.timing.wall_seconds ?? 0;
   }
@@ -179,6 +174,28 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     );
   }
   return { record, dir, interrupted: input.signal.aborted, sent };
+}
+
+function checkSameCheckpoint(previous: RunRecord, input: RunInput, runId: string, dir: string): void {
+  const served = input.spec.served_model;
+  const before = servedCheckpoint(previous.server.models, served);
+  const now = servedCheckpoint(input.server.models, served);
+  const override = "If it is the same weights at another path (a Hub id then a local snapshot), pass --allow-different-checkpoints.";
+  // run.json is rewritten with what the server says now: an unknown must not erase a known one.
+  if (before?.root && !now?.root) {
+    throw new UserError(
+      `run ${runId} in ${dir} was answered by ${before.root}, but the server's /v1/models does not say which weights it serves as ${served} now; ` +
+        `refusing to resume without knowing it is the same model. Try again when /v1/models answers. ${override}`,
+    );
+  }
+  const changed = checkpointDifferences(before, now);
+  if (changed.length > 0) {
+    throw new UserError(
+      `run ${runId} in ${dir} was answered by another checkpoint than the one the server now serves as ${served}; refusing to mix them in one run.\n` +
+        changed.map((d) => `  ${d}`).join("\n") +
+        `\nServe the run's checkpoint again to resume it, or start a new run (another --run-id, or another --out). ${override}`,
+    );
+  }
 }
 
 /** Recompute run.json from the journal on disk (the one source of truth). */

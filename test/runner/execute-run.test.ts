@@ -67,10 +67,11 @@ describe("executeRun", () => {
 
 describe("resuming against another checkpoint", () => {
   const models = (root: string, maxLen = 4096) => ({ object: "list", data: [{ id: "m", object: "model", root, max_model_len: maxLen }] });
-  const base = (out: string, root: string, signal: AbortSignal, answer: ItemAnswerer, maxLen?: number) =>
+  const base = (out: string, root: string | null, signal: AbortSignal, answer: ItemAnswerer, maxLen?: number, allowDifferentCheckpoints = false) =>
     executeRun({
       spec, tasks: [plannedTask(6)], outDir: out, runId: "r", answer, concurrency: 2,
-      bootstrap: { resamples: 10, seed: 1, level: 0.95 }, server: { models: models(root, maxLen), version: "0.11.0" }, progress: silent, signal,
+      bootstrap: { resamples: 10, seed: 1, level: 0.95 }, server: { models: root === null ? null : models(root, maxLen), version: "0.11.0" }, progress: silent, signal,
+      allowDifferentCheckpoints,
     });
 
   it("refuses when the server now serves other weights or another context length under the same name, and says which", async () => {
@@ -87,6 +88,8 @@ describe("resuming against another checkpoint", () => {
     const other = base(out, "/ckpt/step-2000", new AbortController().signal, answer);
     await expect(other).rejects.toThrow(/another checkpoint[\s\S]*\/ckpt\/step-1000 → \/ckpt\/step-2000/);
     await expect(base(out, "/ckpt/step-1000", new AbortController().signal, answer, 8192)).rejects.toThrow(/max_model_len: 4096 → 8192/);
+    // A server that no longer says what it serves cannot be trusted to be the same (and would erase the record).
+    await expect(base(out, null, new AbortController().signal, answer)).rejects.toThrow(/does not say which weights[\s\S]*--allow-different-checkpoints/);
     expect(sent).toEqual([]);
     // The same checkpoint resumes, sending only what is left.
     const done = readJournal(join(out, "r", "samples.jsonl")).lines;
@@ -94,5 +97,29 @@ describe("resuming against another checkpoint", () => {
     const resumed = await base(out, "/ckpt/step-1000", new AbortController().signal, answer);
     expect(resumed.record.complete).toBe(true);
     expect(sent.length).toBe(6 - done);
+  });
+});
+
+describe("resuming with --allow-different-checkpoints", () => {
+  it("goes on when the user vouches that other paths hold the same weights", async () => {
+    const out = tempDir();
+    const models = (root: string) => ({ object: "list", data: [{ id: "m", object: "model", root, max_model_len: 4096 }] });
+    const stop = new AbortController();
+    let answered = 0;
+    const run = (root: string, signal: AbortSignal, answer: ItemAnswerer, allowDifferentCheckpoints: boolean) =>
+      executeRun({
+        spec, tasks: [plannedTask(6)], outDir: out, runId: "r", answer, concurrency: 1,
+        bootstrap: { resamples: 10, seed: 1, level: 0.95 }, server: { models: models(root), version: null }, progress: silent, signal,
+        allowDifferentCheckpoints,
+      });
+    await run("meta-llama/Llama-3.1-8B-Instruct", stop.signal, async (_t, it) => {
+      if (++answered === 2) stop.abort();
+      return { sample: sampleFor(it), sent: 1 };
+    }, false);
+    const answer: ItemAnswerer = async (_t, it) => ({ sample: sampleFor(it), sent: 1 });
+    const snapshot = "/hf/hub/models--meta-llama--Llama-3.1-8B-Instruct/snapshots/0e9e39f";
+    await expect(run(snapshot, new AbortController().signal, answer, false)).rejects.toThrow(/another checkpoint/);
+    const resumed = await run(snapshot, new AbortController().signal, answer, true);
+    expect(resumed.record.complete).toBe(true);
   });
 });
