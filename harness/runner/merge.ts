@@ -21,6 +21,24 @@ export interface MergeOptions {
   allowDifferentCheckpoints?: boolean;
 }
 
+/** Every shard whose server said which weights it served must name the same ones. */
+function checkOneCheckpoint(shards: readonly { dir: string; record: RunRecord }[]): void {
+  const known = shards
+    .map(({ dir, record }) => ({ dir, checkpoint: servedCheckpoint(record.server.models, record.spec.served_model) }))
+    .filter((s) => s.checkpoint !== null);
+  // Pairwise: a shard that does not know its root must not hide two others that differ.
+  for (let i = 0; i < known.length; i++) {
+    for (let j = i + 1; j < known.length; j++) {
+      const differences = checkpointDifferences(known[i].checkpoint, known[j].checkpoint);
+      if (differences.length === 0) continue;
+      throw new UserError(
+        `${known[j].dir} was answered by another checkpoint than ${known[i].dir} (from their servers' /v1/models):\n${differences.map((d) => `  ${d}`).join("\n")}\n` +
+          "Shards of one run must come from one model. If these are the same weights stored at different paths, pass --allow-different-checkpoints.",
+      );
+    }
+  }
+}
+
 export function mergeShards(shardDirs: string[], outDir: string, options: MergeOptions = {}): MergeResult {
   const runId = options.runId;
   if (shardDirs.length === 0) throw new UserError("name the shard run folders to merge");
@@ -45,14 +63,8 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
       throw new UserError(`${dir} was run on different data than ${shards[0].dir} (task ${dataDiff?.task ?? "list"})`);
     }
     if (!record.complete) throw new UserError(`${dir} (shard ${record.spec.shard.index}/${count}) is not complete; finish it with medeval run --resume first`);
-    const checkpoint = checkpointDifferences(servedCheckpoint(first.server.models, first.spec.served_model), servedCheckpoint(record.server.models, record.spec.served_model));
-    if (checkpoint.length > 0 && !options.allowDifferentCheckpoints) {
-      throw new UserError(
-        `${dir} was answered by another checkpoint than ${shards[0].dir} (from their servers' /v1/models):\n${checkpoint.map((d) => `  ${d}`).join("\n")}\n` +
-          "Shards of one run must come from one model. If these are the same weights stored at different paths, pass --allow-different-checkpoints.",
-      );
-    }
   }
+  if (!options.allowDifferentCheckpoints) checkOneCheckpoint(shards);
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length > 0) throw new UserError(`shards ${missing.map((i) => `${i}/${count}`).join(", ")} are missing`);
 

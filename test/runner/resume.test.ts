@@ -188,6 +188,10 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     expect(refused.stderr).toMatch(/another checkpoint[\s\S]*\/models\/fake-model → \/checkpoints\/step-2000[\s\S]*--allow-different-checkpoints/);
     const allowed = await runCli([join(ROOT, "bin", "medeval.js"), "merge", ...shardDirs, "--out", tempDir(), "--allow-different-checkpoints"], home);
     expect(allowed.code, allowed.stderr).toBe(0);
+    // A first shard that does not know its weights must not hide two others that differ.
+    const first = readRecord(shardDirs[0]);
+    writeFileSync(join(shardDirs[0], "run.json"), JSON.stringify({ ...first, server: { ...first.server, models: null } }));
+    expect(() => mergeShards(shardDirs, tempDir())).toThrow(/shard.*another checkpoint[\s\S]*\/models\/fake-model → \/checkpoints\/step-2000/);
   }, 120_000);
 
   it("the response cache answers a repeated request without sending it", async () => {
