@@ -18,6 +18,7 @@ import { executeRun } from "../harness/runner/run.ts";
 import type { Item } from "../harness/types.ts";
 import { hashJson } from "../harness/hash.ts";
 import OpenAI from "openai";
+import seedrandom from "seedrandom";
 import { createNodeFetch } from "../harness/runner/http-fetch.ts";
 
 const { values } = parseArgs({
@@ -85,8 +86,7 @@ function helperThreadsMs(before: Map<string, number>, after: Map<string, number>
 function attainableShare(n: number, concurrency: number, latency: number, jitter: number): number {
   const rounds = 50;
   let total = 0;
-  let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = seedrandom("attainable");
   for (let r = 0; r < rounds; r++) {
     const free = new Float64Array(concurrency);
     let end = 0;
@@ -102,7 +102,11 @@ function attainableShare(n: number, concurrency: number, latency: number, jitter
   return n / makespanSeconds / (concurrency / (latency / 1000));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 function syntheticItems(n: number): Item[] {
   return Array.from({ length: n }, (_, i) => {
@@ -243,8 +247,9 @@ export async function benchThroughput(): Promise<void> {
     console.log(`throughput: ${N} items, simulated vLLM latency ${LATENCY} ms ± ${JITTER} ms (server in a child process), ${REPEATS} repeats each: median [min–max]`);
     console.log("ideal = concurrency ÷ latency. attainable = what a client with zero overhead gets with these latencies (simulated): the first");
     console.log("wave and the draining last one cost the same for any client. end-to-end includes run.json, the journal and the final summary.");
-    console.log("CPU = user + system time of this process per request, all threads; 'GC threads' is the part spent on V8's helper threads.");
-    console.log("concurrency  attainable  end-to-end share  request-phase share  of attainable  CPU ms/req [min–max]   (user + sys)   GC threads");
+    console.log("CPU = user + system time of this process per request, all threads; 'other threads' is the part spent off the main thread");
+    console.log("(V8's GC helpers, and libuv's pool for the journal's fsync).");
+    console.log("concurrency  attainable  end-to-end share  request-phase share  of attainable  CPU ms/req [min–max]   (user + sys)   other threads");
     await measure(url, 256); // warm-up: JIT, sockets
     for (const c of values.concurrency!.split(",").map(Number)) {
       const runs = [];
@@ -256,7 +261,7 @@ export async function benchThroughput(): Promise<void> {
       console.log(
         `${String(c).padStart(11)}  ${pct(attainable).padStart(10)}  ${pct(median(runs.map((r) => r.share))).padStart(16)}  ${pct(requestShare).padStart(19)}  ${pct(requestShare / attainable).padStart(13)}  ` +
           `${median(cpu).toFixed(3)} [${range(cpu, (x) => x.toFixed(3))}]`.padEnd(22) +
-          ` (${median(runs.map((r) => r.userMs)).toFixed(3)} + ${median(runs.map((r) => r.sysMs)).toFixed(3)})  ${helpers.padStart(10)}`,
+          ` (${median(runs.map((r) => r.userMs)).toFixed(3)} + ${median(runs.map((r) => r.sysMs)).toFixed(3)})  ${helpers.padStart(13)}`,
       );
     }
     console.log(`peak RSS of the harness process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
