@@ -27,7 +27,9 @@ const ARTICLE = String.raw`(?:the|la|l['’]\s*|el|le)`;
 const LEADING_NOISE = /^[\s:=*_"'`“”‘’>#~-]*/;
 const HEDGE_PREFIX = /^(?:either|both|entrambe|entrambi|ambas|ambos|soit)\s+/i;
 const ARTICLE_AND_OPTION_WORD = new RegExp(String.raw`^(?:${ARTICLE}\s*)?(?:(${OPTION_WORD})\s*(?:number|n[.°º]|#)?\s*)?`, "i");
-const LETTER = /^(\*\*|__|["'“‘])?\s*([([])?\s*([A-Ja-j])(?![\p{L}\p{N}])\s*([)\]])?(\*\*|__|["'”’])?/u;
+// Spaces inside a label ("( C )", "** C **") but never a line break: what follows on the next
+// line ("Answer: C\n\nExplanation: …") must stay in view to end the statement.
+const LETTER = /^(\*\*|__|["'“‘])?[ \t]*([([])?[ \t]*([A-Ja-j])(?![\p{L}\p{N}])[ \t]*([)\]])?(\*\*|__|["'”’])?/u;
 const CONNECTOR = String.raw`(?:,|/|&|\bor\b|\band\b|\bnor\b|\bo\b|\be\b|\by\b|\bu\b|\bou\b|\bet\b|\boppure\b|\bversus\b|\bvs\.?)`;
 const MAYBE = String.raw`(?:possibly|maybe|perhaps|potentially|forse|quiz[aá]s|tal\s+vez|peut-[êe]tre)`;
 const SECOND_LETTER = new RegExp(

@@ -54,6 +54,16 @@ describe("strict answer line", () => {
   it("a hedged answer line is unparsed", () => {
     expect(letter("Answer: B or D")).toMatchObject({ status: "unparsed", letter: null, rule: "hedge:strict_line" });
   });
+  it.each([
+    ["Answer: C\n\nExplanation: terazosin relaxes the bladder neck.", "en", "strict"],
+    ["Answer: C\nThe patient has BPH.", "en", "strict"],
+    ["Answer: D\n\nA. Ampicillin - no\nB. Ciprofloxacin - no", "en", "strict"],
+    ["The answer is C\n\nThe patient has BPH.", "en", "lenient"],
+    ["Risposta: C\n\nSpiegazione: la terazosina…", "it", "strict"],
+    ["Respuesta: C\n\nExplicación: la terazosina…", "es", "strict"],
+  ])("a letter followed by a line break and an explanation: %j", (content, lang, status) => {
+    expect(letter(content, { lang })).toMatchObject({ status, letter: content.includes("Answer: D") ? "D" : "C" });
+  });
   it("a letter outside the options is unparsed", () => {
     expect(letter("Answer: E")).toMatchObject({ status: "unparsed", rule: "out_of_range:strict_line" });
     expect(letter("Answer: E", { options: FIVE })).toMatchObject({ status: "strict", letter: "E" });
