@@ -131,7 +131,7 @@ export interface CompletionChoiceInput {
   echo: boolean;
 }
 
-export function completionLogprobs(choice: CompletionChoiceInput, scorer: Scorer, alternatives?: (prefix: string) => Record<string, number>): unknown {
+export function completionLogprobs(choice: CompletionChoiceInput, scorer: Scorer, alternatives?: (prefix: string) => Record<string, number>, bos?: string): unknown {
   const k = choice.logprobs ?? 0;
   const tokens: string[] = [];
   const tokenLogprobs: Array<number | null> = [];
@@ -157,9 +157,12 @@ export function completionLogprobs(choice: CompletionChoiceInput, scorer: Scorer
     dict[token] = lp;
     top.push(dict);
   };
-  const base = choice.echo ? choice.prompt.length : 0;
+  // Offsets count the decoded tokens, as vLLM's do: a BOS token's text shifts every one of them.
+  const shift = bos ? bos.length : 0;
+  const base = choice.echo ? shift + choice.prompt.length : 0;
   if (choice.echo) {
-    tokenize(choice.prompt).forEach((t, i) => push(choice.prompt.slice(0, t.offset), t.text, t.offset, i === 0));
+    if (bos) push("", bos, 0, true);
+    tokenize(choice.prompt).forEach((t, i) => push(choice.prompt.slice(0, t.offset), t.text, shift + t.offset, i === 0 && !bos));
   }
   for (const t of tokenize(choice.generated)) push(choice.prompt + choice.generated.slice(0, t.offset), t.text, base + t.offset, false);
   return { text_offset: offsets, token_logprobs: tokenLogprobs, tokens, top_logprobs: top };

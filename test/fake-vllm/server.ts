@@ -288,7 +288,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
         const generatedTokens = countTokens(generated);
         completionTokens += generatedTokens;
         const choice = { prompt, generated, echo, logprobs, finishReason: answer.finish_reason ?? (generatedTokens >= maxTokens ? "length" : "stop") };
-        const logprobsBody = logprobs === null || opts.logprobs === false ? null : completionLogprobs(choice, opts.scorer ?? hashScorer, opts.alternatives);
+        const logprobsBody = logprobs === null || opts.logprobs === false ? null : completionLogprobs(choice, opts.scorer ?? hashScorer, opts.alternatives, opts.bos);
         choices.push({ ...choice, logprobsBody });
       }
     }

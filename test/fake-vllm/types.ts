@@ -91,6 +91,12 @@ export interface FakeVllmOptions {
   completions?: boolean;
   /** false: logprobs requested but none returned (null), like some proxies. */
   logprobs?: boolean;
+  /**
+   * A BOS token the tokenizer prepends (Llama 3: "<|begin_of_text|>"). As vLLM does, the echoed
+   * tokens then start with it (logprob null) and text_offset counts its text, while the
+   * echoed `text` is the prompt without it.
+   */
+  bos?: string;
   scorer?: Scorer;
   /** Extra candidates for a completions position's top_logprobs beyond the actual token. */
   alternatives?: (prefix: string) => Record<string, number>;
