@@ -6,7 +6,7 @@
 // The sample's `messages` hold the context as a single user message (there is no chat here:
 // it is the raw prompt text), the continuations are in `scores.continuations`.
 import { loglikelihoodPrompt, type LogprobTarget } from "../prompts/lm-eval.ts";
-import { continuationLogprob, echoedPromptOffset, LogprobShapeError, scoreMultipleChoice, type ContinuationScore, type EchoLogprobs } from "../scoring/logprob.ts";
+import { continuationLogprob, promptOffset, LogprobShapeError, scoreMultipleChoice, type ContinuationScore, type EchoLogprobs } from "../scoring/logprob.ts";
 import { letterOf, UserError, type Item, type Sample, type Usage } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import type { CallOptions, CompletionOutcome, CompletionRequestBody, FailureOutcome } from "./client.ts";
@@ -239,7 +239,7 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
     let scored: ContinuationScore[];
     try {
       if (choices.length !== full.length) throw new LogprobShapeError(`expected ${full.length} choices (one per option), got ${choices.length}`);
-      scored = choices.map((choice, i) => continuationLogprob(choice.logprobs!, prompt.context, prompt.continuations[i], echoedPromptOffset(choice.text, full[i])));
+      scored = choices.map((choice, i) => continuationLogprob(choice.logprobs!, prompt.context, prompt.continuations[i], promptOffset(choice.logprobs!, full[i])));
     } catch (err) {
       if (!(err instanceof LogprobShapeError)) throw err;
       return errorSample(

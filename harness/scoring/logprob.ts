@@ -65,8 +65,8 @@ export function utf8Length(text: string): number {
  * by `text_offset`. Tokens at or after the end are what the server generated (the one token
  * max_tokens: 1 asks for) and are ignored. The echoed first token has no logprob (null):
  * nothing conditions it; it can only be summed when the context is empty, which is an error.
- * `promptOffset` is where the prompt starts in the echoed text, for a server that echoes a
- * special token's text (e.g. "<s>") before it; see `echoedPromptOffset`.
+ * `promptOffset` is where the prompt starts in the offsets' coordinates: after a BOS
+ * token's text, which vLLM counts; see `promptOffset()`.
  */
 export function continuationLogprob(lp: EchoLogprobs, context: string, continuation: string, promptOffset = 0): ContinuationScore {
   const { tokens, token_logprobs: values, text_offset: offsets } = lp;
@@ -113,14 +113,23 @@ export function continuationLogprob(lp: EchoLogprobs, context: string, continuat
 }
 
 /**
- * Where `prompt` starts in a choice's echoed text (code points): 0 normally; after the text of
- * a special token when the server echoes one. 0 when the prompt is not found (the offsets
- * are then trusted as they are).
+ * Where `prompt` starts in the coordinates of `text_offset` (code points). vLLM counts offsets
+ * over the decoded tokens, so a BOS token's text ("<|begin_of_text|>", "<s>") comes first and
+ * shifts every offset, while the echoed `text` is the prompt without it: the prompt is looked
+ * for in the tokens joined, not in `text`. Where the tokens do not spell the prompt out (a
+ * character split over byte tokens decodes as "\uFFFD" in each), the prompt is anchored at its
+ * end instead: it ends where the one generated token (max_tokens: 1) begins, and the
+ * continuation, the prompt's tail, is then found exactly.
  */
-export function echoedPromptOffset(echoedText: string, prompt: string): number {
-  if (echoedText.startsWith(prompt)) return 0;
-  const at = echoedText.indexOf(prompt);
-  return at > 0 ? codePointLength(echoedText.slice(0, at)) : 0;
+export function promptOffset(lp: EchoLogprobs, prompt: string): number {
+  const tokens = Array.isArray(lp.tokens) ? lp.tokens : [];
+  const joined = tokens.join("");
+  const at = joined.indexOf(prompt);
+  if (at >= 0) return codePointLength(joined.slice(0, at));
+  const offsets = Array.isArray(lp.text_offset) ? lp.text_offset : [];
+  const generatedAt = offsets.at(-1);
+  if (generatedAt === undefined) return 0;
+  return Math.max(0, generatedAt - codePointLength(prompt));
 }
 
 /** Index of the largest value; the first on ties (numpy's argmax, as lm-evaluation-harness uses). */

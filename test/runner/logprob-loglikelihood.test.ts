@@ -104,6 +104,24 @@ describe("loglikelihood answerer", () => {
     expect(sample.usage?.prompt_tokens).toBeGreaterThan(0);
   });
 
+  it("reads the right tokens when the model's tokenizer adds a BOS token (Llama 3), as vLLM echoes it", async () => {
+    const withBos = await startFakeVllm({ servedModelName: "fake-model", scorer, bos: "<|begin_of_text|>" });
+    const bosPool = createEndpointPool({ baseUrls: [withBos.url], timeoutMs: 10_000, maxRetries: 1, backoff: { baseMs: 1, maxMs: 5 }, maxConcurrency: 8 });
+    try {
+      for (const target of ["letters", "texts"] as const) {
+        const result = await loglikelihoodAnswerer({ pool: bosPool, servedModel: "fake-model", target, cache: null, modelIdentity: "fake-model|root" })(plannedTask(), ITEM, signal);
+        expect(result?.sample.scores).toMatchObject(
+          target === "letters"
+            ? { logprobs: [-2.5, -0.75, -1.5, -9999], acc_letter: "B", straddled: [] }
+            : { logprobs: [-2, -3, -4, -6], token_counts: [1, 2, 1, 1], acc_norm_letter: "B", straddled: [] },
+        );
+      }
+    } finally {
+      bosPool.close();
+      await withBos.close();
+    }
+  });
+
   it("scores the option texts: acc and acc_norm part ways, as worked by hand", async () => {
     // sums: Aspirin -2, Beta blockers -1.5-1.5 = -3, Cortisol -4, Dopamine -6.
     // per char: -2/7 = -0.286, -3/13 = -0.231, -4/8 = -0.5, -6/8 = -0.75.

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   argmax,
   continuationLogprob,
-  echoedPromptOffset,
+  promptOffset,
   letterOfToken,
   LogprobShapeError,
   scoreFirstToken,
@@ -56,12 +56,31 @@ describe("continuationLogprob", () => {
     expect(continuationLogprob(lp, "😀:", " A").logprob).toBe(-0.25);
   });
 
-  it("skips an echoed special token's text before the prompt", () => {
-    const text = "<s>Answer: B x";
-    const lp = { tokens: ["<s>", "Answer", ":", " B", " x"], token_logprobs: [null, -3, -0.5, -1.5, -2], text_offset: [0, 3, 9, 10, 12] };
-    expect(echoedPromptOffset(text, "Answer: B")).toBe(3);
-    expect(continuationLogprob(lp, "Answer:", " B", 3).logprob).toBe(-1.5);
-    expect(echoedPromptOffset("Answer: B x", "Answer: B")).toBe(0);
+  it("finds the prompt after a BOS token that vLLM counts in text_offset but leaves out of text", () => {
+    // vLLM: text = prompt + generated (no BOS); tokens start with the decoded BOS, offsets count it.
+    const bos = "<|begin_of_text|>";
+    const lp = {
+      tokens: [bos, "Answer", ":", " B", " x"],
+      token_logprobs: [null, -3, -0.5, -1.5, -2],
+      text_offset: [0, 17, 23, 24, 26],
+    };
+    expect(promptOffset(lp, "Answer: B")).toBe(bos.length);
+    expect(continuationLogprob(lp, "Answer:", " B", promptOffset(lp, "Answer: B"))).toMatchObject({ logprob: -1.5, straddled: false });
+    // Without a BOS the prompt starts at 0.
+    const plain = { tokens: ["Answer", ":", " B", " x"], token_logprobs: [null, -0.5, -1.5, -2], text_offset: [0, 6, 7, 9] };
+    expect(promptOffset(plain, "Answer: B")).toBe(0);
+  });
+
+  it("anchors the prompt at the generated token when the tokens do not spell it out", () => {
+    // "ñ" split over two byte tokens, each decoded as U+FFFD: every later offset is one too far.
+    const lp = {
+      tokens: ["<s>", "Espa", "\uFFFD", "\uFFFD", "a:", " B", " x"],
+      token_logprobs: [null, -1, -1, -1, -0.5, -1.25, -2],
+      text_offset: [0, 3, 7, 8, 9, 11, 13],
+    };
+    const prompt = "España: B";
+    expect(promptOffset(lp, prompt)).toBe(13 - 9);
+    expect(continuationLogprob(lp, "España:", " B", promptOffset(lp, prompt))).toMatchObject({ logprob: -1.25, tokens: 1, straddled: false });
   });
 
   it("refuses to sum the null first token (an empty context)", () => {
