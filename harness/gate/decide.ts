@@ -1,14 +1,13 @@
 // The gate's decision, per task and per aggregate, from paired per-item outcomes:
 // candidate − baseline with a paired bootstrap CI and an exact McNemar p-value (harness/stats),
 // Holm-adjusted across everything the gate tests, then the rule.
-import { bootstrapPValue } from "../stats/bootstrap-p.ts";
+import { distributionPValue } from "../stats/bootstrap-p.ts";
 import { holmAdjust } from "../stats/holm.ts";
-import { pairedComparison, stratifiedPairedBootstrap, type PairedCounts } from "../stats/paired.ts";
+import { pairedComparison, resampleStratifiedPairedDiffs, type PairedCounts } from "../stats/paired.ts";
+import { percentileInterval } from "../stats/quantile.ts";
 import type { TaskPair } from "./comparable.ts";
 import { points as pts } from "./report.ts";
 import type { GateTask } from "./side.ts";
-
-export { bootstrapPValue } from "../stats/bootstrap-p.ts";
 
 export interface GateOptions {
   /** Tolerated drop in accuracy points (1.0 = one percentage point). */
@@ -122,8 +121,9 @@ function compareAggregate(
   const parts = members.map((m) => taskRows.get(m)!).filter((r) => r.row.n > 0);
   const strata = parts.map((p) => p.counts);
   const seed = `gate:${opts.seed}:${name}`;
-  const macroAt = (level: number) => stratifiedPairedBootstrap(strata, { resamples: opts.resamples, seed, level }).macro;
-  const macro = macroAt(opts.level);
+  // One set of resamples for both the interval and the p-value, so that they agree.
+  const dist = resampleStratifiedPairedDiffs(strata, opts.resamples, seed);
+  const macro = dist ? { mean: dist.macroMean, ...percentileInterval(dist.macro, opts.level) } : { mean: Number.NaN, low: Number.NaN, high: Number.NaN };
   const mean = (f: (r: Unjudged) => number): number => parts.reduce((acc, p) => acc + f(p.row), 0) / parts.length;
   return {
     kind: "aggregate",
@@ -138,7 +138,7 @@ function compareAggregate(
     // A macro difference has no exact test (McNemar on the pooled items would test the
     // micro difference, and could call a drop significant that the macro CI does not);
     // the p-value comes from the same seeded bootstrap as the CI, so the two agree.
-    p: bootstrapPValue(macroAt),
+    p: dist ? distributionPValue(dist.macro) : 1,
     gained: parts.reduce((acc, p) => acc + p.counts.b, 0),
     lost: parts.reduce((acc, p) => acc + p.counts.c, 0),
   };

@@ -1,37 +1,37 @@
 // A p-value for a statistic that only has a bootstrap interval (a macro average of paired
 // differences has no exact test), taken from the same resamples as its interval so that the
-// two never disagree: p < 1 − level exactly when the interval at that level excludes 0.
-import { sortedQuantile } from "./quantile.ts";
+// two never disagree: p < 1 − level exactly when the percentile interval at that level
+// excludes 0 (low > 0 or high < 0), for every level.
 
 /**
- * Two-sided percentile-bootstrap p-value for "no difference", found by inverting the
- * interval: p = 1 − the highest confidence level whose interval still excludes 0. Every
- * call draws the same seeded resamples, so the intervals are nested and bisection applies.
+ * Two-sided percentile-bootstrap p-value for "no difference": the smallest α at which the
+ * percentile interval at level 1 − α excludes 0, found exactly by inverting the type-7
+ * quantile function of the sorted resamples (the one `percentileInterval` uses).
+ * Excluding 0 from below needs Q(α/2) > 0, i.e. α/2 above the last quantile position where
+ * Q ≤ 0; from above, Q(1 − α/2) < 0, i.e. 1 − α/2 below the first position where Q ≥ 0.
  */
-export function bootstrapPValue(intervalAt: (level: number) => { low: number; high: number }): number {
-  const excludesZero = (level: number): boolean => {
-    const i = intervalAt(level);
-    return i.low > 0 || i.high < 0;
-  };
-  let lo = 1e-6;
-  let hi = 1 - 1e-6;
-  if (!excludesZero(lo)) return 1;
-  if (excludesZero(hi)) return 1 - hi;
-  // Each step reruns the bootstrap, so stop at 2% relative precision of p (or 2e-5
-  // absolute): finer than the Monte Carlo error of the resamples themselves.
-  while (hi - lo > Math.max(2e-5, 0.02 * (1 - hi))) {
-    const mid = (lo + hi) / 2;
-    if (excludesZero(mid)) lo = mid;
-    else hi = mid;
-  }
-  return 1 - hi;
-}
-
-/** `bootstrapPValue` of a bootstrap distribution already drawn: one sort, no new resamples. */
 export function distributionPValue(stats: Float64Array): number {
-  const sorted = stats.slice().sort();
-  return bootstrapPValue((level) => {
-    const alpha = 1 - level;
-    return { low: sortedQuantile(sorted, alpha / 2), high: sortedQuantile(sorted, 1 - alpha / 2) };
-  });
+  const n = stats.length;
+  if (n === 0) return 1;
+  const x = stats.slice().sort();
+  if (n === 1) return 1;
+  const last = n - 1;
+  let alpha = 1;
+  // Lower tail: j = the last index with x[j] ≤ 0; Q(h) > 0 exactly for h > h*.
+  let j = -1;
+  while (j + 1 < n && x[j + 1] <= 0) j++;
+  if (j === -1) alpha = 0; // every resample above 0: excluded at every level
+  else if (j < last) {
+    const hStar = j + -x[j] / (x[j + 1] - x[j]);
+    alpha = Math.min(alpha, (2 * hStar) / last);
+  }
+  // Upper tail: k = the first index with x[k] ≥ 0; Q(h) < 0 exactly for h < h**.
+  let k = n;
+  while (k - 1 >= 0 && x[k - 1] >= 0) k--;
+  if (k === n) alpha = 0; // every resample below 0
+  else if (k > 0) {
+    const hStarStar = k - 1 + -x[k - 1] / (x[k] - x[k - 1]);
+    alpha = Math.min(alpha, 2 * (1 - hStarStar / last));
+  }
+  return Math.min(1, Math.max(0, alpha));
 }

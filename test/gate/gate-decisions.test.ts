@@ -3,7 +3,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCheck, type CheckInput } from "../../harness/gate/check.ts";
-import { bootstrapPValue, DEFAULT_GATE_OPTIONS, type GateOptions } from "../../harness/gate/decide.ts";
+import seedrandom from "seedrandom";
+import { DEFAULT_GATE_OPTIONS, type GateOptions } from "../../harness/gate/decide.ts";
+import { distributionPValue } from "../../harness/stats/bootstrap-p.ts";
+import { resampleStratifiedPairedDiffs } from "../../harness/stats/paired.ts";
+import { percentileInterval } from "../../harness/stats/quantile.ts";
 import { tempDir } from "../helpers.ts";
 import { changed, outcomes, writeRun, type FixtureTask } from "./run-fixture.ts";
 
@@ -191,28 +195,53 @@ describe("runs that cannot be compared (exit 2)", () => {
   });
 });
 
-describe("bootstrapPValue", () => {
-  it("inverts nested intervals: p = 1 − the widest level that excludes 0", () => {
-    // A normal(−2, 1) bootstrap distribution: the interval at level L is −2 ± z(L); it
-    // excludes 0 until z = 2, i.e. L = 0.9545, so p = 0.0455.
-    const z = (level: number): number => {
-      // Bisection on the normal CDF (erf via Abramowitz–Stegun 7.1.26 is plenty here).
-      const cdf = (x: number) => {
-        const t = 1 / (1 + 0.3275911 * Math.abs(x / Math.SQRT2));
-        const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
-        return x >= 0 ? (1 + y) / 2 : (1 - y) / 2;
-      };
-      let lo = 0;
-      let hi = 10;
-      for (let i = 0; i < 60; i++) {
-        const mid = (lo + hi) / 2;
-        if (cdf(mid) - cdf(-mid) < level) lo = mid;
-        else hi = mid;
+describe("distributionPValue", () => {
+  const excludesZero = (i: { low: number; high: number }) => i.low > 0 || i.high < 0;
+
+  it("agrees with the percentile interval at every level: p < 1 − level exactly when the interval excludes 0", () => {
+    const rng = seedrandom("p-vs-ci");
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(rng() * 400);
+      // Paired differences are discrete, with many resamples exactly at 0: draw such values.
+      const shift = Math.floor(rng() * 7) - 3;
+      const stats = Float64Array.from({ length: n }, () => (Math.round(rng() * 8 - 4) + shift) / 50);
+      const p = distributionPValue(stats);
+      // Right at level = 1 − p the comparison is decided by floating-point rounding: test either side.
+      const levels = [0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1 - p + 1e-9, 1 - p - 1e-9].filter((l) => l > 0 && l < 1);
+      for (const level of levels) {
+        expect(p < 1 - level, `trial ${trial}, level ${level}, p ${p}`).toBe(excludesZero(percentileInterval(stats, level)));
       }
-      return lo;
-    };
-    const p = bootstrapPValue((level) => ({ low: -2 - z(level), high: -2 + z(level) }));
-    expect(p).toBeCloseTo(0.0455, 3);
-    expect(bootstrapPValue(() => ({ low: -1, high: 1 }))).toBe(1);
+    }
+  });
+
+  it("a macro interval that includes 0 never comes with p below alpha (the gate's own resamples)", () => {
+    // Found by review: bisection returned p = 0.0498 here while the 95% CI was [−0.125, 0].
+    const dist = resampleStratifiedPairedDiffs([{ n: 60, b: 2, c: 7 }, { n: 50, b: 1, c: 3 }], 10_000, "gate:0:macro")!;
+    const ci = percentileInterval(dist.macro, 0.95);
+    expect(excludesZero(ci)).toBe(false);
+    expect(distributionPValue(dist.macro)).toBeGreaterThanOrEqual(0.05);
+  });
+
+  it("matches the normal tail for a normal bootstrap distribution, and is 1 for one centred on 0", () => {
+    // Normal(−2, 1) by its quantiles: the interval excludes 0 until z = 2, so p = 0.0455.
+    const n = 100_001;
+    const normal = Float64Array.from({ length: n }, (_, i) => -2 + inverseNormal((i + 0.5) / n));
+    expect(distributionPValue(normal)).toBeCloseTo(0.0455, 3);
+    expect(distributionPValue(Float64Array.from([-1, 0, 1]))).toBe(1);
+    expect(distributionPValue(Float64Array.from([0.1, 0.2]))).toBe(0);
   });
 });
+
+/** Acklam's rational approximation of the standard normal quantile (plenty for a test). */
+function inverseNormal(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
