@@ -88,8 +88,12 @@ export function halfBinomialCdf(n: number, k: number): number {
   if (k >= n) return 1;
   // Terms grow with i up to n/2, so the last term is the largest for k ≤ n/2; factor it out.
   const terms: number[] = [];
-  for (let i = 0; i <= k; i++) terms.push(logHalfBinomialPmf(n, i));
-  const max = Math.max(...terms);
+  let max = -Infinity;
+  for (let i = 0; i <= k; i++) {
+    const t = logHalfBinomialPmf(n, i);
+    terms.push(t);
+    if (t > max) max = t; // not Math.max(...terms): hundreds of thousands of arguments overflow the stack
+  }
   let sum = 0;
   for (const t of terms) sum += Math.exp(t - max);
   return Math.min(1, Math.exp(max + Math.log(sum)));

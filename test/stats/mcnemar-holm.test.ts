@@ -22,6 +22,14 @@ describe("mcnemarExact", () => {
     expect(mcnemarExact(400, 500) / 0.0009564441369189461).toBeCloseTo(1, 10);
   });
 
+  it("handles pooled aggregates with hundreds of thousands of discordant items", () => {
+    // The reviewer's figure for (100000, 101000) was 0.0259; beyond ~125k a spread argument list overflowed the stack.
+    expect(mcnemarExact(100_000, 101_000)).toBeCloseTo(0.0259, 3);
+    const p = mcnemarExact(130_000, 131_000);
+    expect(p).toBeGreaterThan(0.04);
+    expect(p).toBeLessThan(0.06);
+  });
+
   it("is 1 with equal or no discordant counts, and tiny but finite for lopsided large counts", () => {
     expect(mcnemarExact(0, 0)).toBe(1);
     expect(mcnemarExact(3, 3)).toBe(1);
