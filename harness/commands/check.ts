@@ -17,6 +17,7 @@ interface CheckArgs {
   "allow-mixed-scoring": boolean;
   bootstrap: number;
   seed: number;
+  "max-error-rate": number;
 }
 
 const command: CommandModule<object, CheckArgs> = {
@@ -34,11 +35,18 @@ const command: CommandModule<object, CheckArgs> = {
       .option("allow-mixed-scoring", { type: "boolean", default: false, describe: "compare runs made with different scoring modes" })
       .option("bootstrap", { type: "number", default: DEFAULT_GATE_OPTIONS.resamples, describe: "paired bootstrap resamples" })
       .option("seed", { type: "number", default: DEFAULT_GATE_OPTIONS.seed, describe: "bootstrap seed" })
+      .option("max-error-rate", {
+        type: "number",
+        default: DEFAULT_GATE_OPTIONS.maxErrorRate,
+        describe: "largest share (0–1) of a task's items whose request failed, on either side, for the task to be judged (else exit 2)",
+      })
       .check((argv) => {
         if (!(argv["max-drop"] >= 0)) throw new UserError(`--max-drop must be a non-negative number of points, got ${argv["max-drop"]}`);
         if (!(argv.alpha > 0 && argv.alpha < 1)) throw new UserError(`--alpha must lie between 0 and 1, got ${argv.alpha}`);
         if (!Number.isInteger(argv.bootstrap) || argv.bootstrap < 100) throw new UserError(`--bootstrap must be an integer ≥ 100, got ${argv.bootstrap}`);
         if (!Number.isInteger(argv.seed)) throw new UserError(`--seed must be an integer, got ${argv.seed}`);
+        const rate = argv["max-error-rate"];
+        if (!(rate >= 0 && rate <= 1)) throw new UserError(`--max-error-rate must lie between 0 and 1 (a share of the items), got ${rate}`);
         return true;
       })
       .example("$0 check --baseline ci/baseline.json --candidate results/release-4 --junit junit.xml", ""),
@@ -53,6 +61,7 @@ const command: CommandModule<object, CheckArgs> = {
         strict: argv.strict,
         resamples: argv.bootstrap,
         seed: argv.seed,
+        maxErrorRate: argv["max-error-rate"],
       },
       allowMixedScoring: argv["allow-mixed-scoring"],
       junitFile: argv.junit ? resolve(argv.junit) : undefined,

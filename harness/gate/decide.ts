@@ -18,9 +18,15 @@ export interface GateOptions {
   resamples: number;
   seed: number;
   level: number;
+  /**
+   * Largest share of a task's items whose request failed (status "error") on either side for
+   * the task to be judged: above it the accuracy rests on the items that happened to succeed
+   * (a server that broke mid-run), and the gate says so (exit 2) instead of passing.
+   */
+  maxErrorRate: number;
 }
 
-export const DEFAULT_GATE_OPTIONS: GateOptions = { maxDrop: 1.0, alpha: 0.05, strict: false, resamples: 10_000, seed: 0, level: 0.95 };
+export const DEFAULT_GATE_OPTIONS: GateOptions = { maxDrop: 1.0, alpha: 0.05, strict: false, resamples: 10_000, seed: 0, level: 0.95, maxErrorRate: 0.05 };
 
 export type Verdict = "regression" | "pass" | "improved";
 
@@ -185,10 +191,29 @@ export function formatP(p: number): string {
   return p.toFixed(4);
 }
 
+function errorRateProblems(pair: TaskPair, maxErrorRate: number): string[] {
+  const out: string[] = [];
+  for (const [side, task] of [["baseline", pair.baseline], ["candidate", pair.candidate]] as const) {
+    const total = task.ids.length;
+    const failed = task.errored.filter(Boolean).length;
+    if (total === 0 || failed / total <= maxErrorRate) continue;
+    out.push(
+      `task ${task.task}: ${failed} of the ${side}'s ${total} requests failed (${(100 * failed / total).toFixed(1)}%, above --max-error-rate ${maxErrorRate}); ` +
+        `its accuracy would rest on the items that happened to succeed. Resume that run to retry them (medeval run --resume RUN_ID), or raise --max-error-rate.`,
+    );
+  }
+  return out;
+}
+
 export function decideGate(pairs: readonly TaskPair[], opts: GateOptions): GateDecision {
   const problems: string[] = [];
   const taskRows = new Map<string, { row: Unjudged; counts: PairedCounts }>();
   for (const pair of pairs) {
+    const tooManyErrors = errorRateProblems(pair, opts.maxErrorRate);
+    if (tooManyErrors.length > 0) {
+      problems.push(...tooManyErrors);
+      continue;
+    }
     const compared = compareTask(pair, opts);
     if (compared.row.n === 0) {
       problems.push(`task ${pair.baseline.task}: no item was scored on both sides (${compared.row.excluded} failed requests); nothing to compare`);

@@ -131,6 +131,9 @@ describe("medeval check exit codes", () => {
     const alpha = medeval(["check", "--baseline", baselineFile, "--candidate", baselineRun, "--alpha", "2"]);
     expect(alpha.code).toBe(2);
     expect(alpha.stderr).toContain("--alpha must lie between 0 and 1");
+    const rate = medeval(["check", "--baseline", baselineFile, "--candidate", baselineRun, "--max-error-rate", "5"]);
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toContain("--max-error-rate must lie between 0 and 1");
     expect(existsSync(join(dir, "nope.json"))).toBe(false);
   });
 });

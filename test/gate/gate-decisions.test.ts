@@ -116,6 +116,18 @@ describe("gate decisions", () => {
     expect(report.exitCode).toBe(1);
   });
 
+  it("refuses to judge a task whose candidate lost more than --max-error-rate of its requests (exit 2)", () => {
+    // 100 of 1000 requests failed: the 900 left might still "pass", but they are not the task.
+    const cand = changed(BASE, 80, 10).map((o, i) => (i % 10 === 0 ? "error" : o));
+    const report = check([medqa(BASE)], [medqa(cand)]);
+    expect(report.exitCode).toBe(2);
+    expect(report.problems.join("\n")).toMatch(/task medqa\.en: 100 of the candidate's 1000 requests failed \(10\.0%, above --max-error-rate 0\.05\).*--resume/);
+    // Told that 10% is acceptable, the gate judges the items both sides scored.
+    const lenient = check([medqa(BASE)], [medqa(cand)], {}, { maxErrorRate: 0.2 });
+    expect(lenient.exitCode).toBe(1);
+    expect(lenient.decision!.rows[0].excluded).toBe(100);
+  });
+
   it("leaves errored items out of the pairing and says how many", () => {
     const cand = changed(BASE, 12, 8);
     cand[0] = "error";

@@ -30,7 +30,7 @@ function row(name: string, verdict: GateRow["verdict"], diff: number, kind: Gate
 
 function report(rows: GateRow[], exitCode: 0 | 1 | 2 = 1): CheckReport {
   const decision: GateDecision = {
-    options: { maxDrop: 1, alpha: 0.05, strict: false, resamples: 1000, seed: 0, level: 0.95 },
+    options: { maxDrop: 1, alpha: 0.05, strict: false, resamples: 1000, seed: 0, level: 0.95, maxErrorRate: 0.05 },
     rows,
     problems: [],
     regressions: rows.filter((r) => r.verdict === "regression"),
