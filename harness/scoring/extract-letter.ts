@@ -32,8 +32,9 @@ const ARTICLE_AND_OPTION_WORD = new RegExp(String.raw`^(?:${ARTICLE}\s*)?(?:(${O
 const LETTER = /^(\*\*|__|["'“‘])?[ \t]*([([])?[ \t]*([A-Ja-j])(?![\p{L}\p{N}])[ \t]*([)\]])?(\*\*|__|["'”’])?/u;
 const CONNECTOR = String.raw`(?:,|/|&|\bor\b|\band\b|\bnor\b|\bo\b|\be\b|\by\b|\bu\b|\bou\b|\bet\b|\boppure\b|\bversus\b|\bvs\.?)`;
 const MAYBE = String.raw`(?:possibly|maybe|perhaps|potentially|forse|quiz[aá]s|tal\s+vez|peut-[êe]tre)`;
+// "B or D", "B, C", "B (or possibly C)": a second letter joined on, bracketed or not.
 const SECOND_LETTER = new RegExp(
-  String.raw`^[\s*_"'”’)\]]*${CONNECTOR}\s*(?:${MAYBE}\s+)?(?:${ARTICLE}\s*)?(?:${OPTION_WORD}\s*)?[([]?\s*[A-J](?![\p{L}\p{N}])`,
+  String.raw`^[\s*_"'”’)\]]*\(?\s*${CONNECTOR}\s*(?:${MAYBE}\s+)?(?:${ARTICLE}\s*)?(?:${OPTION_WORD}\s*)?[([]?\s*[A-J](?![\p{L}\p{N}])`,
   "iu",
 );
 // "B) Replace warfarin … or D) Use LMW heparin", "A) Sickle cell anemia and B) Cystic fibrosis":

@@ -143,6 +143,8 @@ describe("hedges are unparsed, not their first letter", () => {
     "La respuesta correcta es la A o la C.",
     "La respuesta es B y D.",
     "I think the answer is B, but it could also be C.",
+    "The answer is B (or possibly C).",
+    "Answer: B (or D)",
   ])("%j", (content) => {
     const lang = /risposta/.test(content) ? "it" : /respuesta/.test(content) ? "es" : "en";
     const x = letter(content, { lang });
