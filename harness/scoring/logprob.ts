@@ -88,6 +88,7 @@ export function continuationLogprob(lp: EchoLogprobs, context: string, continuat
   let count = 0;
   let clamped = false;
   let straddled = false;
+  let covered = "";
   for (let i = 0; i < tokens.length; i++) {
     const from = offsets[i];
     const to = i + 1 < tokens.length ? offsets[i + 1] : from + codePointLength(tokens[i]);
@@ -105,9 +106,18 @@ export function continuationLogprob(lp: EchoLogprobs, context: string, continuat
     if (value <= LOGPROB_FLOOR) clamped = true;
     sum += value;
     count++;
+    covered += tokens[i];
   }
   if (count === 0) {
     throw new LogprobShapeError(`no echoed token covers the continuation (characters ${start}–${end} of the prompt)`, "no_echo");
+  }
+  // The tokens summed must spell the continuation (after any context they straddle): else the
+  // offsets do not describe this text (a character split over byte tokens inside it, tokens
+  // returned as ids) and the sum would be of other tokens.
+  if (!covered.endsWith(continuation)) {
+    throw new LogprobShapeError(
+      `the echoed tokens over the continuation read ${JSON.stringify(covered)}, not ${JSON.stringify(continuation)}: their offsets do not match the text, so it cannot be scored`,
+    );
   }
   return { logprob: sum, tokens: count, clamped, straddled };
 }

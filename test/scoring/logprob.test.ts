@@ -83,6 +83,15 @@ describe("continuationLogprob", () => {
     expect(continuationLogprob(lp, "España:", " B", promptOffset(lp, prompt))).toMatchObject({ logprob: -1.25, tokens: 1, straddled: false });
   });
 
+  it("refuses to score tokens whose offsets do not spell the continuation, instead of summing other tokens", () => {
+    // vllm serve --return-tokens-as-token-ids: offsets count "token_id:…" strings.
+    const ids = { tokens: ["token_id:1", "token_id:2", "token_id:3", "token_id:4"], token_logprobs: [null, -1, -2, -3], text_offset: [0, 10, 20, 30] };
+    expect(() => continuationLogprob(ids, "Answer:", " B", promptOffset(ids, "Answer: B"))).toThrow(/do not match the text/);
+    // A split character inside the continuation itself.
+    const split = { tokens: ["Answer", ":", " Espa", "\uFFFD", "\uFFFD", "a", "!"], token_logprobs: [null, -1, -1, -1, -1, -1, -1], text_offset: [0, 6, 7, 12, 13, 14, 15] };
+    expect(() => continuationLogprob(split, "Answer:", " España", promptOffset(split, "Answer: España"))).toThrow(/do not match the text/);
+  });
+
   it("refuses to sum the null first token (an empty context)", () => {
     const lp = echo([[" A", null], ["!", -1]]);
     expect(() => continuationLogprob(lp, "", " A")).toThrow(/first token.*no logprob/);
