@@ -161,12 +161,23 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     input.progress.stop();
     journal.close();
   }
-  if (failure) throw (failure as { error: unknown }).error;
+  const finalize = () =>
+    finalizeRecord(dir, baseRecord(), input.tasks, input.bootstrap, {
+      startedAt,
+      wallSeconds: previousWall + (Date.now() - clock) / 1000,
+    });
+  if (failure) {
+    // run.json was reset to "not complete" at the start: leave it describing what the journal
+    // holds (a resume that fails must not wipe the summary of the items already done).
+    try {
+      finalize();
+    } catch {
+      // the original failure is what the user needs to see
+    }
+    throw (failure as { error: unknown }).error;
+  }
 
-  const record = finalizeRecord(dir, baseRecord(), input.tasks, input.bootstrap, {
-    startedAt,
-    wallSeconds: previousWall + (Date.now() - clock) / 1000,
-  });
+  const record = finalize();
   if (misconfigured) {
     throw new UserError(
       `the first ${FAIL_FAST_ERRORS} requests all failed; stopping the run. The first error:\n  ${misconfigured}\n` +

@@ -1,5 +1,6 @@
 // executeRun on its own, with a scripted answerer: how the worker pool, the journal and the
 // record behave when answering goes wrong.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readJournal } from "../../harness/runner/journal.ts";
@@ -121,5 +122,23 @@ describe("resuming with --allow-different-checkpoints", () => {
     await expect(run(snapshot, new AbortController().signal, answer, false)).rejects.toThrow(/another checkpoint/);
     const resumed = await run(snapshot, new AbortController().signal, answer, true);
     expect(resumed.record.complete).toBe(true);
+  });
+});
+
+describe("a resume that fails part-way", () => {
+  it("leaves run.json describing the journal, not an empty summary", async () => {
+    const out = tempDir();
+    const run = (answer: ItemAnswerer) =>
+      executeRun({
+        spec, tasks: [plannedTask(6)], outDir: out, runId: "r", answer, concurrency: 1,
+        bootstrap: { resamples: 10, seed: 1, level: 0.95 }, server: { models: null, version: null }, progress: silent, signal: new AbortController().signal,
+      });
+    // First run: item 5 ends in an error, the rest are answered.
+    await run(async (_t, it) => ({ sample: it.id === "5" ? { ...sampleFor(it), status: "error", correct: false, answer: null, error: "HTTP 503" } : sampleFor(it), sent: 1 }));
+    // The resume retries item 5 and its answerer throws (a systematic stop, a full disk).
+    await expect(run(async () => { throw new Error("stopped"); })).rejects.toThrow("stopped");
+    const record = JSON.parse(readFileSync(join(out, "r", "run.json"), "utf8"));
+    expect(record.tasks[0]).toMatchObject({ n: 6, errors: 1 });
+    expect(record.usage.requests).toBe(5);
   });
 });
