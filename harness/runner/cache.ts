@@ -14,6 +14,17 @@ export interface CachedResponse {
   logprobs?: unknown;
 }
 
+const nullableString = (v: unknown) => v === null || typeof v === "string";
+
+function isCachedResponse(v: unknown): v is CachedResponse {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const r = v as Record<string, unknown>;
+  const usage = r.usage as Record<string, unknown> | null | undefined;
+  const usageOk =
+    usage === null || (typeof usage === "object" && usage !== undefined && ["prompt_tokens", "completion_tokens", "total_tokens"].every((k) => typeof usage[k] === "number"));
+  return "content" in r && nullableString(r.content) && "reasoning" in r && nullableString(r.reasoning) && "finish_reason" in r && nullableString(r.finish_reason) && usageOk;
+}
+
 export class ResponseCache {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -34,11 +45,15 @@ export class ResponseCache {
   }
 
   get(key: string): CachedResponse | undefined {
+    let value: unknown;
     try {
-      return JSON.parse(readFileSync(this.path(key), "utf8")) as CachedResponse;
+      value = JSON.parse(readFileSync(this.path(key), "utf8"));
     } catch {
       return undefined; // missing, or unreadable: treat as a miss and ask again
     }
+    // Valid JSON of another shape (a file edited or damaged outside medeval) is a miss too:
+    // trusted, it would become a sample without a reply.
+    return isCachedResponse(value) ? value : undefined;
   }
 
   set(key: string, value: CachedResponse): void {

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ResponseCache } from "../../harness/runner/cache.ts";
 import { tempDir } from "../helpers.ts";
@@ -25,5 +27,17 @@ describe("response cache", () => {
     expect(new ResponseCache(dir).get(key)).toBeUndefined();
     new ResponseCache(dir).set(key, { content: "Answer: B", reasoning: null, finish_reason: "stop", usage: null });
     expect(new ResponseCache(dir).get(key)?.content).toBe("Answer: B");
+  });
+
+  it("treats an entry of another shape as a miss, not as an empty reply", () => {
+    const dir = tempDir();
+    const cache = new ResponseCache(dir);
+    const key = ResponseCache.key("m", body)!;
+    cache.set(key, { content: "Answer: B", reasoning: null, finish_reason: "stop", usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
+    const file = join(dir, key.slice(0, 2), `${key}.json`);
+    for (const damaged of ["{}", "[]", "null", '{"content": 3, "reasoning": null, "finish_reason": null, "usage": null}', "{\"content\": \"x\""]) {
+      writeFileSync(file, damaged);
+      expect(cache.get(key), damaged).toBeUndefined();
+    }
   });
 });
