@@ -22,7 +22,7 @@ import { readRunRecord } from "./run-files.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
-import { fetchServerInfo, probeEndpoint, servedCheckpoint } from "./server-info.ts";
+import { checkpointDifferences, fetchServerInfo, probeEndpoint, servedCheckpoint, type ServedCheckpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
 import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
 
@@ -120,6 +120,21 @@ function promptHashFor(setting: Setting): string {
   if (setting === "few-shot-traces") return hashJson([templateHash(), buildFewShotMessages.toString(), workedAnswer.toString()]);
   if (setting === "fine-tuned") return hashJson([templateHash(), buildFineTunedMessages.toString()]);
   return templateHash();
+}
+
+/**
+ * Replicas behind one model must serve the same weights: requests go to whichever is least
+ * busy, so two checkpoints would be mixed in one run (and in the cache, keyed by the first).
+ */
+function refuseMixedReplicas(urls: string[], checkpoints: (ServedCheckpoint | null)[], served: string): void {
+  for (let i = 1; i < urls.length; i++) {
+    const differences = checkpointDifferences(checkpoints[0], checkpoints[i]);
+    if (differences.length === 0) continue;
+    throw new UserError(
+      `the replicas of ${served} do not serve the same model: ${urls[0]} and ${urls[i]} differ in\n${differences.map((d) => `  ${d}`).join("\n")}\n` +
+        "A run sends each request to whichever replica is least busy, so their answers would be mixed. List only replicas of one checkpoint in base_urls.",
+    );
+  }
 }
 
 function modelInFile(name: string, file?: string): boolean {
@@ -282,7 +297,10 @@ async function runPlanned(
         `Is it running (e.g. vllm serve ${model.servedModel} --port 8000), and is the URL right (it usually ends in /v1)?`,
     );
   }
-  const server = await fetchServerInfo(model.baseUrls[live.indexOf(true)], apiKey);
+  const liveUrls = model.baseUrls.filter((_, i) => live[i]);
+  const infos = await Promise.all(liveUrls.map((url) => fetchServerInfo(url, apiKey)));
+  refuseMixedReplicas(liveUrls, infos.map((info) => servedCheckpoint(info.models, model.servedModel)), model.servedModel);
+  const server = infos[0];
   // The checkpoint behind the served name, so a cache never mixes two checkpoints served under one name.
   const root = servedCheckpoint(server.models, model.servedModel)?.root;
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;

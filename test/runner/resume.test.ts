@@ -258,6 +258,24 @@ describe.skipIf(!hasSharedDatasets)("faults and replicas", () => {
     }
   }, 60_000);
 
+  it("refuses replicas that serve different weights under one name, before sending anything", async () => {
+    const a = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, root: "/models/A" });
+    const b = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, root: "/models/B" });
+    try {
+      const out = tempDir();
+      const run = evaluate({
+        overrides: { modelUrl: [a.url, b.url], servedModel: "fake-model", params: { max_tokens: 256 } },
+        modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+        limit: 5, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
+        signal: new AbortController().signal,
+      });
+      await expect(run).rejects.toThrow(/replicas of fake-model do not serve the same model[\s\S]*\/models\/A → \/models\/B/);
+      expect([...a.generationRequests(), ...b.generationRequests()]).toHaveLength(0);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it("routes over three replicas and finishes when one dies mid-run", async () => {
     const oracle = await buildOracle("medqa.en", SHARED_DATASETS, 60, () => true);
     const answer = oracleBehavior(oracle);
