@@ -13,7 +13,7 @@ import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompt
 import { UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import { createDispatcher } from "./dispatcher.ts";
-import { buildSpec, defaultRunId, parseShard, planTasks, specHash, type PlannedTask } from "./plan.ts";
+import { buildSpec, defaultRunId, parseShard, planTasks, serveIdentity, specHash, type PlannedTask } from "./plan.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
@@ -120,6 +120,15 @@ function promptHashFor(setting: Setting): string {
   if (setting === "few-shot-traces") return hashJson([templateHash(), buildFewShotMessages.toString(), workedAnswer.toString()]);
   if (setting === "fine-tuned") return hashJson([templateHash(), buildFineTunedMessages.toString()]);
   return templateHash();
+}
+
+/**
+ * Who answers, for the response cache: the served name, the weights behind it and, for a
+ * server medeval starts, vllm's arguments (an fp8 run must not be answered from bf16's cache).
+ */
+export function modelIdentity(model: ModelSpec, root: string | null | undefined): string {
+  const base = `${model.servedModel}|${root ?? ""}`;
+  return model.serve ? `${base}|${hashJson(serveIdentity(model.serve))}` : base;
 }
 
 /**
@@ -311,7 +320,7 @@ async function runPlanned(
       tasks,
       outDir: opts.out,
       runId,
-      answer: answererFor(opts, model, dispatcher, prepare, `${model.servedModel}|${root ?? ""}`),
+      answer: answererFor(opts, model, dispatcher, prepare, modelIdentity(model, root)),
       concurrency,
       bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: 0.95 },
       server,

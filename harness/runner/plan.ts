@@ -74,6 +74,14 @@ export async function planTasks(input: PlanInput): Promise<PlannedTask[]> {
   return planned;
 }
 
+/**
+ * What of a `serve:` entry decides the answers: the checkpoint, vllm's arguments (dtype,
+ * quantization, chat template, reasoning parser) and its environment; not how long to wait.
+ */
+export function serveIdentity(serve: Record<string, unknown>): Record<string, unknown> {
+  return { model: serve.model, args: serve.args ?? [], env: serve.env ?? {} };
+}
+
 export function buildSpec(input: PlanInput, tasks: PlannedTask[]): RunSpec {
   const m = input.model;
   return {
@@ -89,6 +97,7 @@ export function buildSpec(input: PlanInput, tasks: PlannedTask[]): RunSpec {
       ...(m.chatTemplateKwargs ? { chat_template_kwargs: m.chatTemplateKwargs } : {}),
       ...(m.systemPrompt !== undefined ? { system_prompt: m.systemPrompt } : {}),
       ...(m.fineTuned ? { fine_tuned: m.fineTuned } : {}),
+      ...(m.serve ? { serve: serveIdentity(m.serve) } : {}),
     },
     tasks: tasks.map((t) => t.meta.id),
     limit: input.limit,
