@@ -27,8 +27,11 @@ export interface FewShotOptions {
   system?: string;
   /** The zero-shot question block (harness/prompts), so shots and the test question look alike. */
   renderQuestion: QuestionRenderer;
-  /** Instruction after each question (e.g. "think step by step, end with 'Answer: X'"). */
-  instruction?: string;
+  /**
+   * Instruction after each question (e.g. "think step by step, end with 'Answer: X'"), for a
+   * question with that many options: a shot with five options names A–E, not the item's A–D.
+   */
+  instruction?: (optionCount: number) => string;
 }
 
 interface Framing {
@@ -64,9 +67,14 @@ function framingFor(lang: string): Framing {
   return FRAMING[lang] ?? FRAMING.en;
 }
 
-/** Any language's answer line ("Answer: C", "Risposta: C", …) as the reasoning's last line. */
+/**
+ * Any language's answer line as the reasoning's last statement, on a line of its own or after a
+ * sentence ("Answer: C", "**Answer:** C", "Final answer: (C) Pneumonia", "Risposta finale: C",
+ * "Respuesta correcta: C"); never the middle of a sentence ("…we pick the final answer: C").
+ */
+const ANSWER_LABELS = ["(?:final |correct )?answer", "risposta(?: finale| corretta)?", "respuesta(?: final| correcta)?", "r[ée]ponse(?: finale| correcte)?"];
 const TRAILING_ANSWER_LINE = new RegExp(
-  `\\n?[ \\t*]*(?:${["Answer", "Final answer", "Risposta", "Respuesta", "Réponse"].join("|")})\\s*:\\s*\\(?[A-J]\\)?[ \\t*.]*$`,
+  `(?:^|\\n|(?<=[.!?])[ \\t]+)[ \\t*_>#-]*(?:${ANSWER_LABELS.join("|")})[ \\t*_]*:[ \\t*_]*\\(?[A-J]\\)?(?:[ \\t]*[.):\\-–—][^\\n]*)?[ \\t*_.]*$`,
   "i",
 );
 
@@ -81,7 +89,7 @@ export function workedAnswer(shot: WorkedExample, lang: string): string {
 export function buildFewShotMessages(item: Item, shots: WorkedExample[], opts: FewShotOptions): ChatMessage[] {
   const ask = (q: { question: string; options: string[] }) => {
     const block = opts.renderQuestion({ question: q.question, options: q.options, lang: opts.lang });
-    return opts.instruction ? `${block}\n\n${opts.instruction}` : block;
+    return opts.instruction ? `${block}\n\n${opts.instruction(q.options.length)}` : block;
   };
   const messages: ChatMessage[] = [];
   if (opts.system) messages.push({ role: "system", content: opts.system });
@@ -108,6 +116,20 @@ export function buildFewShotMessages(item: Item, shots: WorkedExample[], opts: F
   parts.push(ask(item));
   messages.push({ role: "user", content: parts.join("\n\n") });
   return messages;
+}
+
+/**
+ * Everything here that shapes a few-shot prompt, for the spec's prompt hash: the framing
+ * texts, the answer-line stripping and the builders. Change any of it and a run's spec
+ * changes, so a new wording is never resumed into an old run.
+ */
+export function fewShotPromptFingerprint(): unknown {
+  return {
+    framing: Object.fromEntries(Object.entries(FRAMING).map(([lang, f]) => [lang, [f.intro(1), f.intro(3), f.example(1), f.now]])),
+    trailing: TRAILING_ANSWER_LINE.source,
+    build: buildFewShotMessages.toString(),
+    worked: workedAnswer.toString(),
+  };
 }
 
 export interface FewShotPrompt {

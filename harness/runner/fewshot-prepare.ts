@@ -57,7 +57,7 @@ export function fewShotPreparer(store: TraceStore, model: ModelSpec, s: FewShotS
       lang: item.lang,
       system: model.systemPrompt ?? defaultSystemPrompt(item.lang),
       renderQuestion,
-      instruction: instructionFor("cot", item.lang, item.options.length),
+      instruction: (optionCount) => instructionFor("cot", item.lang, optionCount),
     });
     return {
       messages,
