@@ -7,7 +7,7 @@ import { medevalHome } from "../env.ts";
 import { apiKeyFor, defaultModelsFile, loadModelsFile, normaliseBaseUrl, resolveModel, type ModelOverrides } from "../models/load.ts";
 import type { ModelSpec } from "../models/schema.ts";
 import { buildFineTunedMessages } from "../prompts/fine-tuned.ts";
-import { buildFewShotMessages, workedAnswer } from "../prompts/fewshot.ts";
+import { fewShotPromptFingerprint } from "../prompts/fewshot.ts";
 import { hashJson } from "../hash.ts";
 import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
 import { UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
@@ -117,7 +117,7 @@ function resumedFewShot(stored: Record<string, unknown>, given: EvaluateOptions[
  * few-shot or fine-tuned message builders, so a change to any of them is a new spec.
  */
 function promptHashFor(setting: Setting): string {
-  if (setting === "few-shot-traces") return hashJson([templateHash(), buildFewShotMessages.toString(), workedAnswer.toString()]);
+  if (setting === "few-shot-traces") return hashJson([templateHash(), fewShotPromptFingerprint(), fewShotPreparer.toString()]);
   if (setting === "fine-tuned") return hashJson([templateHash(), buildFineTunedMessages.toString()]);
   return templateHash();
 }
