@@ -157,7 +157,8 @@ export function messagesFor(setting: Setting, model: ModelSpec, style: PromptSty
       if (!model.fineTuned) {
         throw new UserError(`--setting fine-tuned needs a fine_tuned: section for model "${model.name}" in models.yaml (the prompt format it was trained on)`);
       }
-      return Promise.resolve({ messages: buildFineTunedMessages(item, model.fineTuned) });
+      // The answer line the model was trained to end with is the one read as "strict".
+      return Promise.resolve({ messages: buildFineTunedMessages(item, model.fineTuned), answerLabel: model.fineTuned.answer_label });
     }
     if (setting === "zero-shot") return Promise.resolve({ messages: buildZeroShotMessages(item, { style, systemPrompt: model.systemPrompt }) });
     throw new UserError(`setting ${setting} needs a trace store (internal: few-shot prompts are prepared by fewShotPreparer)`);

@@ -11,6 +11,8 @@ export interface PreparedRequest {
   shots?: string[];
   /** Setting-specific facts for the sample's `scores` (few-shot exclusions, …). */
   extra?: Record<string, unknown>;
+  /** The answer line's label the prompt asks for, when not the item language's own. */
+  answerLabel?: string;
 }
 
 export interface GenerativeOptions {
@@ -42,7 +44,7 @@ export function generativeAnswerer(opts: GenerativeOptions): ItemAnswerer {
         opts.cache!.set(key, { content: result.content, reasoning: result.reasoning, finish_reason: result.finishReason, usage: result.usage });
       }
     }
-    const sample = toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots }, result);
+    const sample = toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots, answerLabel: prepared.answerLabel }, result);
     if (prepared.extra) sample.scores = { ...sample.scores, ...prepared.extra };
     return { sample, sent };
   };

@@ -20,6 +20,8 @@ export interface SampleContext {
   item: Item;
   messages: ChatMessage[];
   shots?: string[];
+  /** The answer label the prompt asked for, when not the language's (fine-tuned formats). */
+  answerLabel?: string;
 }
 
 export function toSample(ctx: SampleContext, result: RequestResult): Sample {
@@ -57,6 +59,7 @@ export function toSample(ctx: SampleContext, result: RequestResult): Sample {
     finishReason: result.finishReason,
     options: item.options,
     lang: item.lang,
+    answerLabel: ctx.answerLabel,
   });
   return {
     ...base,

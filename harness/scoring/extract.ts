@@ -24,6 +24,8 @@ export interface ExtractionInput {
   /** Option texts in order; option i is LETTERS[i]. Letters beyond them never count. */
   options: readonly string[];
   lang: string;
+  /** The answer line's label the prompt asked for, when not the language's own (a fine-tuned model's "Final Answer"). */
+  answerLabel?: string;
 }
 
 export interface Extraction {
@@ -62,8 +64,8 @@ function latest(a: Found | null, b: Found | null): Found | null {
 }
 
 /** The last "Answer: C" line in the prompt language (markdown bold, brackets, a period tolerated). */
-function findStrict(text: string, lang: string, options: readonly string[]): Found | null {
-  const label = escapeRegExp(wordsFor(lang).answerLabel);
+function findStrict(text: string, lang: string, options: readonly string[], answerLabel?: string): Found | null {
+  const label = escapeRegExp(answerLabel ?? wordsFor(lang).answerLabel);
   const pattern = new RegExp(String.raw`(?:^|\n)[ \t>*_#-]*${label}[ \t]*(?:\*\*|__)?[ \t]*:`, "giu");
   let found: Found | null = null;
   for (const m of text.matchAll(pattern)) {
@@ -214,7 +216,7 @@ export function extractAnswer(input: ExtractionInput): Extraction {
   if (text === "") return none("unparsed", "empty");
   const { options, lang } = input;
 
-  const strict = decide(findStrict(text, lang, options), "strict");
+  const strict = decide(findStrict(text, lang, options, input.answerLabel), "strict");
   if (strict) return strict;
   // The last statement of the answer decides, even when it names the option by its words.
   const letter = findLenient(text, options);

@@ -48,6 +48,13 @@ describe("strict answer line", () => {
     expect(letter("Razonamiento...\nRespuesta: **D**", { lang: "es" })).toMatchObject({ status: "strict", letter: "D" });
     expect(letter("Raisonnement...\nRéponse : A", { lang: "fr" })).toMatchObject({ status: "strict", letter: "A" });
   });
+  it("reads the label a fine-tuned model was trained to end with as strict", () => {
+    expect(extractAnswer({ content: "Ragionamento…\nFinal Answer: C\nNota: l'opzione B è plausibile.", options: FOUR, lang: "it", answerLabel: "Final Answer" })).toMatchObject({
+      status: "strict",
+      letter: "C",
+    });
+    expect(extractAnswer({ content: "…\nSoluzione: D", options: FOUR, lang: "it", answerLabel: "Soluzione" })).toMatchObject({ status: "strict", letter: "D" });
+  });
   it("another language's label is only lenient", () => {
     expect(letter("Answer: B", { lang: "it" })).toMatchObject({ status: "lenient", letter: "B" });
   });
