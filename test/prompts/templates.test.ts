@@ -25,6 +25,11 @@ describe("zero-shot prompts", () => {
     expect(buildZeroShotMessages(item("en"), { style: "direct", systemPrompt: "" })).toHaveLength(1);
   });
 
+  it("fine-tuned format keeps a question's dollar signs as text", () => {
+    const msgs = buildFineTunedMessages({ ...item("en"), question: "It costs $$$ and $& more." }, { thinks: "none", user_template: "Case: {question}\n{options}" });
+    expect(msgs[0].content.startsWith("Case: It costs $$$ and $& more.\n")).toBe(true);
+  });
+
   it("fine-tuned format fills the trained template", () => {
     const msgs = buildFineTunedMessages(item("en"), { thinks: "none", system_prompt: "S", user_template: "{question}\n{options}\nThink." });
     expect(msgs).toEqual([
