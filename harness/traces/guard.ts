@@ -9,16 +9,25 @@ export type ExclusionReason = "same_question" | "near_duplicate";
 /** Token-set Jaccard at or above which two questions count as the same question reworded. */
 export const NEAR_DUPLICATE_JACCARD = 0.8;
 
+/**
+ * A trace question may carry more than the question (its options appended, "Question: …
+ * Answer Choices: (A) …"), which drags Jaccard down; so the share of the item's tokens found
+ * in it also counts, for items long enough (clinical vignettes) that a share this high cannot
+ * come from a shared stock phrase ("which of the following is the most likely cause of …").
+ */
+export const CONTAINMENT_MIN_TOKENS = 20;
+
 export interface LeakageGuard {
   /** Why this trace may not be shown for the item, or null when it may. */
   check(trace: Trace): ExclusionReason | null;
 }
 
 /**
- * same_question: the trace's source question id is the item's id within the same dataset
+ * same_question: the trace's source question id is the item's id (a language marker aside) within the same dataset
  * (when the task family is unknown, any dataset: excluding one harmless trace too many beats
  * a leak), or its normalised question is identical to the item's.
- * near_duplicate: token-set Jaccard of the normalised questions >= threshold.
+ * near_duplicate: token-set Jaccard of the normalised questions >= threshold, or, for an item
+ * of at least CONTAINMENT_MIN_TOKENS tokens, that share of its tokens in the trace's question.
  */
 export function leakageGuard(item: Item, opts: { taskFamily?: string; threshold?: number } = {}): LeakageGuard {
   const itemNorm = normalizeQuestion(item.question);
@@ -27,12 +36,34 @@ export function leakageGuard(item: Item, opts: { taskFamily?: string; threshold?
   const family = opts.taskFamily === undefined ? undefined : datasetKey(opts.taskFamily);
   return {
     check(trace) {
-      if (trace.source_question_id === item.id && (family === undefined || sameDataset(datasetKey(trace.source_dataset), family))) return "same_question";
+      if (sameItemId(trace.source_question_id, item.id) && (family === undefined || sameDataset(datasetKey(trace.source_dataset), family))) return "same_question";
       if (trace.norm_question === itemNorm) return "same_question";
-      if (jaccard(tokenSet(trace.norm_question), itemTokens) >= threshold) return "near_duplicate";
+      const traceTokens = tokenSet(trace.norm_question);
+      if (jaccard(traceTokens, itemTokens) >= threshold) return "near_duplicate";
+      if (itemTokens.size >= CONTAINMENT_MIN_TOKENS && containment(itemTokens, traceTokens) >= threshold) return "near_duplicate";
       return null;
     },
   };
+}
+
+/** Share of `a`'s tokens that are in `b`. */
+function containment(a: Set<string>, b: Set<string>): number {
+  let shared = 0;
+  for (const token of a) if (b.has(token)) shared++;
+  return a.size === 0 ? 0 : shared / a.size;
+}
+
+/**
+ * Ids naming one question, whatever the language: translations keep the id with a language
+ * marker ("it_test_5" and "en_test_5" in MedExpQA), so a trace written for the English
+ * question is still the Italian item's own.
+ */
+function sameItemId(a: string, b: string): boolean {
+  return a === b || stripLanguage(a) === stripLanguage(b);
+}
+
+function stripLanguage(id: string): string {
+  return id.replace(/^(?:en|es|it|fr)[_-]/i, "").replace(/[_.-](?:en|es|it|fr)$/i, "");
 }
 
 function datasetKey(name: string): string {
