@@ -117,7 +117,8 @@ function buildSpec(
     apiKeyEnv: overrides.apiKeyEnv ?? entry?.api_key_env,
     params,
     chatTemplateKwargs: entry?.chat_template_kwargs,
-    systemPrompt: entry?.system_prompt ?? entry?.fine_tuned?.system_prompt,
+    // fine_tuned.system_prompt belongs to the fine-tuned setting only (buildFineTunedMessages).
+    systemPrompt: entry?.system_prompt,
     reasoning: entry?.reasoning ?? "none",
     maxConcurrency: overrides.maxConcurrency ?? entry?.max_concurrency ?? defaults?.max_concurrency ?? 32,
     timeoutMs: 1000 * (overrides.timeoutS ?? entry?.timeout_s ?? defaults?.timeout_s ?? 900),

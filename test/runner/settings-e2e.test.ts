@@ -61,6 +61,9 @@ describe.skipIf(!hasSharedDatasets)(`settings (${hasSharedDatasets ? "" : SKIP_S
     const zs = await evaluate(base(out, modelsFile, { model: "ft" }));
     const ids = (dir: string) => [...readJournal(join(dir, "samples.jsonl")).samples.values()].map((s) => s.item_id).sort();
     expect(ids(zs.dir)).toEqual(ids(ft.dir));
+    // The trained format's system prompt is the fine-tuned setting's, not the zero-shot one's.
+    const zsFirst = [...readJournal(join(zs.dir, "samples.jsonl")).samples.values()][0];
+    expect(zsFirst.messages[0].content).not.toBe("You are MedReason.");
     expect(zs.dir).not.toBe(ft.dir);
   });
 
