@@ -157,8 +157,10 @@ function cellOf(col: Column, s: SystemScores): Cell | null {
   }
   const agg = s.aggregates.find((a) => a.id === col.id);
   if (!agg || agg.n === 0) return null;
-  // A group score over some of its subjects is not the group score: leave it out.
-  if (col.kind === "group" && agg.tasks.length < col.tasks.length) return null;
+  // A group score over some of its subjects is not the group score, and an average over some
+  // of the column's tasks is not comparable with the rows that have them all (it would even
+  // win the column's bold): leave it out. A task without a scored item counts as missing.
+  if (!col.tasks.every((t) => (s.tasks.get(t)?.scored ?? 0) > 0)) return null;
   return { ...agg.macro, n: agg.n, correct: agg.correct, best: false };
 }
 
@@ -234,12 +236,17 @@ function checkScoringModes(scores: readonly SystemScores[], allowMixed: boolean 
 export function buildTable(scores: readonly SystemScores[], opts: TableOptions): TableModel {
   const mixed = checkScoringModes(scores, opts.allowMixedScoring);
   const columns = tableColumns(scores, opts.subjects ?? "group");
+  // Holm adjusts over every comparison the table can show (groups and their subjects alike),
+  // whichever of them this rendering shows: the terminal, LaTeX, CSV and JSON then agree.
+  const family = tableColumns(scores, "both");
   const base = opts.baseline ? findBaseline(scores, opts.baseline) : null;
   const rows: Row[] = scores.map((s) => {
     const cells = columns.map((c) => cellOf(c, s));
     if (base && s !== base) {
-      deltas(s.system, base.system, columns, opts).forEach((d, i) => {
+      const byId = new Map(deltas(s.system, base.system, family, opts).map((d, i) => [family[i].id, d]));
+      columns.forEach((col, i) => {
         const cell = cells[i];
+        const d = byId.get(col.id);
         if (cell && d) cell.delta = d;
       });
     }
@@ -252,19 +259,24 @@ export function buildTable(scores: readonly SystemScores[], opts: TableOptions):
       cells,
     };
   });
+  // Bold: the best as printed (0.1 points), ties all bold, among rows whose runs finished.
+  const shown = (v: number) => Math.round(v * 1000);
   columns.forEach((_, i) => {
-    const values = rows.map((r) => r.cells[i]?.value ?? null).filter((v): v is number => v !== null);
+    const values = rows.filter((r) => !r.incomplete).map((r) => r.cells[i]?.value ?? null).filter((v): v is number => v !== null);
     if (values.length < 2) return;
-    const best = Math.max(...values);
-    for (const r of rows) if (r.cells[i] && r.cells[i]!.value === best) r.cells[i]!.best = true;
+    const best = Math.max(...values.map(shown));
+    for (const r of rows) {
+      const cell = r.cells[i];
+      if (!r.incomplete && cell && cell.value !== null && shown(cell.value) === best) cell.best = true;
+    }
   });
   const notes: string[] = [];
-  const taskSets = new Set(scores.map((s) => [...s.tasks.keys()].sort().join(",")));
-  if (taskSets.size > 1) notes.push("Rows cover different tasks: each row's averages are over its own tasks.");
-  const partialGroup = scores.some((s, r) =>
-    columns.some((c, i) => c.kind === "group" && rows[r].cells[i] === null && c.tasks.some((t) => s.tasks.has(t))),
+  const partial = scores.some((s, r) =>
+    columns.some((c, i) => c.kind !== "task" && rows[r].cells[i] === null && c.tasks.some((t) => s.tasks.has(t))),
   );
-  if (partialGroup) notes.push("A group cell is left empty when the row lacks some of the group's subjects.");
+  if (partial) {
+    notes.push("An average or group cell is left empty where the row lacks some of its tasks, or has no scored item in one: it would not be comparable.");
+  }
   for (const s of scores) for (const n of s.system.notes) notes.push(`${s.system.label}: ${n}`);
   return {
     columns,

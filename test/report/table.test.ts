@@ -114,7 +114,8 @@ describe("results table", () => {
     const model = tableFor(loadScores([dir], build), build);
     expect(model.rows.map((r) => [r.label, r.incomplete])).toEqual([["done · zero-shot", false], ["half · zero-shot", true]]);
     const md = renderMarkdown(model, { ci: "interval" });
-    expect(md).toContain("| half · zero-shot (incomplete) | **75.0 [");
+    // Not bold: an unfinished run's figure is provisional, it cannot be the column's best.
+    expect(md).toContain("| half · zero-shot (incomplete) | 75.0 [");
     expect(md).toContain("| done · zero-shot | 40.0 [");
     expect(md).toMatch(/\(incomplete\): a run behind the row did not finish/);
     expect(renderLatex(model, { ci: "interval" })).toMatch(/half.*zero-shot \(incomplete\)/);
@@ -131,6 +132,59 @@ describe("results table", () => {
     const md = renderMarkdown(tableFor(loadScores([dir], build), build), { ci: "interval" });
     expect(md).toMatch(/m · zero-shot: its runs were served from different checkpoints: \/ckpt\/step-1000 \(early\); \/ckpt\/step-2000 \(late\)/);
     expect(md).not.toMatch(/same · zero-shot: its runs were served/);
+  });
+
+  it("leaves an average empty where a row lacks a task, or has none scored in one, instead of averaging fewer tasks", () => {
+    const dir = tempDir();
+    makeRun(dir, { model: "full", setting: "zero-shot", tasks: { "medqa.en": outcomes(10, 5), "medmcqa.en": outcomes(10, 9) } });
+    makeRun(dir, { model: "short", setting: "zero-shot", tasks: { "medqa.en": outcomes(10, 8) } });
+    makeRun(dir, {
+      model: "errored", setting: "zero-shot", tasks: { "medqa.en": outcomes(10, 8), "medmcqa.en": outcomes(10, 0) },
+      statuses: { "medmcqa.en": Object.fromEntries(Array.from({ length: 10 }, (_, i) => [i, "error" as const])) },
+    });
+    const model = tableFor(loadScores([dir], build), build);
+    const avg = model.columns.findIndex((c) => c.id === "overall");
+    const cell = (label: string) => model.rows.find((r) => r.label === label)!.cells[avg];
+    expect(cell("full · zero-shot")).toMatchObject({ value: 0.7, best: false });
+    expect(cell("short · zero-shot")).toBeNull();
+    expect(cell("errored · zero-shot")).toBeNull();
+    expect(model.notes.join("\n")).toMatch(/average or group cell is left empty/);
+  });
+
+  it("an all-errored subject empties its group and the averages rather than reweighting them", () => {
+    const dir = tempDir();
+    makeRun(dir, {
+      model: "m", setting: "zero-shot",
+      tasks: { "medqa.en": outcomes(10, 2), "mmlu_medical.anatomy.en": outcomes(10, 0), "mmlu_medical.clinical_knowledge.en": outcomes(10, 6) },
+      statuses: { "mmlu_medical.anatomy.en": Object.fromEntries(Array.from({ length: 10 }, (_, i) => [i, "error" as const])) },
+    });
+    const model = tableFor(loadScores([dir], build), build);
+    const row = model.rows[0];
+    for (const id of ["group:mmlu_medical.en", "lang:en", "overall"]) expect(row.cells[model.columns.findIndex((c) => c.id === id)], id).toBeNull();
+  });
+
+  it("bolds ties as printed, and agrees on significance across renderings", () => {
+    const dir = tempDir();
+    // Two rows equal to 0.1 points on a 10,000-item task: both are the best as printed.
+    makeRun(dir, { model: "a", setting: "zero-shot", tasks: { "medqa.en": outcomes(10_000, 7134) } });
+    makeRun(dir, { model: "b", setting: "zero-shot", tasks: { "medqa.en": outcomes(10_000, 7130) } });
+    const tie = tableFor(loadScores([dir], build), build);
+    expect(tie.rows.map((r) => r.cells[0]!.best)).toEqual([true, true]);
+
+    // Six tied MMLU subjects and one clear medqa gain: the Holm family is the same in every output.
+    const dir2 = tempDir();
+    const subjects = ["anatomy", "clinical_knowledge", "college_biology", "college_medicine", "medical_genetics", "professional_medicine"];
+    const tasks = (medqa: boolean[]) => ({ "medqa.en": medqa, ...Object.fromEntries(subjects.map((x) => [`mmlu_medical.${x}.en`, outcomes(20, 10)])) });
+    makeRun(dir2, { model: "base", setting: "zero-shot", tasks: tasks([...Array(8).fill(false), ...outcomes(12, 6)]) });
+    makeRun(dir2, { model: "new", setting: "zero-shot", tasks: tasks([...Array(8).fill(true), ...outcomes(12, 6)]) });
+    const scores = loadScores([dir2], build);
+    const shown = tableFor(scores, { ...build, baseline: "base:zero-shot" });
+    const medqa = shown.columns.findIndex((c) => c.id === "task:medqa.en");
+    const delta = shown.rows.find((r) => r.label === "new · zero-shot")!.cells[medqa]!.delta!;
+    const csv = parse(renderCsv(tableFor(scores, { ...build, baseline: "base:zero-shot" }, "both"), scores), { columns: true }) as Record<string, string>[];
+    const line = csv.find((r) => r.model === "new" && r.task === "medqa.en")!;
+    expect(String(delta.significant)).toBe(line.significant);
+    expect(Number(line.p_holm)).toBeCloseTo(delta.pHolm, 4);
   });
 
   it("marks an average's Δ by its own (macro) bootstrap, not by McNemar on the pooled items", () => {
