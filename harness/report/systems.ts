@@ -70,10 +70,20 @@ export function groupSystems(runs: readonly LoadedRun[]): System[] {
     byKey.set(k, [...(byKey.get(k) ?? []), run]);
   }
   const systems: System[] = [];
-  for (const group of byKey.values()) {
+  for (const all of byKey.values()) {
+    // A shard holds 1/n of each task's items: taken as the task, it would replace the others.
+    const shards = all.filter((r) => r.record.spec.shard !== null);
+    const group = all.filter((r) => r.record.spec.shard === null);
+    if (group.length === 0) {
+      throw new UserError(
+        `${shards.map((r) => r.dir).join(", ")}: only shards (--shard i/n) of a run; a shard has part of each task's items. ` +
+          "Join them first with medeval merge, then build tables and comparisons from the merged run.",
+      );
+    }
     const ordered = [...group].sort((x, y) => runTime(x).localeCompare(runTime(y)) || x.dir.localeCompare(y.dir));
     const tasks: System["tasks"] = new Map();
     const notes: string[] = [];
+    if (shards.length > 0) notes.push(`left out ${shards.length} shard run(s) (${shards.map((r) => r.record.run_id).join(", ")}): tables use whole runs (join shards with medeval merge)`);
     for (const run of ordered) {
       if (run.tornFinalLine) notes.push(`${run.dir}/samples.jsonl: a torn final line (a write cut by a crash) was skipped`);
       if (!run.record.complete) notes.push(`${run.dir}: run.json says the run is not complete`);

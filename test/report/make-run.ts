@@ -31,6 +31,8 @@ export interface MakeRunOptions {
   params?: Record<string, unknown>;
   /** The weights vLLM's /v1/models names behind the served model (default: no /v1/models record). */
   servedRoot?: string;
+  /** spec.shard: a run of --shard index/count. */
+  shard?: { index: number; count: number };
 }
 
 export function taskMeta(task: string): Pick<TaskSummary, "family" | "lang" | "domain" | "group"> {
@@ -116,7 +118,7 @@ export function makeRun(dir: string, opts: MakeRunOptions): string {
       tasks: Object.keys(opts.tasks),
       limit: null,
       seed: 0,
-      shard: null,
+      shard: opts.shard ?? null,
       fewshot: opts.fewshot ?? null,
     },
     harness: { version: "0.1.0", git_commit: null, node: process.version },

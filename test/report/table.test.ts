@@ -187,6 +187,17 @@ describe("results table", () => {
     expect(Number(line.p_holm)).toBeCloseTo(delta.pHolm, 4);
   });
 
+  it("never takes a shard for a whole task: shards alone are refused, shards beside a whole run are left out", () => {
+    const dir = tempDir();
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "s0", shard: { index: 0, count: 2 }, tasks: { "medqa.en": outcomes(10, 10) }, itemIds: { "medqa.en": Array.from({ length: 10 }, (_, i) => `a${i}`) } });
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "s1", shard: { index: 1, count: 2 }, tasks: { "medqa.en": outcomes(10, 0) }, itemIds: { "medqa.en": Array.from({ length: 10 }, (_, i) => `b${i}`) } });
+    expect(() => tableFor(loadScores([dir], build), build)).toThrow(/only shards .*medeval merge/);
+    makeRun(dir, { model: "m", setting: "zero-shot", runId: "merged", tasks: { "medqa.en": outcomes(20, 10) } });
+    const model = tableFor(loadScores([dir], build), build);
+    expect(model.rows[0].cells[0]).toMatchObject({ value: 0.5, n: 20 });
+    expect(model.notes.join("\n")).toMatch(/left out 2 shard run\(s\) \(s0, s1\)/);
+  });
+
   it("marks an average's Δ by its own (macro) bootstrap, not by McNemar on the pooled items", () => {
     // MedQA EN: +3.0 points (b = 100, c = 40) on 2,000 items; MMLU-med EN: −6.0 (c = 6) on 100.
     // The EN macro average moves −1.5 with an interval that straddles 0, while the pooled
