@@ -22,10 +22,30 @@ async function loadCommands(): Promise<CommandModule[]> {
   return modules;
 }
 
+/** What the file-system errors people meet mean, and what to do about them. */
+const FS_ERRORS: Record<string, string> = {
+  EACCES: "permission denied: check the owner and mode of the path, or choose another location",
+  EPERM: "operation not permitted: check the owner and mode of the path, or choose another location",
+  EROFS: "the file system is read-only: choose a writable location",
+  ENOSPC: "no space left on the device: free some space, or choose another location",
+  EDQUOT: "disk quota exceeded: free some space, or choose another location",
+  ENOTDIR: "a part of the path is a file, not a folder: choose a folder",
+  EEXIST: "a file is in the way where a folder is needed: remove it, or choose another path",
+  EISDIR: "this is a folder where a file is needed: name a file",
+  EMFILE: "too many open files: raise the limit (ulimit -n) or lower --concurrency",
+};
+
 export function reportError(err: unknown): number {
   if (err instanceof UserError) {
     process.stderr.write(`medeval: ${err.message}\n`);
     return err.exitCode;
+  }
+  // A file-system refusal is the environment, not a bug: say which path and what to do.
+  const fsError = err as NodeJS.ErrnoException;
+  if (typeof fsError?.code === "string" && fsError.code in FS_ERRORS) {
+    const where = fsError.path ? `${fsError.path}: ` : "";
+    process.stderr.write(`medeval: ${where}${fsError.syscall ? `cannot ${fsError.syscall}, ` : ""}${FS_ERRORS[fsError.code]} (${fsError.code})\n`);
+    return 2;
   }
   const e = err as Error;
   process.stderr.write(`medeval: unexpected error: ${e?.message ?? String(err)}\n`);
