@@ -132,6 +132,19 @@ export function modelIdentity(model: ModelSpec, root: string | null | undefined)
 }
 
 /**
+ * max_tokens is reserved out of the context: at or above max_model_len no prompt fits, every
+ * request comes back as a context overflow, and the run would look like a model scoring 0.
+ */
+function refuseImpossibleBudget(model: ModelSpec, maxModelLen: number | null): void {
+  const maxTokens = model.params.max_tokens;
+  if (maxModelLen === null || typeof maxTokens !== "number" || maxTokens < maxModelLen) return;
+  throw new UserError(
+    `max_tokens ${maxTokens} leaves no room for a prompt: the server's max_model_len for ${model.servedModel} is ${maxModelLen}, and vLLM reserves max_tokens out of it. ` +
+      `Lower --max-tokens (e.g. ${Math.max(256, Math.floor(maxModelLen / 2))}), or serve the model with a longer --max-model-len.`,
+  );
+}
+
+/**
  * Replicas behind one model must serve the same weights: requests go to whichever is least
  * busy, so two checkpoints would be mixed in one run (and in the cache, keyed by the first).
  */
@@ -197,11 +210,16 @@ function checkNumericOptions(opts: EvaluateOptions): void {
   whole("--limit", opts.limit, 1);
   if (!Number.isSafeInteger(opts.seed)) throw new UserError(`--seed must be a whole number, got ${opts.seed}`);
   whole("--concurrency", opts.concurrency, 1);
-  whole("--bootstrap", opts.bootstrap, 1);
+  // Fewer resamples than this give intervals whose ends are a couple of draws (as medeval check requires).
+  whole("--bootstrap", opts.bootstrap, 100);
   whole("--max-retries", opts.maxRetries, 0);
   if (opts.setting === "few-shot-traces") whole("--shots", opts.fewshot?.k, 0);
   const timeout = opts.overrides.timeoutS;
   if (timeout !== undefined && !(timeout > 0)) throw new UserError(`--timeout must be a number of seconds > 0, got ${timeout}`);
+  // A mistyped data folder would otherwise be passed over silently for a Hub download.
+  if (opts.dataDir !== undefined && !existsSync(opts.dataDir)) {
+    throw new UserError(`the data folder ${opts.dataDir} (from --data-dir or MEDEVAL_DATA_DIR) does not exist; name the folder that holds medqa/, medmcqa/, … like ../shared/datasets`);
+  }
 }
 
 export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
@@ -311,6 +329,7 @@ async function runPlanned(
   const infos = await Promise.all(liveUrls.map((url) => fetchServerInfo(url, apiKey)));
   refuseMixedReplicas(liveUrls, infos.map((info) => servedCheckpoint(info.models, model.servedModel)), model.servedModel);
   const server = infos[0];
+  if (opts.scoring === "generative") refuseImpossibleBudget(model, servedCheckpoint(server.models, model.servedModel)?.max_model_len ?? null);
   // The checkpoint behind the served name, so a cache never mixes two checkpoints served under one name.
   const root = servedCheckpoint(server.models, model.servedModel)?.root;
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;

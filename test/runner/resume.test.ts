@@ -258,6 +258,23 @@ describe.skipIf(!hasSharedDatasets)("faults and replicas", () => {
     }
   }, 60_000);
 
+  it("refuses a max_tokens that leaves no room for a prompt, before sending anything", async () => {
+    const small = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 4096 });
+    try {
+      const out = tempDir();
+      const run = evaluate({
+        overrides: { modelUrl: [small.url], servedModel: "fake-model", params: { max_tokens: 4096 } },
+        modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+        limit: 5, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
+        signal: new AbortController().signal,
+      });
+      await expect(run).rejects.toThrow(/max_tokens 4096 leaves no room for a prompt: the server's max_model_len for fake-model is 4096/);
+      expect(small.generationRequests()).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("refuses replicas that serve different weights under one name, before sending anything", async () => {
     const a = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, root: "/models/A" });
     const b = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, root: "/models/B" });

@@ -32,7 +32,9 @@ describe("evaluate: numeric options", () => {
     [{ seed: 1.5 }, "--seed must be a whole number, got 1.5"],
     [{ concurrency: Number.NaN }, "--concurrency must be a whole number ≥ 1, got NaN"],
     [{ concurrency: 0 }, "--concurrency must be a whole number ≥ 1, got 0"],
-    [{ bootstrap: 0 }, "--bootstrap must be a whole number ≥ 1, got 0"],
+    [{ bootstrap: 0 }, "--bootstrap must be a whole number ≥ 100, got 0"],
+    [{ bootstrap: 5 }, "--bootstrap must be a whole number ≥ 100, got 5"],
+    [{ dataDir: "/nonexistent/dataset" }, "the data folder /nonexistent/dataset (from --data-dir or MEDEVAL_DATA_DIR) does not exist"],
     [{ maxRetries: -1 }, "--max-retries must be a whole number ≥ 0, got -1"],
     [{ overrides: { modelUrl: ["http://127.0.0.1:9/v1"], servedModel: "m", timeoutS: 0 } }, "--timeout must be a number of seconds > 0, got 0"],
   ] as [Partial<EvaluateOptions>, string][])("%o is refused", async (extra, message) => {
