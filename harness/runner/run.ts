@@ -178,10 +178,15 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   }
 
   const record = finalize();
-  if (misconfigured) {
+  // A run too small to reach the fail-fast count, whose every request failed, is just as
+  // misconfigured: it must not end as a finished run.
+  const allFailed = !misconfigured && answeredOk === 0 && firstErrors.length > 0 && !input.signal.aborted;
+  if (misconfigured || allFailed) {
+    const count = misconfigured ? `the first ${FAIL_FAST_ERRORS} requests all` : `all ${firstErrors.length} request(s)`;
     throw new UserError(
-      `the first ${FAIL_FAST_ERRORS} requests all failed; stopping the run. The first error:\n  ${misconfigured}\n` +
-        `Fix the endpoint settings, then resume (errored items are retried): medeval run --resume ${runId} --out ${input.outDir}`,
+      `${count} failed; stopping the run. The first error:\n  ${misconfigured ?? firstErrors[0]}\n` +
+        `Fix the endpoint settings and run again. A fixed URL or API key resumes this run (errored items are retried): ` +
+        `medeval run --resume ${runId} --out ${input.outDir}; another --served-model is another spec, so it starts a new run.`,
     );
   }
   return { record, dir, interrupted: input.signal.aborted, sent };

@@ -88,6 +88,13 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
     await expect(run).rejects.toThrow(/first 5 requests all failed[\s\S]*no-such-model[\s\S]*medeval run --resume wrong-name/);
   });
 
+  it("a run too small for the fail-fast count whose every request failed does not end as a finished run", async () => {
+    const out = tempDir();
+    const opts = options(server, out, { tasks: "medqa.en", limit: 3, concurrency: 1, runId: "tiny" });
+    const run = evaluate({ ...opts, overrides: { ...opts.overrides, servedModel: "no-such-model" } });
+    await expect(run).rejects.toThrow(/all 3 request\(s\) failed[\s\S]*no-such-model[\s\S]*another --served-model is another spec/);
+  });
+
   it("says at once when no server answers at the URL", async () => {
     const out = tempDir();
     const opts = options(server, out, { tasks: "medqa.en", limit: 3 });
