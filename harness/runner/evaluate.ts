@@ -13,7 +13,7 @@ import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompt
 import { UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import { createDispatcher } from "./dispatcher.ts";
-import { buildSpec, defaultRunId, parseShard, planTasks, serveIdentity, specHash, type PlannedTask } from "./plan.ts";
+import { buildSpec, checkRunId, defaultRunId, parseShard, planTasks, serveIdentity, specHash, type PlannedTask } from "./plan.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
@@ -216,6 +216,7 @@ function checkNumericOptions(opts: EvaluateOptions): void {
   if (opts.setting === "few-shot-traces") whole("--shots", opts.fewshot?.k, 0);
   const timeout = opts.overrides.timeoutS;
   if (timeout !== undefined && !(timeout > 0)) throw new UserError(`--timeout must be a number of seconds > 0, got ${timeout}`);
+  for (const [flag, id] of [["--run-id", opts.runId], ["--resume", opts.resume]] as const) if (id !== undefined) checkRunId(flag, id);
   // A mistyped data folder would otherwise be passed over silently for a Hub download.
   if (opts.dataDir !== undefined && !existsSync(opts.dataDir)) {
     throw new UserError(`the data folder ${opts.dataDir} (from --data-dir or MEDEVAL_DATA_DIR) does not exist; name the folder that holds medqa/, medmcqa/, … like ../shared/datasets`);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
-import { defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
+import { checkRunId, defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
 import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { checkpointDifferences, servedCheckpoint } from "./server-info.ts";
 import { summarizeTask } from "./summarize.ts";
@@ -41,6 +41,7 @@ function checkOneCheckpoint(shards: readonly { dir: string; record: RunRecord }[
 
 export function mergeShards(shardDirs: string[], outDir: string, options: MergeOptions = {}): MergeResult {
   const runId = options.runId;
+  if (runId !== undefined) checkRunId("--run-id", runId);
   if (shardDirs.length === 0) throw new UserError("name the shard run folders to merge");
   const shards = shardDirs.map((dir) => {
     const file = join(dir, "run.json");

@@ -116,6 +116,13 @@ export function specHash(spec: RunSpec, sources: TaskSourceRecord[]): string {
   return hashJson({ spec: rest, data: sources.map((s) => ({ task: s.task, items_hash: s.items_hash })) });
 }
 
+/** A run id names one folder inside --out: no path of its own (it would write elsewhere). */
+export function checkRunId(flag: string, id: string): void {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._+-]*$/.test(id)) {
+    throw new UserError(`${flag} ${JSON.stringify(id)}: a run id is one folder name inside --out (letters, digits, ".", "_", "+", "-"); use --out to choose where runs go`);
+  }
+}
+
 /** Run ids are derived from the spec, so re-running the same command finds (and resumes) the same run. */
 export function defaultRunId(spec: RunSpec, hash: string): string {
   const model = spec.model.replace(/[^A-Za-z0-9_.-]+/g, "_");
