@@ -27,8 +27,8 @@ export function tableStatOptions<T>(y: Argv<T>) {
 
 /** Validated options for loadScores/tableFor. */
 export function tableStatOpts(args: TableStatArgs) {
-  if (args.bootstrap !== undefined && !(Number.isInteger(args.bootstrap) && args.bootstrap > 0)) {
-    throw new UserError(`--bootstrap must be a positive integer, got ${args.bootstrap}`);
+  if (args.bootstrap !== undefined && !(Number.isInteger(args.bootstrap) && args.bootstrap >= 100)) {
+    throw new UserError(`--bootstrap must be a whole number ≥ 100, got ${args.bootstrap}`);
   }
   if (!(args.level > 0 && args.level < 1)) throw new UserError(`--level must be in (0, 1), got ${args.level}`);
   if (!(args.alpha > 0 && args.alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${args.alpha}`);

@@ -34,7 +34,7 @@ const command: CommandModule<object, CompareArgs> = {
       .option("allow-mixed-scoring", { type: "boolean", default: false, describe: "Compare runs with different spec.scoring (stated in the output)" }),
   handler: (args) => {
     if (!(args.alpha > 0 && args.alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${args.alpha}`);
-    if (!(Number.isInteger(args.bootstrap) && args.bootstrap > 0)) throw new UserError(`--bootstrap must be a positive integer, got ${args.bootstrap}`);
+    if (!(Number.isInteger(args.bootstrap) && args.bootstrap >= 100)) throw new UserError(`--bootstrap must be a whole number ≥ 100, got ${args.bootstrap}`);
     if (!(args.level > 0 && args.level < 1)) throw new UserError(`--level must be in (0, 1), got ${args.level}`);
     const cmp = compareSystems(resolveSystem(args.a), resolveSystem(args.b), {
       resamples: args.bootstrap,

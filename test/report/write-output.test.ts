@@ -40,6 +40,8 @@ describe("writing command outputs", () => {
       [["compare", run, run, "--bootstrap", "100", "--out", blocked], /--out .*: cannot write it/],
       [["check", "--baseline", run, "--candidate", run, "--bootstrap", "100", "--junit", dir], /--junit .*: cannot write it \(it is a folder\)/],
       [["extract", "--input", dir], /--input .*: is a folder/],
+      [["table", run, "--bootstrap", "5"], /--bootstrap must be a whole number ≥ 100, got 5/],
+      [["compare", run, run, "--bootstrap", "5"], /--bootstrap must be a whole number ≥ 100, got 5/],
     ];
     for (const [args, message] of cases) {
       const res = medeval(args);
