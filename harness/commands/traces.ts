@@ -74,6 +74,9 @@ const importCommand: CommandModule<StoreArgs, ImportArgs> = {
       });
       if (process.stderr.isTTY) process.stderr.write("\n");
       process.stdout.write(formatImportReport(report, argv["show-rejects"]));
+      if (report.rejected > 0 && report.added + report.skipped === 0) {
+        throw new UserError(`${argv.source}: none of its ${report.read} rows could be imported (the reasons are above); fix the fields named, or pass --lang-default for rows without a language`);
+      }
     } finally {
       store.close();
     }

@@ -1,4 +1,5 @@
 // `medeval traces import|stats|search` through the real CLI: output, exit codes, messages.
+import { writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -61,5 +62,12 @@ describe("medeval traces", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/missing.jsonl: no such file/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+    // A source none of whose rows can be imported is a failure, not "0 added".
+    const allBad = join(dir, "all-bad.jsonl");
+    writeFileSync(allBad, `${JSON.stringify({ id: "x1", question: "q" })}\n${JSON.stringify({ id: "x2", question: "q" })}\n`);
+    const none = medeval(["traces", "import", allBad], dir);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toMatch(/0 added, 0 skipped \(already in the store\), 2 rejected/);
+    expect(none.stderr).toMatch(/none of its 2 rows could be imported/);
   });
 });
