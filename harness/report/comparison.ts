@@ -120,6 +120,10 @@ export function checkScoring(a: System, b: System, allowMixed: boolean | undefin
 export function compareSystems(a: System, b: System, opts: CompareOptions): Comparison {
   const mixed = checkScoring(a, b, opts.allowMixedScoring);
   const shared = [...a.tasks.keys()].filter((t) => b.tasks.has(t)).sort();
+  if (shared.length === 0) {
+    const list = (s: System) => [...s.tasks.keys()].sort().join(", ") || "none";
+    throw new UserError(`the two sides have no task in common (A: ${list(a)}; B: ${list(b)}): there is nothing to compare item by item`);
+  }
   const boot = { resamples: opts.resamples, level: opts.level };
   const raw = shared.map((task) => {
     const ta = a.tasks.get(task)!;

@@ -62,6 +62,13 @@ describe("compareSystems", () => {
     expect(t).toMatchObject({ n: 1, b: 1, c: 0, changed: ["q1"] });
   });
 
+  it("refuses two sides with no task in common instead of printing an empty comparison", () => {
+    const dir = tempDir();
+    const a = makeRun(dir, { model: "a", setting: "zero-shot", tasks: { "medqa.en": [true] } });
+    const b = makeRun(dir, { model: "b", setting: "zero-shot", tasks: { "headqa.es": [false] } });
+    expect(() => compareSystems(systemOf(a), systemOf(b), opts)).toThrow(/no task in common \(A: medqa\.en; B: headqa\.es\)/);
+  });
+
   it("refuses different scoring modes unless allowed, and then says so", () => {
     const dir = tempDir();
     const a = makeRun(dir, { model: "a", setting: "zero-shot", tasks: { "medqa.en": [true] } });
