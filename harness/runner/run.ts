@@ -85,6 +85,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   }
 
   const { journal, existing } = Journal.open(join(dir, "samples.jsonl"));
+  const hadAnswers = [...existing.samples.values()].some((sample) => sample.status !== "error");
   const clock = Date.now();
   const baseRecord = (): Omit<RunRecord, "tasks" | "complete" | "usage" | "timing"> => ({
     schema_version: 1,
@@ -180,7 +181,8 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const record = finalize();
   // A run too small to reach the fail-fast count, whose every request failed, is just as
   // misconfigured: it must not end as a finished run.
-  const allFailed = !misconfigured && answeredOk === 0 && firstErrors.length > 0 && !input.signal.aborted;
+  // (Not a resume that only retried items which failed again: the run has answers.)
+  const allFailed = !misconfigured && answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted;
   if (misconfigured || allFailed) {
     const count = misconfigured ? `the first ${FAIL_FAST_ERRORS} requests all` : `all ${firstErrors.length} request(s)`;
     throw new UserError(

@@ -142,3 +142,23 @@ describe("a resume that fails part-way", () => {
     expect(record.usage.requests).toBe(5);
   });
 });
+
+describe("a resume whose retried items fail again", () => {
+  it("ends as before (the run has answers): it is not taken for a broken endpoint", async () => {
+    const out = tempDir();
+    const failing = new Set(["2", "4"]);
+    const answer: ItemAnswerer = async (_t, it) => ({
+      sample: failing.has(it.id) ? { ...sampleFor(it), status: "error", correct: false, answer: null, error: "HTTP 500" } : sampleFor(it),
+      sent: 1,
+    });
+    const run = () =>
+      executeRun({
+        spec, tasks: [plannedTask(6)], outDir: out, runId: "r", answer, concurrency: 1,
+        bootstrap: { resamples: 10, seed: 1, level: 0.95 }, server: { models: null, version: null }, progress: silent, signal: new AbortController().signal,
+      });
+    await run();
+    const resumed = await run();
+    expect(resumed.sent).toBe(2);
+    expect(resumed.record.tasks[0]).toMatchObject({ n: 6, errors: 2 });
+  });
+});
