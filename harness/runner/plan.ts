@@ -76,10 +76,14 @@ export async function planTasks(input: PlanInput): Promise<PlannedTask[]> {
 
 /**
  * What of a `serve:` entry decides the answers: the checkpoint, vllm's arguments (dtype,
- * quantization, chat template, reasoning parser) and its environment; not how long to wait.
+ * quantization, chat template, reasoning parser) and vLLM's own VLLM_* switches
+ * (VLLM_BATCH_INVARIANT); not how long to wait, not which GPUs, and never a secret such as
+ * HF_TOKEN or VLLM_API_KEY, since the spec is written to run.json.
  */
 export function serveIdentity(serve: Record<string, unknown>): Record<string, unknown> {
-  return { model: serve.model, args: serve.args ?? [], env: serve.env ?? {} };
+  const env = (serve.env ?? {}) as Record<string, unknown>;
+  const vllmEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("VLLM_") && !/KEY|TOKEN|SECRET|PASSWORD/i.test(k)).sort(([a], [b]) => a.localeCompare(b)));
+  return { model: serve.model, args: serve.args ?? [], env: vllmEnv };
 }
 
 export function buildSpec(input: PlanInput, tasks: PlannedTask[]): RunSpec {

@@ -24,6 +24,9 @@ describe("the spec of a model medeval serves itself", () => {
     expect(runIdOf(model({ ...base, args: ["--quantization", "fp8"] }))).not.toBe(id);
     expect(runIdOf(model({ ...base, args: ["--chat-template", "t.jinja"] }))).not.toBe(id);
     expect(runIdOf(model({ ...base, env: { VLLM_BATCH_INVARIANT: "1" } }))).not.toBe(id);
+    // Which GPUs, and secrets, are not part of it (the spec is written to run.json).
+    expect(runIdOf(model({ ...base, env: { CUDA_VISIBLE_DEVICES: "1", HF_TOKEN: "hf_x", VLLM_API_KEY: "k" } }))).toBe(id);
+    expect(JSON.stringify(buildSpec(input(model({ ...base, env: { HF_TOKEN: "hf_secret" } })), []))).not.toContain("hf_secret");
     expect(runIdOf(model({ ...base, ready_timeout_s: 1800 }))).toBe(id);
     expect(runIdOf(model())).not.toBe(id);
   });
