@@ -154,7 +154,8 @@ function refuseMixedReplicas(urls: string[], checkpoints: (ServedCheckpoint | nu
     if (differences.length === 0) continue;
     throw new UserError(
       `the replicas of ${served} do not serve the same model: ${urls[0]} and ${urls[i]} differ in\n${differences.map((d) => `  ${d}`).join("\n")}\n` +
-        "A run sends each request to whichever replica is least busy, so their answers would be mixed. List only replicas of one checkpoint in base_urls.",
+        "A run sends each request to whichever replica is least busy, so their answers would be mixed. List only replicas of one checkpoint in base_urls " +
+        "(or pass --allow-different-checkpoints if they hold the same weights at different paths).",
     );
   }
 }
@@ -216,7 +217,7 @@ function checkNumericOptions(opts: EvaluateOptions): void {
   if (opts.setting === "few-shot-traces") whole("--shots", opts.fewshot?.k, 0);
   const timeout = opts.overrides.timeoutS;
   if (timeout !== undefined && !(timeout > 0)) throw new UserError(`--timeout must be a number of seconds > 0, got ${timeout}`);
-  for (const [flag, id] of [["--run-id", opts.runId], ["--resume", opts.resume]] as const) if (id !== undefined) checkRunId(flag, id);
+  if (opts.runId !== undefined) checkRunId("--run-id", opts.runId);
   // A mistyped data folder would otherwise be passed over silently for a Hub download.
   if (opts.dataDir !== undefined && !existsSync(opts.dataDir)) {
     throw new UserError(`the data folder ${opts.dataDir} (from --data-dir or MEDEVAL_DATA_DIR) does not exist; name the folder that holds medqa/, medmcqa/, … like ../shared/datasets`);
@@ -224,7 +225,10 @@ function checkNumericOptions(opts: EvaluateOptions): void {
 }
 
 export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
-  const opts = applyResume(raw);
+  // A tab-completed "--resume results/id/" names the same run; a path elsewhere does not.
+  const resume = raw.resume?.replace(/\/+$/, "");
+  if (resume !== undefined) checkRunId("--resume", resume);
+  const opts = applyResume({ ...raw, resume });
   checkNumericOptions(opts);
   if (!opts.tasks) throw new UserError("name the tasks to run: --tasks medqa.en,mmlu_medical.it (see `medeval tasks`)");
   if (opts.scoring !== "generative" && opts.setting !== "zero-shot") {
@@ -328,7 +332,7 @@ async function runPlanned(
   }
   const liveUrls = model.baseUrls.filter((_, i) => live[i]);
   const infos = await Promise.all(liveUrls.map((url) => fetchServerInfo(url, apiKey)));
-  refuseMixedReplicas(liveUrls, infos.map((info) => servedCheckpoint(info.models, model.servedModel)), model.servedModel);
+  if (!opts.allowDifferentCheckpoints) refuseMixedReplicas(liveUrls, infos.map((info) => servedCheckpoint(info.models, model.servedModel)), model.servedModel);
   const server = infos[0];
   if (opts.scoring === "generative") refuseImpossibleBudget(model, servedCheckpoint(server.models, model.servedModel)?.max_model_len ?? null);
   // The checkpoint behind the served name, so a cache never mixes two checkpoints served under one name.

@@ -286,8 +286,16 @@ describe.skipIf(!hasSharedDatasets)("faults and replicas", () => {
         limit: 5, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
         signal: new AbortController().signal,
       });
-      await expect(run).rejects.toThrow(/replicas of fake-model do not serve the same model[\s\S]*\/models\/A → \/models\/B/);
+      await expect(run).rejects.toThrow(/replicas of fake-model do not serve the same model[\s\S]*\/models\/A → \/models\/B[\s\S]*--allow-different-checkpoints/);
       expect([...a.generationRequests(), ...b.generationRequests()]).toHaveLength(0);
+      // Vouched for as the same weights at different paths, they serve the run.
+      const vouched = await evaluate({
+        overrides: { modelUrl: [a.url, b.url], servedModel: "fake-model", params: { max_tokens: 256 } },
+        modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+        limit: 5, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
+        signal: new AbortController().signal, allowDifferentCheckpoints: true,
+      });
+      expect(vouched.record.complete).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

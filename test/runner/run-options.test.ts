@@ -38,6 +38,7 @@ describe("evaluate: numeric options", () => {
     [{ maxRetries: -1 }, "--max-retries must be a whole number ≥ 0, got -1"],
     [{ runId: "../escape" }, '--run-id "../escape": a run id is one folder name inside --out'],
     [{ runId: "a/b" }, '--run-id "a/b": a run id is one folder name inside --out'],
+    [{ resume: "../x" }, '--resume "../x": a run id is one folder name inside --out'],
     [{ overrides: { modelUrl: ["http://127.0.0.1:9/v1"], servedModel: "m", timeoutS: 0 } }, "--timeout must be a number of seconds > 0, got 0"],
   ] as [Partial<EvaluateOptions>, string][])("%o is refused", async (extra, message) => {
     const run = evaluate(options(extra));
