@@ -4,26 +4,22 @@
 // written atomically, so concurrent runs and crashes never leave a half entry behind.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { hashJson } from "../hash.ts";
+import { UsageSchema } from "../types.ts";
 
-export interface CachedResponse {
-  content: string | null;
-  reasoning: string | null;
-  finish_reason: string | null;
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
-  logprobs?: unknown;
-}
-
-const nullableString = (v: unknown) => v === null || typeof v === "string";
-
-function isCachedResponse(v: unknown): v is CachedResponse {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const r = v as Record<string, unknown>;
-  const usage = r.usage as Record<string, unknown> | null | undefined;
-  const usageOk =
-    usage === null || (typeof usage === "object" && usage !== undefined && ["prompt_tokens", "completion_tokens", "total_tokens"].every((k) => typeof usage[k] === "number"));
-  return "content" in r && nullableString(r.content) && "reasoning" in r && nullableString(r.reasoning) && "finish_reason" in r && nullableString(r.finish_reason) && usageOk;
-}
+/**
+ * One cached reply. Read back through this schema: valid JSON of another shape (a file edited
+ * or damaged outside medeval) is a miss; trusted, it would become a sample without a reply.
+ */
+const CachedResponseSchema = z.object({
+  content: z.string().nullable(),
+  reasoning: z.string().nullable(),
+  finish_reason: z.string().nullable(),
+  usage: UsageSchema.nullable(),
+  logprobs: z.unknown().optional(),
+});
+export type CachedResponse = z.infer<typeof CachedResponseSchema>;
 
 export class ResponseCache {
   constructor(readonly dir: string) {
@@ -51,9 +47,8 @@ export class ResponseCache {
     } catch {
       return undefined; // missing, or unreadable: treat as a miss and ask again
     }
-    // Valid JSON of another shape (a file edited or damaged outside medeval) is a miss too:
-    // trusted, it would become a sample without a reply.
-    return isCachedResponse(value) ? value : undefined;
+    const parsed = CachedResponseSchema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
   }
 
   set(key: string, value: CachedResponse): void {
