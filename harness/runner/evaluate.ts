@@ -22,7 +22,7 @@ import { readRunRecord } from "./run-files.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
-import { checkpointDifferences, fetchServerInfo, probeEndpoint, servedCheckpoint, type ServedCheckpoint } from "./server-info.ts";
+import { checkpointConflict, fetchServerInfo, probeEndpoint, servedCheckpoint, type ServedCheckpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
 import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
 
@@ -148,16 +148,14 @@ function refuseImpossibleBudget(model: ModelSpec, maxModelLen: number | null): v
  * Replicas behind one model must serve the same weights: requests go to whichever is least
  * busy, so two checkpoints would be mixed in one run (and in the cache, keyed by the first).
  */
-function refuseMixedReplicas(urls: string[], checkpoints: (ServedCheckpoint | null)[], served: string): void {
-  for (let i = 1; i < urls.length; i++) {
-    const differences = checkpointDifferences(checkpoints[0], checkpoints[i]);
-    if (differences.length === 0) continue;
-    throw new UserError(
-      `the replicas of ${served} do not serve the same model: ${urls[0]} and ${urls[i]} differ in\n${differences.map((d) => `  ${d}`).join("\n")}\n` +
-        "A run sends each request to whichever replica is least busy, so their answers would be mixed. List only replicas of one checkpoint in base_urls " +
-        "(or pass --allow-different-checkpoints if they hold the same weights at different paths).",
-    );
-  }
+function refuseMixedReplicas(replicas: { url: string; checkpoint: ServedCheckpoint | null }[], served: string): void {
+  const conflict = checkpointConflict(replicas);
+  if (!conflict) return;
+  throw new UserError(
+    `the replicas of ${served} do not serve the same model: ${conflict.a.url} and ${conflict.b.url} differ in\n${conflict.differences.map((d) => `  ${d}`).join("\n")}\n` +
+      "A run sends each request to whichever replica is least busy, so their answers would be mixed. List only replicas of one checkpoint in base_urls " +
+      "(or pass --allow-different-checkpoints if they hold the same weights at different paths).",
+  );
 }
 
 function modelInFile(name: string, file?: string): boolean {
@@ -332,11 +330,13 @@ async function runPlanned(
   }
   const liveUrls = model.baseUrls.filter((_, i) => live[i]);
   const infos = await Promise.all(liveUrls.map((url) => fetchServerInfo(url, apiKey)));
-  if (!opts.allowDifferentCheckpoints) refuseMixedReplicas(liveUrls, infos.map((info) => servedCheckpoint(info.models, model.servedModel)), model.servedModel);
+  const replicas = liveUrls.map((url, i) => ({ url, checkpoint: servedCheckpoint(infos[i].models, model.servedModel) }));
+  if (!opts.allowDifferentCheckpoints) refuseMixedReplicas(replicas, model.servedModel);
   const server = infos[0];
-  if (opts.scoring === "generative") refuseImpossibleBudget(model, servedCheckpoint(server.models, model.servedModel)?.max_model_len ?? null);
+  const checkpoint = replicas[0].checkpoint;
+  if (opts.scoring === "generative") refuseImpossibleBudget(model, checkpoint?.max_model_len ?? null);
   // The checkpoint behind the served name, so a cache never mixes two checkpoints served under one name.
-  const root = servedCheckpoint(server.models, model.servedModel)?.root;
+  const root = checkpoint?.root;
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
   const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries });
   try {

@@ -7,7 +7,7 @@ import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
 import { checkRunId, defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
 import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
-import { checkpointDifferences, servedCheckpoint } from "./server-info.ts";
+import { checkpointConflict, servedCheckpoint } from "./server-info.ts";
 import { summarizeTask } from "./summarize.ts";
 
 export interface MergeResult {
@@ -23,20 +23,12 @@ export interface MergeOptions {
 
 /** Every shard whose server said which weights it served must name the same ones. */
 function checkOneCheckpoint(shards: readonly { dir: string; record: RunRecord }[]): void {
-  const known = shards
-    .map(({ dir, record }) => ({ dir, checkpoint: servedCheckpoint(record.server.models, record.spec.served_model) }))
-    .filter((s) => s.checkpoint !== null);
-  // Pairwise: a shard that does not know its root must not hide two others that differ.
-  for (let i = 0; i < known.length; i++) {
-    for (let j = i + 1; j < known.length; j++) {
-      const differences = checkpointDifferences(known[i].checkpoint, known[j].checkpoint);
-      if (differences.length === 0) continue;
-      throw new UserError(
-        `${known[j].dir} was answered by another checkpoint than ${known[i].dir} (from their servers' /v1/models):\n${differences.map((d) => `  ${d}`).join("\n")}\n` +
-          "Shards of one run must come from one model. If these are the same weights stored at different paths, pass --allow-different-checkpoints.",
-      );
-    }
-  }
+  const conflict = checkpointConflict(shards.map(({ dir, record }) => ({ dir, checkpoint: servedCheckpoint(record.server.models, record.spec.served_model) })));
+  if (!conflict) return;
+  throw new UserError(
+    `${conflict.b.dir} was answered by another checkpoint than ${conflict.a.dir} (from their servers' /v1/models):\n${conflict.differences.map((d) => `  ${d}`).join("\n")}\n` +
+      "Shards of one run must come from one model. If these are the same weights stored at different paths, pass --allow-different-checkpoints.",
+  );
 }
 
 export function mergeShards(shardDirs: string[], outDir: string, options: MergeOptions = {}): MergeResult {

@@ -86,6 +86,20 @@ export function checkpointDifferences(before: ServedCheckpoint | null, now: Serv
 }
 
 /**
+ * The first two of a set (replicas, shards) whose checkpoints differ, with how. Pairwise: one
+ * whose server did not say which weights it serves must not hide two others that differ.
+ */
+export function checkpointConflict<T extends { checkpoint: ServedCheckpoint | null }>(items: readonly T[]): { a: T; b: T; differences: string[] } | null {
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j < items.length; j++) {
+      const differences = checkpointDifferences(items[i].checkpoint, items[j].checkpoint);
+      if (differences.length > 0) return { a: items[i], b: items[j], differences };
+    }
+  }
+  return null;
+}
+
+/**
  * Is the endpoint serving? vLLM answers GET /health with 200 (503 when its engine died);
  * servers without /health (routers, other OpenAI-compatible servers) are asked for /v1/models.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkpointDifferences, servedCheckpoint } from "../../harness/runner/server-info.ts";
+import { checkpointConflict, checkpointDifferences, servedCheckpoint } from "../../harness/runner/server-info.ts";
 
 const list = (...entries: object[]) => ({ object: "list", data: entries });
 
@@ -29,5 +29,17 @@ describe("checkpointDifferences", () => {
     ]);
     expect(checkpointDifferences({ root: "/a", max_model_len: null }, { root: "/a", max_model_len: 8192 })).toEqual([]);
     expect(checkpointDifferences(null, { root: "/b", max_model_len: 1 })).toEqual([]);
+  });
+});
+
+describe("checkpointConflict", () => {
+  it("finds two that differ even when the first one's weights are unknown", () => {
+    const items = [
+      { name: "r0", checkpoint: null },
+      { name: "r1", checkpoint: { root: "/a", max_model_len: null } },
+      { name: "r2", checkpoint: { root: "/b", max_model_len: null } },
+    ];
+    expect(checkpointConflict(items)).toMatchObject({ a: { name: "r1" }, b: { name: "r2" }, differences: ["weights (root in /v1/models): /a → /b"] });
+    expect(checkpointConflict(items.slice(0, 2))).toBeNull();
   });
 });
