@@ -2,6 +2,7 @@
 // how they are computed. (A leading "_" keeps this file out of the command list.)
 import type { Argv } from "yargs";
 import type { SubjectColumns } from "../report/table-model.ts";
+import { DEFAULT_COMPARISON } from "../stats/paired-compare.ts";
 import { UserError } from "../types.ts";
 
 export interface TableStatArgs {
@@ -17,10 +18,10 @@ export interface TableStatArgs {
 export function tableStatOptions<T>(y: Argv<T>) {
   return y
     .option("baseline", { type: "string", describe: "MODEL:SETTING (or a row label) to show Δ against, marked * when significant" })
-    .option("alpha", { type: "number", default: 0.05, describe: "Significance level for the Δ marks (Holm-adjusted; McNemar per task, paired bootstrap for averages)" })
+    .option("alpha", { type: "number", default: DEFAULT_COMPARISON.alpha, describe: "Significance level for the Δ marks (Holm-adjusted; McNemar per task, paired bootstrap for averages)" })
     .option("bootstrap", { type: "number", describe: "Bootstrap resamples (default: each run's own setting, as in its run.json)" })
     .option("seed", { type: "string", describe: "Bootstrap seed (default: each run's own seed, as in its run.json)" })
-    .option("level", { type: "number", default: 0.95, describe: "Confidence level" })
+    .option("level", { type: "number", default: DEFAULT_COMPARISON.level, describe: "Confidence level" })
     .option("subjects", { type: "boolean", default: false, describe: "One column per MMLU-medical subject instead of the group score" })
     .option("allow-mixed-scoring", { type: "boolean", default: false, describe: "Put runs scored in different modes (generative, loglikelihood, first-token) in one table" });
 }

@@ -4,6 +4,7 @@ import { compareSystems } from "../report/comparison.ts";
 import { renderComparison, type ComparisonFormat } from "../report/render-comparison.ts";
 import { resolveSystem } from "../report/systems.ts";
 import { writeOutputFile } from "../report/write-output.ts";
+import { DEFAULT_COMPARISON } from "../stats/paired-compare.ts";
 import { UserError } from "../types.ts";
 
 interface CompareArgs {
@@ -20,15 +21,15 @@ interface CompareArgs {
 
 const command: CommandModule<object, CompareArgs> = {
   command: "compare <a> <b>",
-  describe: "Paired comparison of two runs: Δ accuracy with paired bootstrap CI, exact McNemar p, Holm across tasks",
+  describe: "Paired comparison of two runs: Δ accuracy with paired bootstrap CI, exact McNemar p per task, Holm across tasks and averages",
   builder: (y) =>
     y
       .positional("a", { type: "string", demandOption: true, describe: "Run folder, results folder with one model × setting, or RESULTS:MODEL:SETTING" })
       .positional("b", { type: "string", demandOption: true, describe: "The same for the other side" })
-      .option("alpha", { type: "number", default: 0.05, describe: "Significance level for the Holm-adjusted p-values" })
-      .option("bootstrap", { type: "number", default: 10_000, describe: "Bootstrap resamples" })
-      .option("seed", { type: "string", default: "0", describe: "Bootstrap seed (same seed, same intervals)" })
-      .option("level", { type: "number", default: 0.95, describe: "Confidence level of the intervals" })
+      .option("alpha", { type: "number", default: DEFAULT_COMPARISON.alpha, describe: "Significance level for the Holm-adjusted p-values" })
+      .option("bootstrap", { type: "number", default: DEFAULT_COMPARISON.resamples, describe: "Bootstrap resamples" })
+      .option("seed", { type: "string", default: String(DEFAULT_COMPARISON.seed), describe: "Bootstrap seed (same seed, same intervals)" })
+      .option("level", { type: "number", default: DEFAULT_COMPARISON.level, describe: "Confidence level of the intervals" })
       .option("format", { choices: ["terminal", "markdown", "json"], default: "terminal" })
       .option("out", { type: "string", describe: "Write to this file instead of stdout" })
       .option("allow-mixed-scoring", { type: "boolean", default: false, describe: "Compare runs with different spec.scoring (stated in the output)" }),

@@ -1,10 +1,8 @@
 // The gate's decision, per task and per aggregate, from paired per-item outcomes:
-// candidate − baseline with a paired bootstrap CI and an exact McNemar p-value (harness/stats),
-// Holm-adjusted across everything the gate tests, then the rule.
-import { distributionPValue } from "../stats/bootstrap-p.ts";
-import { holmAdjust } from "../stats/holm.ts";
-import { pairedComparison, resampleStratifiedPairedDiffs, type PairedCounts } from "../stats/paired.ts";
-import { percentileInterval } from "../stats/quantile.ts";
+// candidate − baseline through the one paired comparison (stats/paired-compare.ts) that
+// compare and table use, Holm-adjusted over its family, then the rule.
+import { aggregateDefinitions, type AggregateDef } from "../report/aggregates.ts";
+import { DEFAULT_COMPARISON, comparePaired } from "../stats/paired-compare.ts";
 import type { TaskPair } from "./comparable.ts";
 import { points as pts } from "./report.ts";
 import type { GateTask } from "./side.ts";
@@ -26,7 +24,7 @@ export interface GateOptions {
   maxErrorRate: number;
 }
 
-export const DEFAULT_GATE_OPTIONS: GateOptions = { maxDrop: 1.0, alpha: 0.05, strict: false, resamples: 10_000, seed: 0, level: 0.95, maxErrorRate: 0.05 };
+export const DEFAULT_GATE_OPTIONS: GateOptions = { ...DEFAULT_COMPARISON, maxDrop: 1.0, strict: false, maxErrorRate: 0.05 };
 
 export type Verdict = "regression" | "pass" | "improved";
 
@@ -78,76 +76,61 @@ function erroredIds(task: GateTask): Set<string> {
 
 type Unjudged = Omit<GateRow, "pHolm" | "verdict" | "reason">;
 
-function compareTask(pair: TaskPair, opts: GateOptions): { row: Unjudged; counts: PairedCounts } {
-  // Errored items are not scored; a pair is compared only when both sides scored it.
-  const skip = new Set([...erroredIds(pair.baseline), ...erroredIds(pair.candidate)]);
-  const cmp = pairedComparison(scoredMap(pair.candidate, skip), scoredMap(pair.baseline, skip), {
-    resamples: opts.resamples,
-    seed: `gate:${opts.seed}:${pair.baseline.task}`,
-    level: opts.level,
+/**
+ * The aggregates the gate judges: every aggregate of the comparison (report/aggregates.ts, the
+ * same as compare and table) over two or more tasks, each distinct set of members once (with
+ * one language, "overall" and "lang:en" are one test).
+ */
+export function gateAggregates(tasks: readonly GateTask[]): AggregateDef[] {
+  const seen = new Set<string>();
+  return aggregateDefinitions(tasks).filter((def) => {
+    const key = def.members.map((m) => `${m.task}\u0000${m.weight}`).sort().join("\n");
+    if (def.members.length < 2 || seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
-  return {
-    row: {
-      kind: "task",
-      name: pair.baseline.task,
-      n: cmp.n,
-      excluded: skip.size,
-      baseline: cmp.accB,
-      candidate: cmp.accA,
-      diff: cmp.diff,
-      ci: cmp.ci,
-      p: cmp.p,
-      gained: cmp.b,
-      lost: cmp.c,
-    },
-    counts: { n: cmp.n, b: cmp.b, c: cmp.c },
-  };
 }
 
-/** The aggregates the gate tests: the macro average over all tasks and each group per language. */
-export function aggregateMembers(tasks: readonly GateTask[]): { name: string; members: string[] }[] {
-  const aggregates: { name: string; members: string[] }[] = [];
-  if (tasks.length > 1) aggregates.push({ name: "macro", members: tasks.map((t) => t.task) });
-  const groups = new Map<string, string[]>();
-  for (const t of tasks) {
-    if (!t.group) continue;
-    const key = `${t.group}.${t.lang}`;
-    groups.set(key, [...(groups.get(key) ?? []), t.task]);
-  }
-  for (const [name, members] of groups) if (members.length > 1) aggregates.push({ name, members });
-  return aggregates;
-}
-
-function compareAggregate(
-  name: string,
-  members: string[],
-  taskRows: Map<string, { row: Unjudged; counts: PairedCounts }>,
-  opts: GateOptions,
-): Unjudged {
-  const parts = members.map((m) => taskRows.get(m)!).filter((r) => r.row.n > 0);
-  const strata = parts.map((p) => p.counts);
-  const seed = `gate:${opts.seed}:${name}`;
-  // One set of resamples for both the interval and the p-value, so that they agree.
-  const dist = resampleStratifiedPairedDiffs(strata, opts.resamples, seed);
-  const macro = dist ? { mean: dist.macroMean, ...percentileInterval(dist.macro, opts.level) } : { mean: Number.NaN, low: Number.NaN, high: Number.NaN };
-  const mean = (f: (r: Unjudged) => number): number => parts.reduce((acc, p) => acc + f(p.row), 0) / parts.length;
-  return {
+/** Candidate (A) against baseline (B) on the judged tasks, through the one paired comparison. */
+function compareSides(pairs: readonly TaskPair[], opts: GateOptions): { rows: Unjudged[]; pHolm: number[]; significant: boolean[] } {
+  const skipOf = new Map(pairs.map((p) => [p.baseline.task, new Set([...erroredIds(p.baseline), ...erroredIds(p.candidate)])]));
+  const inputs = pairs.map((p) => {
+    // Errored items are not scored; a pair is compared only when both sides scored it.
+    const skip = skipOf.get(p.baseline.task)!;
+    return { task: p.baseline.task, a: scoredMap(p.candidate, skip), b: scoredMap(p.baseline, skip) };
+  });
+  const defs = gateAggregates(pairs.map((p) => p.baseline));
+  const result = comparePaired(inputs, defs, opts);
+  const excluded = (task: string) => skipOf.get(task)!.size;
+  const taskRows = result.tasks.map((t): Unjudged => ({
+    kind: "task",
+    name: t.task,
+    n: t.n,
+    excluded: excluded(t.task),
+    baseline: t.accB,
+    candidate: t.accA,
+    diff: t.diff,
+    ci: t.ci,
+    p: t.p,
+    gained: t.b,
+    lost: t.c,
+  }));
+  const aggRows = result.aggregates.map((a): Unjudged => ({
     kind: "aggregate",
-    name,
-    members,
-    n: parts.reduce((acc, p) => acc + p.row.n, 0),
-    excluded: parts.reduce((acc, p) => acc + p.row.excluded, 0),
-    baseline: mean((r) => r.baseline),
-    candidate: mean((r) => r.candidate),
-    diff: macro.mean,
-    ci: { low: macro.low, high: macro.high },
-    // A macro difference has no exact test (McNemar on the pooled items would test the
-    // micro difference, and could call a drop significant that the macro CI does not);
-    // the p-value comes from the same seeded bootstrap as the CI, so the two agree.
-    p: dist ? distributionPValue(dist.macro) : 1,
-    gained: parts.reduce((acc, p) => acc + p.counts.b, 0),
-    lost: parts.reduce((acc, p) => acc + p.counts.c, 0),
-  };
+    name: a.id,
+    members: a.tasks,
+    n: a.n,
+    excluded: a.tasks.reduce((acc, t) => acc + excluded(t), 0),
+    baseline: a.accB,
+    candidate: a.accA,
+    diff: a.diff,
+    ci: a.ci,
+    p: a.p,
+    gained: a.b,
+    lost: a.c,
+  }));
+  const all = [...result.tasks, ...result.aggregates];
+  return { rows: [...taskRows, ...aggRows], pHolm: all.map((r) => r.pHolm), significant: all.map((r) => r.significant) };
 }
 
 function judge(row: Unjudged, pHolm: number, opts: GateOptions): GateRow {
@@ -207,28 +190,24 @@ function errorRateProblems(pair: TaskPair, maxErrorRate: number): string[] {
 
 export function decideGate(pairs: readonly TaskPair[], opts: GateOptions): GateDecision {
   const problems: string[] = [];
-  const taskRows = new Map<string, { row: Unjudged; counts: PairedCounts }>();
+  const judged: TaskPair[] = [];
   for (const pair of pairs) {
     const tooManyErrors = errorRateProblems(pair, opts.maxErrorRate);
     if (tooManyErrors.length > 0) {
       problems.push(...tooManyErrors);
       continue;
     }
-    const compared = compareTask(pair, opts);
-    if (compared.row.n === 0) {
-      problems.push(`task ${pair.baseline.task}: no item was scored on both sides (${compared.row.excluded} failed requests); nothing to compare`);
+    const skip = new Set([...erroredIds(pair.baseline), ...erroredIds(pair.candidate)]);
+    const candidateIds = new Set(pair.candidate.ids);
+    if (!pair.baseline.ids.some((id) => !skip.has(id) && candidateIds.has(id))) {
+      problems.push(`task ${pair.baseline.task}: no item was scored on both sides (${skip.size} failed requests); nothing to compare`);
       continue;
     }
-    taskRows.set(pair.baseline.task, compared);
+    judged.push(pair);
   }
-  const judgedTasks = pairs.map((p) => p.baseline).filter((t) => taskRows.has(t.task));
-  const unjudged: Unjudged[] = [
-    ...[...taskRows.values()].map((r) => r.row),
-    ...aggregateMembers(judgedTasks).map((a) => compareAggregate(a.name, a.members, taskRows, opts)),
-  ];
-  // One family of tests: every task and aggregate that can fail the gate.
-  const adjusted = holmAdjust(unjudged.map((r) => r.p));
-  const rows = unjudged.map((r, i) => judge(r, adjusted[i], opts));
+  // One family of tests, the comparison's own: every task and aggregate that can fail the gate.
+  const compared = compareSides(judged, opts);
+  const rows = compared.rows.map((r, i) => judge(r, compared.pHolm[i], opts));
   const regressions = rows.filter((r) => r.verdict === "regression");
   return { options: opts, rows, problems, regressions, passed: regressions.length === 0 && problems.length === 0 };
 }

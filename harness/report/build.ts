@@ -1,4 +1,5 @@
 // From results folders to scored systems and a table model: what `table` and `report` share.
+import { DEFAULT_COMPARISON } from "../stats/paired-compare.ts";
 import { UserError } from "../types.ts";
 import { loadResults } from "./load.ts";
 import { scoreSystem, type SystemScores } from "./scores.ts";
@@ -27,8 +28,8 @@ export function tableFor(scores: readonly SystemScores[], opts: BuildOptions, su
     ...(opts.baseline ? { baseline: opts.baseline } : {}),
     alpha: opts.alpha,
     // Δ intervals need a seed and a count even when the task intervals use the runs' own.
-    resamples: opts.resamples ?? 10_000,
-    seed: opts.seed ?? "0",
+    resamples: opts.resamples ?? DEFAULT_COMPARISON.resamples,
+    seed: opts.seed ?? DEFAULT_COMPARISON.seed,
     level: opts.level,
     ...(opts.allowMixedScoring ? { allowMixedScoring: true } : {}),
   });

@@ -1,10 +1,7 @@
-// Paired comparison of two systems on the items they share: per task, the difference in
-// accuracy with a paired bootstrap interval, the exact McNemar p-value and the discordant
-// counts, Holm-adjusted across tasks; per aggregate, stratified paired intervals and the
-// McNemar test on the pooled discordant counts. Items on one side only are listed.
-import { holmAdjust } from "../stats/holm.ts";
-import { mcnemarExact } from "../stats/mcnemar.ts";
-import { pairedComparison, stratifiedPairedBootstrap } from "../stats/paired.ts";
+// `medeval compare`: two systems on the items they share, through the one paired comparison
+// (stats/paired-compare.ts) that `table` and `check` use too, over the aggregates of
+// report/aggregates.ts. Items on one side only, and items whose content changed, are listed.
+import { comparePaired } from "../stats/paired-compare.ts";
 import type { Seed } from "../stats/rng.ts";
 import { UserError } from "../types.ts";
 import { aggregateDefinitions, type AggregateDef } from "./aggregates.ts";
@@ -37,7 +34,7 @@ export interface TaskComparison extends TaskInfo {
   b: number;
   c: number;
   p: number;
-  /** Holm-adjusted across the tasks compared. */
+  /** Holm-adjusted across the tasks and aggregates compared. */
   pHolm: number;
   significant: boolean;
   /** Scored in A only (absent or errored in B), and the reverse. */
@@ -52,8 +49,11 @@ export interface AggregateComparison extends Omit<AggregateDef, "members"> {
   n: number;
   b: number;
   c: number;
-  /** McNemar on the pooled discordant counts (tests the pooled, micro, difference). */
+  /** From the macro Δ's bootstrap resamples, as its interval (see stats/paired-compare.ts). */
   p: number;
+  /** Holm-adjusted over the comparison's tasks and aggregates. */
+  pHolm: number;
+  significant: boolean;
   macro: Difference;
   micro: Difference;
 }
@@ -124,38 +124,56 @@ export function compareSystems(a: System, b: System, opts: CompareOptions): Comp
     const list = (s: System) => [...s.tasks.keys()].sort().join(", ") || "none";
     throw new UserError(`the two sides have no task in common (A: ${list(a)}; B: ${list(b)}): there is nothing to compare item by item`);
   }
-  const boot = { resamples: opts.resamples, level: opts.level };
-  const raw = shared.map((task) => {
-    const ta = a.tasks.get(task)!;
-    const aligned = alignTask(ta, b.tasks.get(task)!);
-    const cmp = pairedComparison(aligned.a, aligned.b, { ...boot, seed: `${opts.seed}:${task}` });
-    return { info: ta, cmp, changed: aligned.changed };
+  const infos = shared.map((task) => a.tasks.get(task)!);
+  const aligned = new Map(shared.map((task) => [task, alignTask(a.tasks.get(task)!, b.tasks.get(task)!)]));
+  const defs = aggregateDefinitions(infos);
+  const result = comparePaired(
+    shared.map((task) => ({ task, a: aligned.get(task)!.a, b: aligned.get(task)!.b })),
+    defs,
+    opts,
+  );
+  const tasks: TaskComparison[] = result.tasks.map((cmp, i) => {
+    const info = infos[i];
+    return {
+      task: info.task,
+      family: info.family,
+      lang: info.lang,
+      domain: info.domain,
+      ...(info.group ? { group: info.group } : {}),
+      benchmark: benchmarkOf(info),
+      n: cmp.n,
+      accA: nullable(cmp.accA),
+      accB: nullable(cmp.accB),
+      diff: { diff: nullable(cmp.diff), low: nullable(cmp.ci.low), high: nullable(cmp.ci.high) },
+      b: cmp.b,
+      c: cmp.c,
+      p: cmp.p,
+      pHolm: cmp.pHolm,
+      significant: cmp.significant,
+      onlyA: cmp.onlyA,
+      onlyB: cmp.onlyB,
+      changed: aligned.get(info.task)!.changed,
+    };
   });
-  const holm = holmAdjust(raw.map((r) => (r.cmp.n === 0 ? Number.NaN : r.cmp.p)));
-  const tasks: TaskComparison[] = raw.map(({ info, cmp, changed }, i) => ({
-    task: info.task,
-    family: info.family,
-    lang: info.lang,
-    domain: info.domain,
-    ...(info.group ? { group: info.group } : {}),
-    benchmark: benchmarkOf(info),
-    n: cmp.n,
-    accA: nullable(cmp.accA),
-    accB: nullable(cmp.accB),
-    diff: { diff: nullable(cmp.diff), low: nullable(cmp.ci.low), high: nullable(cmp.ci.high) },
-    b: cmp.b,
-    c: cmp.c,
-    p: cmp.p,
-    pHolm: Number.isNaN(holm[i]) ? 1 : holm[i],
-    significant: !Number.isNaN(holm[i]) && holm[i] < opts.alpha,
-    onlyA: cmp.onlyA,
-    onlyB: cmp.onlyB,
-    changed,
-  }));
-  const byTask = new Map(tasks.map((t) => [t.task, t]));
-  const aggregates = aggregateDefinitions(tasks).map((def) => compareAggregate(def, byTask, { ...boot, seed: opts.seed }));
+  const byId = new Map(defs.map((d) => [d.id, d]));
+  const aggregates: AggregateComparison[] = result.aggregates.map((r) => {
+    const { members: _m, ...def } = byId.get(r.id)!;
+    return {
+      ...def,
+      tasks: r.tasks,
+      n: r.n,
+      b: r.b,
+      c: r.c,
+      p: r.p,
+      pHolm: r.pHolm,
+      significant: r.significant,
+      macro: { diff: nullable(r.diff), low: nullable(r.ci.low), high: nullable(r.ci.high) },
+      micro: { diff: nullable(r.micro.mean), low: nullable(r.micro.low), high: nullable(r.micro.high) },
+    };
+  });
   const notes = [...a.notes.map((n) => `A: ${n}`), ...b.notes.map((n) => `B: ${n}`)];
   if (mixed) notes.unshift(`mixed scoring: A is ${a.key.scoring}, B is ${b.key.scoring} (--allow-mixed-scoring)`);
+  for (const u of result.unscored) notes.push(`${byId.get(u.id)!.label}: not compared, no item scored on both sides in ${u.missing.join(", ")}`);
   return {
     a: sideInfo(a),
     b: sideInfo(b),
@@ -170,32 +188,4 @@ export function compareSystems(a: System, b: System, opts: CompareOptions): Comp
     tasksOnlyInB: [...b.tasks.keys()].filter((t) => !a.tasks.has(t)).sort(),
     notes,
   };
-}
-
-export function compareAggregate(
-  def: AggregateDef,
-  tasks: ReadonlyMap<string, Pick<TaskComparison, "n" | "b" | "c">>,
-  opts: { resamples: number; level: number; seed: Seed },
-): AggregateComparison {
-  const members = def.members.filter((m) => tasks.has(m.task));
-  const strata = members.map((m) => ({ ...pick(tasks.get(m.task)!), weight: m.weight }));
-  const boot = stratifiedPairedBootstrap(strata, { ...opts, seed: `${opts.seed}:${def.id}` });
-  const b = strata.reduce((s, x) => s + x.b, 0);
-  const c = strata.reduce((s, x) => s + x.c, 0);
-  const { members: _m, ...rest } = def;
-  const diff = (i: { mean: number; low: number; high: number }): Difference => ({ diff: nullable(i.mean), low: nullable(i.low), high: nullable(i.high) });
-  return {
-    ...rest,
-    tasks: members.map((m) => m.task),
-    n: strata.reduce((s, x) => s + x.n, 0),
-    b,
-    c,
-    p: mcnemarExact(b, c),
-    macro: diff(boot.macro),
-    micro: diff(boot.micro),
-  };
-}
-
-function pick(t: Pick<TaskComparison, "n" | "b" | "c">): { n: number; b: number; c: number } {
-  return { n: t.n, b: t.b, c: t.c };
 }

@@ -31,10 +31,20 @@ function taskRows(cmp: Comparison): string[][] {
 }
 
 const TASK_HEAD = ["Task", "n", "A %", "B %", "Δ A−B [CI]", "b", "c", "p", "p Holm", "only A", "only B"];
-const AGG_HEAD = ["Aggregate", "Tasks", "n", "Δ macro [CI]", "Δ micro [CI]", "b", "c", "p (pooled)"];
+const AGG_HEAD = ["Aggregate", "Tasks", "n", "Δ macro [CI]", "Δ micro [CI]", "b", "c", "p", "p Holm"];
 
 function aggregateRows(cmp: Comparison): string[][] {
-  return cmp.aggregates.map((a) => [a.label, String(a.tasks.length), String(a.n), interval(a.macro), interval(a.micro), String(a.b), String(a.c), pValue(a.p)]);
+  return cmp.aggregates.map((a) => [
+    a.label,
+    String(a.tasks.length),
+    String(a.n),
+    interval(a.macro),
+    interval(a.micro),
+    String(a.b),
+    String(a.c),
+    pValue(a.p),
+    `${pValue(a.pHolm)}${a.significant ? " *" : ""}`,
+  ]);
 }
 
 function notes(cmp: Comparison): string[] {
@@ -42,7 +52,8 @@ function notes(cmp: Comparison): string[] {
     `A: ${cmp.a.label} (${cmp.a.runs.map((r) => r.run_id).join(", ")})`,
     `B: ${cmp.b.label} (${cmp.b.runs.map((r) => r.run_id).join(", ")})`,
     `Δ in accuracy points on items scored on both sides, ${Math.round(cmp.level * 100)}% paired bootstrap CI (${cmp.resamples} resamples, seed ${cmp.seed}); ` +
-      `b = only A right, c = only B right; p = exact McNemar; * = Holm-adjusted p < ${cmp.alpha} across the ${cmp.tasks.length} tasks.`,
+      `b = only A right, c = only B right; p = exact McNemar for a task, for an aggregate (macro Δ) the smallest α at which its percentile interval excludes 0; ` +
+      `* = Holm-adjusted p < ${cmp.alpha} across the tasks and aggregates.`,
   ];
   if (cmp.mixedScoring) lines.push(`MIXED SCORING: A is ${cmp.a.key.scoring}, B is ${cmp.b.key.scoring}; compared because --allow-mixed-scoring was given.`);
   if (cmp.tasksOnlyInA.length) lines.push(`Tasks only in A (not compared): ${cmp.tasksOnlyInA.join(", ")}`);

@@ -1,11 +1,9 @@
 // A results table independent of its output format: rows are systems (model × setting),
 // columns are benchmark × language grouped by domain, then language averages. Renderers
 // (terminal, Markdown, LaTeX, CSV, JSON) only lay this out.
-import { distributionPValue } from "../stats/bootstrap-p.ts";
-import { holmAdjust } from "../stats/holm.ts";
-import { pairedComparison, resampleStratifiedPairedDiffs } from "../stats/paired.ts";
-import { percentileInterval } from "../stats/quantile.ts";
+import { comparePaired } from "../stats/paired-compare.ts";
 import { UserError } from "../types.ts";
+import { aggregateDefinitions } from "./aggregates.ts";
 import { alignTask } from "./comparison.ts";
 import { benchmarkName, benchmarkOf, compareLangs, DOMAIN_ORDER, domainName, familyName, langName } from "./names.ts";
 import type { Estimate, SystemScores, TaskScore } from "./scores.ts";
@@ -173,50 +171,18 @@ export function findBaseline(scores: readonly SystemScores[], selector: string):
 }
 
 function deltas(row: System, base: System, columns: readonly Column[], opts: TableOptions): (Delta | null)[] {
-  const perTask = new Map<string, { n: number; b: number; c: number; diff: number; low: number; high: number; p: number }>();
-  for (const [task, outcomes] of row.tasks) {
-    const other = base.tasks.get(task);
-    if (!other) continue;
-    const aligned = alignTask(outcomes, other);
-    const cmp = pairedComparison(aligned.a, aligned.b, { resamples: opts.resamples, level: opts.level, seed: `${opts.seed}:${task}` });
-    if (cmp.n > 0) perTask.set(task, { n: cmp.n, b: cmp.b, c: cmp.c, diff: cmp.diff, low: cmp.ci.low, high: cmp.ci.high, p: cmp.p });
-  }
-  const raw = columns.map((col): Omit<Delta, "pHolm" | "significant"> | null => {
-    if (!col.tasks.every((t) => perTask.has(t))) return null;
-    if (col.kind === "task") {
-      const t = perTask.get(col.tasks[0])!;
-      return { diff: t.diff, low: t.low, high: t.high, b: t.b, c: t.c, p: t.p, test: "mcnemar" };
-    }
-    const strata = weightsFor(col, row).map((m) => {
-      const t = perTask.get(m.task)!;
-      return { n: t.n, b: t.b, c: t.c, weight: m.weight };
-    });
-    const dist = resampleStratifiedPairedDiffs(strata, opts.resamples, `${opts.seed}:${col.id}`);
-    if (dist === null) return null;
-    const ci = percentileInterval(dist.macro, opts.level);
-    return {
-      diff: dist.macroMean,
-      low: ci.low,
-      high: ci.high,
-      b: strata.reduce((a, s) => a + s.b, 0),
-      c: strata.reduce((a, s) => a + s.c, 0),
-      p: distributionPValue(dist.macro),
-      test: "bootstrap",
-    };
+  const shared = [...row.tasks.keys()].filter((t) => base.tasks.has(t)).sort();
+  const pairs = shared.map((task) => ({ task, ...alignTask(row.tasks.get(task)!, base.tasks.get(task)!) }));
+  const result = comparePaired(pairs, aggregateDefinitions(shared.map((t) => row.tasks.get(t)!)), opts);
+  const taskDelta = new Map(result.tasks.filter((t) => t.n > 0).map((t) => [t.task, t]));
+  const aggDelta = new Map(result.aggregates.map((a) => [a.id, a]));
+  const sameTasks = (x: readonly string[], y: readonly string[]) => x.length === y.length && new Set([...x, ...y]).size === x.length;
+  return columns.map((col): Delta | null => {
+    const d = col.kind === "task" ? taskDelta.get(col.tasks[0]) : aggDelta.get(col.id);
+    // An average over fewer of the column's tasks than the row shows is another average.
+    if (!d || ("tasks" in d && !sameTasks(d.tasks, col.tasks))) return null;
+    return { diff: d.diff, low: d.ci.low, high: d.ci.high, b: d.b, c: d.c, p: d.p, test: d.test, pHolm: d.pHolm, significant: d.significant };
   });
-  const holm = holmAdjust(raw.map((d) => d?.p ?? Number.NaN));
-  return raw.map((d, i) => (d ? { ...d, pHolm: holm[i], significant: holm[i] < opts.alpha } : null));
-}
-
-/** Macro weights of a column's tasks, the same as in the system's own aggregate. */
-function weightsFor(col: Column, row: System): { task: string; weight: number }[] {
-  const unit = (task: string) => {
-    const info = row.tasks.get(task)!;
-    return info.group ? `${info.group}\u0000${info.lang}` : task;
-  };
-  const size = new Map<string, number>();
-  for (const t of col.tasks) size.set(unit(t), (size.get(unit(t)) ?? 0) + 1);
-  return col.tasks.map((t) => ({ task: t, weight: 1 / (size.size * size.get(unit(t))!) }));
 }
 
 /** Accuracies from different scoring modes are different measurements: one table needs consent. */
@@ -236,17 +202,16 @@ function checkScoringModes(scores: readonly SystemScores[], allowMixed: boolean 
 export function buildTable(scores: readonly SystemScores[], opts: TableOptions): TableModel {
   const mixed = checkScoringModes(scores, opts.allowMixedScoring);
   const columns = tableColumns(scores, opts.subjects ?? "group");
-  // Holm adjusts over every comparison the table can show (groups and their subjects alike),
-  // whichever of them this rendering shows: the terminal, LaTeX, CSV and JSON then agree.
-  const family = tableColumns(scores, "both");
+  // Holm adjusts over the comparison's whole family (stats/paired-compare.ts), whichever
+  // columns this rendering shows: the terminal, LaTeX, CSV and JSON agree, and with compare.
   const base = opts.baseline ? findBaseline(scores, opts.baseline) : null;
   const rows: Row[] = scores.map((s) => {
     const cells = columns.map((c) => cellOf(c, s));
     if (base && s !== base) {
-      const byId = new Map(deltas(s.system, base.system, family, opts).map((d, i) => [family[i].id, d]));
-      columns.forEach((col, i) => {
+      const rowDeltas = deltas(s.system, base.system, columns, opts);
+      columns.forEach((_, i) => {
         const cell = cells[i];
-        const d = byId.get(col.id);
+        const d = rowDeltas[i];
         if (cell && d) cell.delta = d;
       });
     }
