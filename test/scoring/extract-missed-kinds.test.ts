@@ -40,6 +40,10 @@ describe("Answer: <option text> on the first line, an explanation after it", () 
   ])("%j -> %s (%s)", (content, expected, lang) => {
     expect(read(content, ULCER, lang)).toMatchObject({ status: "option_text", letter: expected });
   });
+  it("another wording of the answer line, or another language's label, reads the same", () => {
+    expect(read("Final answer: Sucralfate\nSo omeprazole and ranitidine add nothing here.", ULCER)).toMatchObject({ status: "option_text", letter: "B" });
+    expect(read("Answer: Ranitidine\nQuindi omeprazole e misoprostol non servono.", ULCER, "it")).toMatchObject({ status: "option_text", letter: "D" });
+  });
   it("two options on the answer line are no answer", () => {
     expect(read("Answer: Omeprazole or Ranitidine\nBoth reduce acid.", ULCER)).toMatchObject({ letter: null });
   });
