@@ -7,6 +7,7 @@ import { exactOption, fuzzyOption, withoutOptionTexts } from "./match-option.ts"
 import { normalizeForMatch } from "./normalize.ts";
 
 const SHORT_REPLY_WORDS = 8;
+const SHORT_REPLY_CHARS = 120;
 
 export type OptionTextMatch = { kind: "match"; index: number; rule: string } | { kind: "ambiguous"; rule: string };
 
@@ -94,7 +95,7 @@ export function findOptionText(text: string, options: readonly string[]): Option
   const exact = texts.flatMap((t, i) => (t !== "" && t === whole ? [i] : []));
   if (exact.length === 1) return { kind: "match", index: exact[0]!, rule: "option_text_whole" };
   // A reply of a few words only ("Omeprazol.", "DVT"): near an option's text, it is that option.
-  if (whole.split(" ").length <= SHORT_REPLY_WORDS && !negatesBeyondOptions(text, options)) {
+  if (whole.length <= SHORT_REPLY_CHARS && whole.split(" ").length <= SHORT_REPLY_WORDS && !negatesBeyondOptions(text, options)) {
     const near = exactOption(text, options) ?? fuzzyOption(text, options);
     if (near !== null) return { kind: "match", index: near, rule: "option_text_whole_near" };
   }

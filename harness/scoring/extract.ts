@@ -104,6 +104,10 @@ interface WordedAnswer {
   rule: string;
 }
 
+// Sticky, so skipping the markup before a statement never copies the rest of the reply.
+const STATEMENT_NOISE = /[\s*_>"'`:]*/uy;
+const LONGEST_CUE = 200;
+
 const strictLabelCues = new Map<string, Cue>();
 
 /** The prompt's own answer label as a cue ("Final Answer:"), for answers given by the option's words. */
@@ -121,17 +125,23 @@ function strictLabelCue(label: string): Cue {
  * Dabigatran.", "Answer: Misoprostol" above its explanation). A letter beyond the options
  * still leaves the words in view: "the answer is I, III and IV" names an option.
  */
-function findWordedAnswer(text: string, options: readonly string[], label: string): WordedAnswer | null {
+function findWordedAnswer(text: string, options: readonly string[], label: string, endingFrom: number): WordedAnswer | null {
   let found: WordedAnswer | null = null;
+  // Only a statement ending at or after the letter answer can overrule it; no cue is this long.
+  const start = Math.max(0, endingFrom - LONGEST_CUE);
+  const scanned = start === 0 ? text : text.slice(start);
   for (const cue of [strictLabelCue(label), ...LENIENT_CUES]) {
     if (!cue.statesAnswer) continue;
-    for (const m of text.matchAll(cue.pattern)) {
-      const tail = text.slice(m.index + m[0].length).replace(/^[\s*_>"'`:]+/u, "");
+    for (const m of scanned.matchAll(cue.pattern)) {
+      const at = start + m.index + m[0].length;
+      if (at < endingFrom) continue;
+      STATEMENT_NOISE.lastIndex = at;
+      STATEMENT_NOISE.test(text);
+      const tail = text.slice(STATEMENT_NOISE.lastIndex);
       const read = readLetter(tail, { options });
       if (read !== null && read.kind !== "out_of_range") continue;
       const end = tail.search(/(?<![A-Z])[.!?](?:\s|$)|\n/u);
       const statement = (end < 0 ? tail : tail.slice(0, end)).trim();
-      const at = m.index + m[0].length;
       if (statement !== "" && (!found || at > found.at)) found = { at, statement, rule: cue.name };
     }
   }
@@ -284,7 +294,7 @@ export function extractAnswer(input: ExtractionInput): Extraction {
   if (strict) return strict;
   // The last statement of the answer decides, even when it names the option by its words.
   const letter = findLenient(text, options);
-  const worded = findWordedAnswer(text, options, label);
+  const worded = findWordedAnswer(text, options, label, letter?.at ?? 0);
   const outOfRange = letter?.read.kind === "out_of_range";
   if (worded && (!letter || worded.at > letter.at || (outOfRange && worded.at >= letter.at))) {
     const bracketed = findBracketedLetter(worded.statement, options);
