@@ -1,8 +1,10 @@
 // How our extraction compares with what the publishers of real model outputs recorded:
 // per source, the status mix, agreement of (our answer == gold) with their correct/incorrect
-// mark, and agreement of our letter with their own extractor's letter.
+// mark, and agreement of our letter with their own extractor's letter; then, per kind, the
+// hand-written cases of bench/extraction-kinds.jsonl (answers real outputs showed missed, and
+// the cases that must stay no answer); and the time per reply.
 //   npx tsx bench/extract-agreement.ts [generations.jsonl] [--dump disagreements.jsonl]
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { extractAnswer, type Extraction } from "../harness/scoring/extract.ts";
 import { optionList } from "../harness/scoring/option-list.ts";
@@ -28,13 +30,22 @@ const positional = args.filter((a, i) => i !== dumpAt && i !== dumpAt + 1);
 const path = positional[0] ?? resolve(import.meta.dirname, "..", "..", "shared", "generations", "generations.jsonl");
 
 const tallies = new Map<string, Tally>();
+let extractNs = 0n;
+let extractCpuUs = 0;
+let extractCount = 0;
 const disagreements: string[] = [];
 const pct = (a: number, b: number) => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
 
 for (const g of loadGenerations(path)) {
   const options = optionList(g.options);
   if (!Array.isArray(options)) throw new Error(`${g.source} ${g.item_id}: ${options.problem}`);
+  const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const x: Extraction = extractAnswer({ content: g.text, reasoning: g.reasoning, options, lang: "en" });
+  extractNs += process.hrtime.bigint() - started;
+  const used = process.cpuUsage(cpu);
+  extractCpuUs += used.user + used.system;
+  extractCount++;
   const t =
     tallies.get(g.source) ??
     { n: 0, status: new Map(), correct: 0, marked: 0, markedAgree: 0, extracted: 0, extractedAgree: 0, field: 0, fieldAgree: 0 };
@@ -83,6 +94,40 @@ for (const [source, t] of [...tallies].sort()) {
     console.log(`  our letter == last JSON "answer_choice" field: ${t.fieldAgree}/${t.field} = ${pct(t.fieldAgree, t.field)}; disagree ${t.field - t.fieldAgree}`);
   }
 }
+// CPU time too: on a shared machine the wall clock mostly measures the neighbours.
+const perReply = (us: number) => (us / extractCount).toFixed(1);
+console.log(
+  `\nextraction time per reply (n=${extractCount}, one pass, first calls included): wall ${perReply(Number(extractNs) / 1000)} µs, cpu ${perReply(extractCpuUs)} µs`,
+);
+
+interface KindCase {
+  kind: string;
+  lang: string;
+  text: string;
+  options: string[];
+  gold: string | null;
+  reasoning?: string;
+  note?: string;
+}
+
+const kindsPath = resolve(import.meta.dirname, "extraction-kinds.jsonl");
+const byKind = new Map<string, { n: number; agree: number; misses: string[] }>();
+readFileSync(kindsPath, "utf8").split("\n").forEach((line, i) => {
+  if (line.trim() === "") return;
+  const c = JSON.parse(line) as KindCase;
+  const x = extractAnswer({ content: c.text, reasoning: c.reasoning ?? null, options: c.options, lang: c.lang });
+  const k = byKind.get(c.kind) ?? { n: 0, agree: 0, misses: [] };
+  byKind.set(c.kind, k);
+  k.n++;
+  if (x.letter === c.gold) k.agree++;
+  else k.misses.push(`line ${i + 1}: gold ${c.gold ?? "none"}, ours ${x.letter ?? "none"} (${x.rule}) ${JSON.stringify(c.text.slice(-70))}`);
+});
+console.log(`\nhand-written kinds (${kindsPath}): our letter == gold`);
+for (const [kind, k] of byKind) {
+  console.log(`  ${kind.padEnd(18)} ${k.agree}/${k.n} = ${pct(k.agree, k.n)}`);
+  for (const miss of k.misses) console.log(`      ${miss}`);
+}
+
 if (dumpPath) {
   writeFileSync(dumpPath, disagreements.join("\n") + (disagreements.length ? "\n" : ""));
   console.log(`\n${disagreements.length} disagreements written to ${dumpPath}`);

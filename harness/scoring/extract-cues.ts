@@ -4,7 +4,7 @@
 
 export interface Cue {
   name: string;
-  /** A statement of the answer itself ("the answer is …"): when its words are not a letter, they are the answer. */
+  /** A statement of the answer itself ("the answer is …", "Answer: …"): when its words are not a letter, they are the answer. */
   statesAnswer?: boolean;
   /** Global, case-insensitive; the match ends where the answer begins. */
   pattern: RegExp;
@@ -39,22 +39,22 @@ export const LENIENT_CUES: readonly Cue[] = [
   cue("en_answer_is", String.raw`\b${QUALIFIER_EN}answer(?:\s+(?:choice|option))?\s+${VERB_EN}${ADVERB_EN}\s*:?`, { statesAnswer: true }),
   cue("en_option_is", String.raw`\b(?:correct|right|best|most\s+appropriate|most\s+likely|final)\s+(?:option|choice|response|answer\s+choice)\s+${VERB_EN}${ADVERB_EN}\s*:?`, { statesAnswer: true }),
   // "Answer: B", "The answer: A.", "Final answer - C", "**Answer Choice**: D"
-  cue("en_answer_colon", String.raw`\b(?:final\s+|correct\s+)?answer(?:\s+(?:choice|option))?\s*(?:\*\*|__)?\s*(?::|=|-\s)`, { lowercase: true }),
+  cue("en_answer_colon", String.raw`\b(?:final\s+|correct\s+)?answer(?:\s+(?:choice|option))?\s*(?:\*\*|__)?\s*(?::|=|-\s)`, { lowercase: true, statesAnswer: true }),
   // "Correct option: C", "Opzione corretta: B", "Opción correcta: (D)"
-  cue("option_colon", String.raw`\b(?:correct|best|right)\s+(?:option|choice)\s*(?:\*\*|__)?\s*:|\b(?:opzione|opci[oó]n|alternativa|scelta)\s+(?:corretta|correcta|giusta|adecuada|esatta)\s*(?:\*\*|__)?\s*:|\boption\s+(?:correcte|juste)\s*:`, { lowercase: true }),
+  cue("option_colon", String.raw`\b(?:correct|best|right)\s+(?:option|choice)\s*(?:\*\*|__)?\s*:|\b(?:opzione|opci[oó]n|alternativa|scelta)\s+(?:corretta|correcta|giusta|adecuada|esatta)\s*(?:\*\*|__)?\s*:|\boption\s+(?:correcte|juste)\s*:`, { lowercase: true, statesAnswer: true }),
   cue("en_i_choose", String.raw`\b(?:I\s+(?:would|will|'d)?\s*(?:choose|select|pick|go\s+with|answer)|my\s+(?:final\s+)?(?:answer|choice)\s+(?:is|would\s+be))\s*:?`),
   // JSON-ish wrappers, complete or not: {"answer": "B"}, "answer_choice": "D", 'answer': 'c'
   cue("json_answer", String.raw`(?:["'\\]+${JSON_KEY}["'\\]*|${JSON_KEY}["'\\]+|${SNAKE_KEY})\s*:\s*\\*`, { lowercase: true }),
   // LaTeX answers, as reasoning models often give them: $\boxed{D}$, \boxed{\text{B}}
   cue("boxed", String.raw`\\boxed\s*\{\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?`, { lowercase: true }),
   cue("it_answer_is", String.raw`\b(?:la\s+)?risposta${QUALIFIER_IT}\s+${VERB_IT}\s*:?`, { statesAnswer: true }),
-  cue("it_answer_colon", String.raw`\brisposta${QUALIFIER_IT}\s*(?:\*\*|__)?\s*:`, { lowercase: true }),
+  cue("it_answer_colon", String.raw`\brisposta${QUALIFIER_IT}\s*(?:\*\*|__)?\s*:`, { lowercase: true, statesAnswer: true }),
   cue("it_option_is", String.raw`\b(?:l['’]\s*|la\s+)?(?:opzione|alternativa|scelta)\s+(?:corretta|giusta|esatta|migliore|pi[uù]\s+appropriata)\s+${VERB_IT}\s*:?`, { statesAnswer: true }),
   cue("es_answer_is", String.raw`\b(?:la\s+)?respuesta${QUALIFIER_ES}\s+${VERB_ES}\s*:?`, { statesAnswer: true }),
-  cue("es_answer_colon", String.raw`\brespuesta${QUALIFIER_ES}\s*(?:\*\*|__)?\s*:`, { lowercase: true }),
+  cue("es_answer_colon", String.raw`\brespuesta${QUALIFIER_ES}\s*(?:\*\*|__)?\s*:`, { lowercase: true, statesAnswer: true }),
   cue("es_option_is", String.raw`\b(?:la\s+)?(?:opci[oó]n|alternativa)\s+(?:correcta|adecuada|acertada|m[aá]s\s+(?:adecuada|apropiada|probable))\s+${VERB_ES}\s*:?`, { statesAnswer: true }),
   cue("fr_answer_is", String.raw`\b(?:la\s+)?(?:bonne\s+)?r[ée]ponse${QUALIFIER_FR}\s+${VERB_FR}\s*:?`, { statesAnswer: true }),
-  cue("fr_answer_colon", String.raw`\br[ée]ponse${QUALIFIER_FR}\s*(?:\*\*|__)?\s*:`, { lowercase: true }),
+  cue("fr_answer_colon", String.raw`\br[ée]ponse${QUALIFIER_FR}\s*(?:\*\*|__)?\s*:`, { lowercase: true, statesAnswer: true }),
   cue("fr_option_is", String.raw`\bl['’]\s*option\s+(?:correcte|juste)\s+${VERB_FR}\s*:?`, { statesAnswer: true }),
   // "the most likely diagnosis is **B. Cocaine**": weak, so the option's text must follow.
   cue("is_letter_with_text", String.raw`(?:\b(?:is|would\s+be|es|est|sarebbe|ser[ií]a)|\s[èÈ])[ \t]*(?::[ \t]*(?:\n\s*)?)?(?=[*_("'\[]*(?:(?:option|choice|opzione|opci[oó]n)\s+)?[A-J](?:[.):\]]|\s+-))`, { requireOptionText: true }),

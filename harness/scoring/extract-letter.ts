@@ -9,7 +9,8 @@ import { normalizeForMatch } from "./normalize.ts";
 export type LetterRead =
   | { kind: "letter"; letter: string; index: number; end: number }
   | { kind: "hedge"; end: number }
-  | { kind: "out_of_range"; letter: string; end: number }
+  /** `bare`: no bracket or option word makes it a label, so it may be an option's text ("E" as the text of D). */
+  | { kind: "out_of_range"; letter: string; end: number; bare?: boolean }
   /** The letter is followed by another option's text ("Choice B) Decreased residual volume" when that is C). */
   | { kind: "conflict"; letter: string; end: number };
 
@@ -107,7 +108,7 @@ export function readLetter(tail: string, opts: LetterReadOptions): LetterRead | 
   const optionText = optionTextFollows(rest.replace(/^[\s.:)\]*_-]+/, ""), opts.options[index]);
   if (opts.requireOptionText && !optionText) return null;
   if (!bracketed && !optionWord && !BOUNDARY.test(rest) && !optionText) return null;
-  if (index < 0 || index >= opts.options.length) return { kind: "out_of_range", letter, end };
+  if (index < 0 || index >= opts.options.length) return { kind: "out_of_range", letter, end, bare: close === undefined && !optionWord };
   if (!optionText && (close !== undefined || /^\s*[.:\-–—]/u.test(rest))) {
     const named = rest.replace(/^[\s.:)\]*_\-–—]+/u, "");
     if (opts.options.some((o, j) => j !== index && optionTextFollows(named, o) && normalizeForMatch(named).startsWith(normalizeForMatch(o)))) {

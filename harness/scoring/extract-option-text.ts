@@ -3,7 +3,11 @@
 // clause is read: the whole reply, or the last clause that states a conclusion. Only an
 // unambiguous match counts: one option, or one whose text contains every other match.
 import { LETTERS } from "../types.ts";
+import { exactOption, fuzzyOption, withoutOptionTexts } from "./match-option.ts";
 import { normalizeForMatch } from "./normalize.ts";
+
+const SHORT_REPLY_WORDS = 8;
+const SHORT_REPLY_CHARS = 120;
 
 export type OptionTextMatch = { kind: "match"; index: number; rule: string } | { kind: "ambiguous"; rule: string };
 
@@ -27,7 +31,12 @@ const CONCLUSION = new RegExp(
 );
 
 const NEGATION =
-  /\b(?:not|no|never|unlikely|less\s+likely|rather\s+than|instead\s+of|incorrect|wrong|false|non|pas|except|exclude[ds]?|ruled?\s+out|neither|nor)\b|n't\b/iu;
+  /\b(?:not|no|never|unlikely|less\s+likely|rather\s+than|instead\s+of|incorrect|wrong|false|non|pas|except|exclude[ds]?|ruled?\s+out|neither|nor)\b|n['’ ]t\b/iu;
+
+/** A negation outside the options' own words: "No screening needed" as an option denies nothing. */
+export function negatesBeyondOptions(clause: string, options: readonly string[]): boolean {
+  return NEGATION.test(clause) && NEGATION.test(withoutOptionTexts(clause, options));
+}
 
 /** Sentences, then clauses: "X may help, but Y is the most important step" concludes only Y. */
 function clauses(text: string): string[] {
@@ -48,14 +57,14 @@ export function optionsNamedIn(clause: string, options: readonly string[]): numb
 }
 
 /**
- * The last clause that states a conclusion, or null when none does. With `affirmative`, a
+ * The last clause that states a conclusion, or null when none does. Given the options, a
  * negated one ("…but it is not the most appropriate next step") is passed over.
  */
-export function lastConclusion(text: string, affirmative = false): string | null {
+export function lastConclusion(text: string, affirmativeAmong?: readonly string[]): string | null {
   const all = clauses(text);
   for (let i = all.length - 1; i >= 0; i--) {
     const c = all[i]!;
-    if (CONCLUSION.test(c) && !(affirmative && NEGATION.test(c))) return c;
+    if (CONCLUSION.test(c) && !(affirmativeAmong && negatesBeyondOptions(c, affirmativeAmong))) return c;
   }
   return null;
 }
@@ -85,8 +94,13 @@ export function findOptionText(text: string, options: readonly string[]): Option
   const whole = normalizeForMatch(text);
   const exact = texts.flatMap((t, i) => (t !== "" && t === whole ? [i] : []));
   if (exact.length === 1) return { kind: "match", index: exact[0]!, rule: "option_text_whole" };
+  // A reply of a few words only ("Omeprazol.", "DVT"): near an option's text, it is that option.
+  if (whole.length <= SHORT_REPLY_CHARS && whole.split(" ").length <= SHORT_REPLY_WORDS && !negatesBeyondOptions(text, options)) {
+    const near = exactOption(text, options) ?? fuzzyOption(text, options);
+    if (near !== null) return { kind: "match", index: near, rule: "option_text_whole_near" };
+  }
 
-  const conclusion = lastConclusion(text, true);
+  const conclusion = lastConclusion(text, options);
   if (conclusion === null) return null;
   const named = optionsNamedIn(conclusion, options);
   if (named.length === 1) return { kind: "match", index: named[0]!, rule: "option_text_conclusion" };

@@ -9,7 +9,8 @@ import { LETTERS, indexOfLetter } from "../types.ts";
 import { wordsFor } from "../languages.ts";
 import { LENIENT_CUES, LETTER_FIRST, type Cue } from "./extract-cues.ts";
 import { optionTextFollows, readLetter, type LetterRead } from "./extract-letter.ts";
-import { findBracketedLetter, findOptionText, lastConclusion, optionsNamedIn } from "./extract-option-text.ts";
+import { findBracketedLetter, findOptionText, lastConclusion, negatesBeyondOptions, optionsNamedIn } from "./extract-option-text.ts";
+import { exactOption, fuzzyOption, letterLikeOption } from "./match-option.ts";
 import { normalizeForMatch, textSimilarity } from "./normalize.ts";
 import { splitThink } from "./think.ts";
 
@@ -48,10 +49,15 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function decide(found: Found | null, status: "strict" | "lenient"): Extraction | null {
+function decide(found: Found | null, status: "strict" | "lenient", options: readonly string[]): Extraction | null {
   if (!found) return null;
   const { read, rule } = found;
   if (read.kind === "letter") return { answer: read.index, letter: read.letter, status, rule };
+  if (read.kind === "out_of_range" && read.bare) {
+    // "Answer: E" with four options where D's text is "E": the letter beyond the options is that text.
+    const index = letterLikeOption(read.letter, options);
+    if (index >= 0) return { answer: index, letter: LETTERS[index]!, status: "option_text", rule: `letter_like:${rule}` };
+  }
   if (read.kind === "hedge") return { answer: null, letter: null, status: "unparsed", rule: `hedge:${rule}` };
   return { answer: null, letter: null, status: "unparsed", rule: `${read.kind}:${rule}` };
 }
@@ -98,17 +104,44 @@ interface WordedAnswer {
   rule: string;
 }
 
-/** The last "the answer is …" whose words are not a letter ("…the answer is Dabigatran."). */
-function findWordedAnswer(text: string, options: readonly string[]): WordedAnswer | null {
+// Sticky, so skipping the markup before a statement never copies the rest of the reply.
+const STATEMENT_NOISE = /[\s*_>"'`:]*/uy;
+const LONGEST_CUE = 200;
+
+const strictLabelCues = new Map<string, Cue>();
+
+/** The prompt's own answer label as a cue ("Final Answer:"), for answers given by the option's words. */
+function strictLabelCue(label: string): Cue {
+  let cue = strictLabelCues.get(label);
+  if (!cue) {
+    cue = { name: "strict_line", statesAnswer: true, pattern: new RegExp(String.raw`(?:^|\n)[ \t>*_#-]*${escapeRegExp(label)}[ \t]*(?:\*\*|__)?[ \t]*:`, "giu") };
+    strictLabelCues.set(label, cue);
+  }
+  return cue;
+}
+
+/**
+ * The last "the answer is …" or "Answer: …" whose words are not a letter ("…the answer is
+ * Dabigatran.", "Answer: Misoprostol" above its explanation). A letter beyond the options
+ * still leaves the words in view: "the answer is I, III and IV" names an option.
+ */
+function findWordedAnswer(text: string, options: readonly string[], label: string, endingFrom: number): WordedAnswer | null {
   let found: WordedAnswer | null = null;
-  for (const cue of LENIENT_CUES) {
+  // Only a statement ending at or after the letter answer can overrule it; no cue is this long.
+  const start = Math.max(0, endingFrom - LONGEST_CUE);
+  const scanned = start === 0 ? text : text.slice(start);
+  for (const cue of [strictLabelCue(label), ...LENIENT_CUES]) {
     if (!cue.statesAnswer) continue;
-    for (const m of text.matchAll(cue.pattern)) {
-      const tail = text.slice(m.index + m[0].length);
-      if (readLetter(tail, { options }) !== null) continue;
-      const end = tail.search(/(?<![A-Z])[.!?](?:\s|$)|\n\s*\n/u);
+    for (const m of scanned.matchAll(cue.pattern)) {
+      const at = start + m.index + m[0].length;
+      if (at < endingFrom) continue;
+      STATEMENT_NOISE.lastIndex = at;
+      STATEMENT_NOISE.test(text);
+      const tail = text.slice(STATEMENT_NOISE.lastIndex);
+      const read = readLetter(tail, { options });
+      if (read !== null && read.kind !== "out_of_range") continue;
+      const end = tail.search(/(?<![A-Z])[.!?](?:\s|$)|\n/u);
       const statement = (end < 0 ? tail : tail.slice(0, end)).trim();
-      const at = m.index + m[0].length;
       if (statement !== "" && (!found || at > found.at)) found = { at, statement, rule: cue.name };
     }
   }
@@ -129,10 +162,33 @@ function findLetterFirst(text: string, options: readonly string[]): Found | null
   return found;
 }
 
-const NEGATED = /\b(?:not|no|unlikely|incorrect|wrong|false|non|pas)\b|n't\b/iu;
+const NEGATED = /\b(?:not|no|unlikely|incorrect|wrong|false|non|pas)\b|n['’ ]t\b/iu;
+
+/**
+ * The options an answer statement names by its words: as written, then (when none) as the
+ * whole statement however short ("4", "O"), then spelled a little off or by acronym. A
+ * negation outside the options' own words ("not omeprazole") names none.
+ */
+function namedByWords(statement: string, options: readonly string[]): { named: number[]; how: string } {
+  if (NEGATED.test(statement) && negatesBeyondOptions(statement, options)) return { named: [], how: "" };
+  const named = optionsNamedIn(statement, options);
+  if (named.length > 0) return { named, how: "option_text" };
+  const exact = exactOption(statement, options);
+  if (exact !== null) return { named: [exact], how: "option_text" };
+  const near = fuzzyOption(statement, options);
+  return near === null ? { named: [], how: "" } : { named: [near], how: "option_text_near" };
+}
 
 /** A line that labels an option ("B) Interleukins", "Option C: …"), as in a list of options. */
 const OPTION_LINE = /^[\s>*_#-]*(?:option\s+)?[([]?[A-J][)\].:]\s+\S/iu;
+
+// The last line: a letter, marked up or not, then its option's text after a separator
+// ("D) Ferroportin"), in brackets ("**A** (Thyroxine)") or, for a marked-up letter, after a space
+// ("[B] Sucralfate").
+const FINAL_LINE =
+  /^[\s>*_#`-]*(?:(?:option|choice|opzione|alternativa|opci[oó]n|r[ée]ponse)\s+)?([([])?([A-J])(?![\p{L}\p{N}])([)\]])?([\s*_`]*)(?:[.:)\-–—]\s*(.*)|\s+\((.*)\)[\s*_.]*|\s+(\S.*))?$/iu;
+// "**B** (or C)", "[A] though B is also reasonable": a second letter beside the first.
+const ANOTHER_LETTER = /(?:^|[\s(,;/])(?:or|and|o|y|ou|e|et|vs\.?|versus|though|but|also)\b[^\n]*?(?<![\p{L}\p{N}])[A-J](?![\p{L}\p{N}])/u;
 
 /**
  * The reply's last line is only a letter ("B", "(B)", "**Opción B**") or a letter with its
@@ -143,14 +199,30 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
   const last = lines.at(-1);
   if (last === undefined) return null;
   const at = text.lastIndexOf(last);
-  const m = last.match(
-    /^[\s>*_#-]*(?:(?:option|choice|opzione|alternativa|opci[oó]n|r[ée]ponse)\s+)?[([]?([A-J])(?![\p{L}\p{N}])[)\]]?[\s*_]*(?:[.:)\-–—]\s*(.*))?$/iu,
-  );
+  const m = last.match(FINAL_LINE);
   if (!m) return null;
-  const letter = m[1]!.toUpperCase();
+  const [, open, raw, close, markup, afterSeparator, inBrackets, afterSpace] = m;
+  const letter = raw!.toUpperCase();
+  const marked = open !== undefined || close !== undefined || /[*_`]/u.test(markup!) || /^[\s>#-]*[*_`]/u.test(last);
+  // A plain "B Propranolol" could be any sentence; a marked-up letter is a label.
+  if (afterSpace !== undefined && !marked) return null;
+  // "B) Terazosin", "(B) Terazosin": the label's own bracket separates, as in a list of options.
+  const separated = close === ")" && afterSpace !== undefined;
+  const beside = separated ? undefined : (inBrackets ?? afterSpace);
   const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
-  const rest = (m[2] ?? "").trim();
-  if (index < 0 || index >= options.length) return { at, read: { kind: "out_of_range", letter, end: 0 }, rule: "final_line" };
+  const rest = (afterSeparator ?? (separated ? afterSpace : beside) ?? "").trim();
+  if (index < 0 || index >= options.length) {
+    const bare = open === undefined && close === undefined && rest === "";
+    return { at, read: { kind: "out_of_range", letter, end: 0, bare }, rule: "final_line" };
+  }
+  if (beside !== undefined) {
+    // Beside a marked letter only the option's own words count, never "(or C)" or "is wrong".
+    const said = normalizeForMatch(beside);
+    const option = normalizeForMatch(options[index]!);
+    const own = said === option || (option.startsWith(said) && said.length >= 3) || (said.startsWith(option) && textSimilarity(said, option) >= 0.7);
+    if (!own || ANOTHER_LETTER.test(beside)) return null;
+    return { at, read: { kind: "letter", letter, index, end: 0 }, rule: "final_line_option" };
+  }
   // A lowercase bare "a" or "e" on its own line is still a letter; inside prose it is not.
   if (rest !== "") {
     // "A) …, B) … and E) …" on one line is a list, not an answer.
@@ -176,12 +248,13 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
 
 /** "…obtained for diagnosis of CMV by PCR. D." — a letter standing alone as the last sentence. */
 function findFinalLetter(text: string, options: readonly string[]): Found | null {
-  const m = text.match(/(?:^|[.!?:]\s+|\n)[*_(\[]*([A-J])[*_)\]]*[.!]?[\s*_]*$/u);
+  const m = text.match(/(?:^|[.!?:]\s+|\n)([*_(\[]*)([A-J])([*_)\]]*)[.!]?[\s*_]*$/u);
   if (!m) return null;
-  const letter = m[1]!;
+  const letter = m[2]!;
   const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
+  const bare = !/[(\[\])]/u.test(m[1]! + m[3]!);
   const read: LetterRead =
-    index < options.length ? { kind: "letter", letter, index, end: 0 } : { kind: "out_of_range", letter, end: 0 };
+    index < options.length ? { kind: "letter", letter, index, end: 0 } : { kind: "out_of_range", letter, end: 0, bare };
   return { at: m.index!, read, rule: "final_letter" };
 }
 
@@ -216,26 +289,33 @@ export function extractAnswer(input: ExtractionInput): Extraction {
   if (text === "") return none("unparsed", "empty");
   const { options, lang } = input;
 
-  const strict = decide(findStrict(text, lang, options, input.answerLabel), "strict");
+  const label = input.answerLabel ?? wordsFor(lang).answerLabel;
+  const strict = decide(findStrict(text, lang, options, input.answerLabel), "strict", options);
   if (strict) return strict;
   // The last statement of the answer decides, even when it names the option by its words.
   const letter = findLenient(text, options);
-  const worded = findWordedAnswer(text, options);
-  if (worded && (!letter || worded.at > letter.at)) {
+  const worded = findWordedAnswer(text, options, label, letter?.at ?? 0);
+  const outOfRange = letter?.read.kind === "out_of_range";
+  if (worded && (!letter || worded.at > letter.at || (outOfRange && worded.at >= letter.at))) {
     const bracketed = findBracketedLetter(worded.statement, options);
     if (bracketed?.kind === "conflict") return none("unparsed", `conflict:${worded.rule}`);
     if (bracketed?.kind === "letter") {
       return { answer: bracketed.index, letter: LETTERS[bracketed.index]!, status: "lenient", rule: `bracket:${worded.rule}` };
     }
-    const named = NEGATED.test(worded.statement) ? [] : optionsNamedIn(worded.statement, options);
-    const sameAsLetter = letter?.read.kind === "letter" && named.length === 1 && named[0] === letter.read.index;
-    if (named.length === 1 && !sameAsLetter) {
-      return { answer: named[0]!, letter: LETTERS[named[0]!]!, status: "option_text", rule: `option_text:${worded.rule}` };
+    let byWords = namedByWords(worded.statement, options);
+    // "the answer is E, None of the above" with four options names a fifth option, not D;
+    // "the answer is I, III and IV" begins the option's own text with that letter.
+    const beyond = outOfRange && worded.at <= letter!.at && letter!.read.kind === "out_of_range" ? letter!.read.letter.toLowerCase() : null;
+    if (beyond !== null && !byWords.named.every((i) => normalizeForMatch(options[i]!).split(" ")[0] === beyond)) byWords = { named: [], how: "" };
+    const sameAsLetter = letter?.read.kind === "letter" && byWords.named.length === 1 && byWords.named[0] === letter.read.index;
+    if (byWords.named.length === 1 && !sameAsLetter) {
+      const index = byWords.named[0]!;
+      return { answer: index, letter: LETTERS[index]!, status: "option_text", rule: `${byWords.how}:${worded.rule}` };
     }
-    if (named.length > 1) return none("unparsed", `ambiguous_words:${worded.rule}`);
+    if (byWords.named.length > 1) return none("unparsed", `ambiguous_words:${worded.rule}`);
     if (NO_OPTION.test(worded.statement)) return none("unparsed", `no_option:${worded.rule}`);
   }
-  const lenient = decide(letter, "lenient");
+  const lenient = decide(letter, "lenient", options);
   if (lenient) return lenient;
   const byText = findOptionText(text, options);
   if (byText?.kind === "match") {

@@ -1,12 +1,20 @@
 // One normalisation for comparing a model's words with an option's text: case, accents,
-// punctuation and spacing do not decide whether "Bipolar I disorder." names an option.
+// punctuation and spacing do not decide whether "Bipolar I disorder." names an option. Numbers
+// keep what makes them different numbers: "0.5" is not "5" (a decimal comma reads as a point,
+// "0,5 mg/kg" as in it/es/fr), "%" is a word of its own, and "0.5mg" reads as "0.5 mg". A
+// possessive "'s" is dropped: "Baker's cyst" is "Baker cyst".
 
 export function normalizeForMatch(text: string): string {
   return text
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .replace(/['’]s\b/gu, "")
+    .replace(/(?<=\p{N})[.,](?=\p{N})/gu, "\u0001")
+    .replace(/%/gu, " % ")
+    .replace(/(?<=\p{N})(?=\p{L})|(?<=\p{L})(?=\p{N})/gu, " ")
+    .replace(/[^\p{L}\p{N}%\u0001]+/gu, " ")
+    .replace(/\u0001/gu, ".")
     .trim();
 }
 

@@ -49,6 +49,10 @@ const READ_BY_HAND: [string, string | null, string][] = [
   ["flare_med_llama32_3b | meta-llama/Llama-3.2-3B-Instruct | rag_32 | test:1018", "B", "'is **B. Cocaine**'"],
   ["flare_med_llama32_3b | meta-llama/Llama-3.2-3B-Instruct | cot | test:0270", "C", "'is: **\"C. Oligoclonal IgG bands…\"**'"],
   ["flare_med_llama32_3b | meta-llama/Llama-3.2-3B-Instruct | rag_32 | test:professional_medicine-091", "D", "'…statistical power is: D. 90%'"],
+  ["vlievin_medical_reasoning | text-davinci-002 | cot | validation:3a9f2b69-a6e9-437a-aec2-955872905eec#p5", "B", "'the answer is chloroform' (option spelled Choloroform)"],
+  ["thoughtsource | flan-T5-xxl | kojima-01 | validation:fd315adc-df4b-4a81-895b-6f093eeb71b2#flant5_67#g1", "B", "'the answer is cd' (options ab, cd, bd, ac)"],
+  ["flare_med_llama32_3b | meta-llama/Llama-3.2-3B-Instruct | cot | test:0454", "D", "'\"answer_choice\": \"E\"' where D's text is E"],
+  ["vlievin_medical_reasoning | text-davinci-002 | cot | validation:a0bc9d51-9ac3-4847-bd92-9f29d7216e8d#p3", null, "'the answer is E, \"None of the Above\"' with four options"],
 ];
 
 describe.skipIf(!hasSharedGenerations)(`extraction on real outputs (skipped when ${SKIP_REASON})`, () => {
