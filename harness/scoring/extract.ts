@@ -35,6 +35,16 @@ export interface Extraction {
   status: ExtractionStatus;
   /** Which rule decided, for audits (e.g. "strict_line", "en_answer_is", "hedge:en_answer_is"). */
   rule: string;
+  /**
+   * Where the answer was read: offsets into the answer text (splitThink's answerText, the only
+   * text read), end exclusive. Set whenever an option was chosen, so a viewer can show it.
+   */
+  span?: TextSpan;
+}
+
+export interface TextSpan {
+  start: number;
+  end: number;
 }
 
 interface Found {
@@ -42,6 +52,8 @@ interface Found {
   at: number;
   read: LetterRead;
   rule: string;
+  /** The statement the letter was read from. */
+  span: TextSpan;
 }
 
 function escapeRegExp(text: string): string {
@@ -50,8 +62,8 @@ function escapeRegExp(text: string): string {
 
 function decide(found: Found | null, status: "strict" | "lenient"): Extraction | null {
   if (!found) return null;
-  const { read, rule } = found;
-  if (read.kind === "letter") return { answer: read.index, letter: read.letter, status, rule };
+  const { read, rule, span } = found;
+  if (read.kind === "letter") return { answer: read.index, letter: read.letter, status, rule, span };
   if (read.kind === "hedge") return { answer: null, letter: null, status: "unparsed", rule: `hedge:${rule}` };
   return { answer: null, letter: null, status: "unparsed", rule: `${read.kind}:${rule}` };
 }
@@ -70,7 +82,8 @@ function findStrict(text: string, lang: string, options: readonly string[], answ
   let found: Found | null = null;
   for (const m of text.matchAll(pattern)) {
     const read = readLetter(text.slice(m.index + m[0].length), { options, lowercase: true });
-    if (read) found = { at: m.index, read, rule: "strict_line" };
+    const start = m.index + (m[0].startsWith("\n") ? 1 : 0);
+    if (read) found = { at: m.index, read, rule: "strict_line", span: { start, end: m.index + m[0].length + read.end } };
   }
   return found;
 }
@@ -83,7 +96,7 @@ function findCue(text: string, cue: Cue, options: readonly string[]): Found | nu
       lowercase: cue.lowercase,
       requireOptionText: cue.requireOptionText,
     });
-    if (read) found = { at: m.index + m[0].length, read, rule: cue.name };
+    if (read) found = { at: m.index + m[0].length, read, rule: cue.name, span: { start: m.index, end: m.index + m[0].length + read.end } };
   }
   return found;
 }
@@ -96,6 +109,7 @@ interface WordedAnswer {
   at: number;
   statement: string;
   rule: string;
+  span: TextSpan;
 }
 
 /** The last "the answer is …" whose words are not a letter ("…the answer is Dabigatran."). */
@@ -109,7 +123,8 @@ function findWordedAnswer(text: string, options: readonly string[]): WordedAnswe
       const end = tail.search(/(?<![A-Z])[.!?](?:\s|$)|\n\s*\n/u);
       const statement = (end < 0 ? tail : tail.slice(0, end)).trim();
       const at = m.index + m[0].length;
-      if (statement !== "" && (!found || at > found.at)) found = { at, statement, rule: cue.name };
+      const span = { start: m.index, end: at + (end < 0 ? tail.length : end) };
+      if (statement !== "" && (!found || at > found.at)) found = { at, statement, rule: cue.name, span };
     }
   }
   return found;
@@ -124,7 +139,7 @@ function findLetterFirst(text: string, options: readonly string[]): Found | null
     const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
     const read: LetterRead =
       index >= 0 && index < options.length ? { kind: "letter", letter, index, end: 0 } : { kind: "out_of_range", letter, end: 0 };
-    found = { at: m.index, read, rule: "letter_first" };
+    found = { at: m.index, read, rule: "letter_first", span: { start: m.index, end: m.index + m[0].length } };
   }
   return found;
 }
@@ -150,7 +165,8 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
   const letter = m[1]!.toUpperCase();
   const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
   const rest = (m[2] ?? "").trim();
-  if (index < 0 || index >= options.length) return { at, read: { kind: "out_of_range", letter, end: 0 }, rule: "final_line" };
+  const span = { start: at, end: at + last.length };
+  if (index < 0 || index >= options.length) return { at, read: { kind: "out_of_range", letter, end: 0 }, rule: "final_line", span };
   // A lowercase bare "a" or "e" on its own line is still a letter; inside prose it is not.
   if (rest !== "") {
     // "A) …, B) … and E) …" on one line is a list, not an answer.
@@ -171,7 +187,7 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
     const introduced = previous !== undefined && /:[\s*_]*$/u.test(previous);
     if (!onlyLine && !sameText && !introduced) return null;
   }
-  return { at, read: { kind: "letter", letter, index, end: 0 }, rule: rest === "" ? "final_line_letter" : "final_line_option" };
+  return { at, read: { kind: "letter", letter, index, end: 0 }, rule: rest === "" ? "final_line_letter" : "final_line_option", span };
 }
 
 /** "…obtained for diagnosis of CMV by PCR. D." — a letter standing alone as the last sentence. */
@@ -182,7 +198,7 @@ function findFinalLetter(text: string, options: readonly string[]): Found | null
   const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
   const read: LetterRead =
     index < options.length ? { kind: "letter", letter, index, end: 0 } : { kind: "out_of_range", letter, end: 0 };
-  return { at: m.index!, read, rule: "final_letter" };
+  return { at: m.index!, read, rule: "final_letter", span: { start: m.index!, end: m.index! + m[0].length } };
 }
 
 /** "…it may be more beneficial to try increasing PEEP first (D)": a bracketed letter in the conclusion. */
@@ -192,9 +208,10 @@ function findConclusionBracket(text: string, options: readonly string[]): Found 
   const found = findBracketedLetter(conclusion, options);
   if (!found) return null;
   const at = text.lastIndexOf(conclusion);
-  if (found.kind === "conflict") return { at, read: { kind: "conflict", letter: "", end: 0 }, rule: "conclusion_bracket" };
+  const span = { start: at, end: at + conclusion.length };
+  if (found.kind === "conflict") return { at, read: { kind: "conflict", letter: "", end: 0 }, rule: "conclusion_bracket", span };
   const letter = LETTERS[found.index]!;
-  return { at, read: { kind: "letter", letter, index: found.index, end: 0 }, rule: "conclusion_bracket" };
+  return { at, read: { kind: "letter", letter, index: found.index, end: 0 }, rule: "conclusion_bracket", span };
 }
 
 function findLenient(text: string, options: readonly string[]): Found | null {
@@ -225,12 +242,12 @@ export function extractAnswer(input: ExtractionInput): Extraction {
     const bracketed = findBracketedLetter(worded.statement, options);
     if (bracketed?.kind === "conflict") return none("unparsed", `conflict:${worded.rule}`);
     if (bracketed?.kind === "letter") {
-      return { answer: bracketed.index, letter: LETTERS[bracketed.index]!, status: "lenient", rule: `bracket:${worded.rule}` };
+      return { answer: bracketed.index, letter: LETTERS[bracketed.index]!, status: "lenient", rule: `bracket:${worded.rule}`, span: worded.span };
     }
     const named = NEGATED.test(worded.statement) ? [] : optionsNamedIn(worded.statement, options);
     const sameAsLetter = letter?.read.kind === "letter" && named.length === 1 && named[0] === letter.read.index;
     if (named.length === 1 && !sameAsLetter) {
-      return { answer: named[0]!, letter: LETTERS[named[0]!]!, status: "option_text", rule: `option_text:${worded.rule}` };
+      return { answer: named[0]!, letter: LETTERS[named[0]!]!, status: "option_text", rule: `option_text:${worded.rule}`, span: worded.span };
     }
     if (named.length > 1) return none("unparsed", `ambiguous_words:${worded.rule}`);
     if (NO_OPTION.test(worded.statement)) return none("unparsed", `no_option:${worded.rule}`);
@@ -239,7 +256,7 @@ export function extractAnswer(input: ExtractionInput): Extraction {
   if (lenient) return lenient;
   const byText = findOptionText(text, options);
   if (byText?.kind === "match") {
-    return { answer: byText.index, letter: LETTERS[byText.index]!, status: "option_text", rule: byText.rule };
+    return { answer: byText.index, letter: LETTERS[byText.index]!, status: "option_text", rule: byText.rule, ...(byText.span ? { span: byText.span } : {}) };
   }
   return none("unparsed", byText?.rule ?? "no_answer_found");
 }
