@@ -70,14 +70,21 @@ function Accuracy({ acc, n, total, planned }) {
   return html`<span>${pct(acc.value)} <span class="ci">[${pct(acc.low)}, ${pct(acc.high)}]</span> <span class="muted">n=${n}</span>${short ? html` <span class="incomplete" title="fewer samples than the run asked for">${total}/${planned}</span>` : null}</span>`;
 }
 
-function RunsView({ tick }) {
+function RunsView({ params, tick }) {
   const state = useJson("/api/runs", tick);
   const [pick, setPick] = useState({ a: "", b: "", task: "" });
   if (!state.data) return html`<${Problem} state=${state} />`;
-  const runs = state.data.runs;
+  // A report's average links here with the runs and tasks it is made of.
+  const onlyRuns = params.runs ? params.runs.split(",") : null;
+  const onlyTasks = params.tasks ? params.tasks.split(",") : null;
+  const runs = state.data.runs
+    .filter((r) => !onlyRuns || onlyRuns.includes(r.key))
+    .map((r) => ({ ...r, tasks: r.tasks.filter((t) => !onlyTasks || onlyTasks.includes(t.task)) }))
+    .filter((r) => r.tasks.length > 0);
   const tasks = [...new Set(runs.flatMap((r) => r.tasks.map((t) => t.task)))].sort();
   return html`
     <h2>Runs</h2>
+    ${onlyRuns || onlyTasks ? html`<p>Showing ${onlyTasks?.length ?? "all"} task(s) of ${onlyRuns?.length ?? "all"} run(s), as linked. <a href="#/runs">All runs</a></p>` : null}
     <table id="runs">
       <thead><tr><th>Run</th><th>Model</th><th>Setting</th><th>Scoring</th><th>Task</th><th>Accuracy % [CI], n</th><th>Started</th><th>Checkpoint</th><th>Complete</th></tr></thead>
       <tbody>
