@@ -162,3 +162,23 @@ describe("view: two runs side by side", () => {
     expect((await get(`/api/pairs?a=a&b=b&task=${TASK}&filter=maybe`)).status).toBe(400);
   });
 });
+
+describe("view: the messages as sent", () => {
+  it("labels each multi-turn shot with its trace id, and the question", async () => {
+    const { sampleDetail } = await import("../../harness/view/sample-detail.ts");
+    const s = viewSample(TASK, 0, { skill: 0, scoring: "generative" });
+    const question = s.messages[1];
+    s.messages = [s.messages[0], { role: "user", content: "shot q 1" }, { role: "assistant", content: "Answer: A" }, { role: "user", content: "shot q 2" }, { role: "assistant", content: "Answer: B" }, question];
+    s.shots = ["trace-17", "trace-4"];
+    const d = sampleDetail(s);
+    expect(d.messages.map((m) => [m.label, m.trace_id])).toEqual([
+      ["system", null],
+      ["shot 1 · question", "trace-17"],
+      ["shot 1 · answer", "trace-17"],
+      ["shot 2 · question", "trace-4"],
+      ["shot 2 · answer", "trace-4"],
+      ["question", null],
+    ]);
+    expect(d.span).not.toBeNull();
+  });
+});
