@@ -10,6 +10,7 @@ const BENCHES: Record<string, { file: string; args: string[]; what: string }> = 
   stats: { file: "bench/stats.ts", args: [], what: "bootstrap and paired comparisons at paper scale (issue 5 targets)" },
   traces: { file: "bench/traces.ts", args: [], what: "trace store: 500k import, size, selection latency (issue 4 targets)" },
   extraction: { file: "bench/extract-agreement.ts", args: [], what: "answer extraction vs ../shared/generations and hand-written kinds (issues 2, 11)" },
+  view: { file: "bench/view.ts", args: [], what: "medeval view at 20,000 samples in headless Chromium: first paint, filter, search, sort (issue 17)" },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { loadRegistry, type TaskRegistry } from "../tasks/registry.ts";
 import { readJournal } from "../runner/journal.ts";
 import { readRunRecord } from "../runner/run-files.ts";
-import { UserError, type RunRecord, type SampleStatus, type TaskSummary } from "../types.ts";
+import { UserError, type RunRecord, type Sample, type SampleStatus, type TaskSummary } from "../types.ts";
 
 /** What the statistics need of one sample. */
 export interface ItemOutcome {
@@ -72,6 +72,11 @@ function taskInfoResolver(record: RunRecord, runFile: string): (task: string) =>
 
 /** Loads one run folder (a folder holding run.json and samples.jsonl). */
 export function loadRun(dir: string): LoadedRun {
+  return loadRunWithSamples(dir).run;
+}
+
+/** A run and its samples in full (the last line per item), for readers that show them. */
+export function loadRunWithSamples(dir: string): { run: LoadedRun; samples: Sample[] } {
   const runFile = join(dir, "run.json");
   const samplesFile = join(dir, "samples.jsonl");
   if (!existsSync(runFile)) throw new UserError(`${dir}: no run.json here. Name a run folder (<results>/<run-id>/) made by \`medeval run\`.`);
@@ -91,7 +96,7 @@ export function loadRun(dir: string): LoadedRun {
   const superseded = journal.lines - journal.samples.size;
   const tornFinalLine = journal.tornBytes > 0;
   for (const [id, t] of tasks) if (t.items.size === 0) tasks.delete(id);
-  return { dir, record, tasks, lines, superseded, tornFinalLine };
+  return { run: { dir, record, tasks, lines, superseded, tornFinalLine }, samples: [...journal.samples.values()] };
 }
 
 /** Run folders under a results folder (or the folder itself when it is a run folder), sorted. */

@@ -6,31 +6,45 @@ import { esc } from "./html.ts";
 import { forestPlotSvg } from "./render-svg.ts";
 import type { SystemScores } from "./scores.ts";
 import type { Cell, TableModel } from "./table-model.ts";
+import { viewLink, viewLinkHint } from "./view-link.ts";
 
-function cellHtml(cell: Cell | null, ci: CiStyle): string {
+/** Where the samples behind row r's cell in column c can be seen, or null. */
+export type CellLink = (row: number, column: number) => string | null;
+
+function cellHtml(cell: Cell | null, ci: CiStyle, link: string | null): string {
   if (!cell) return "<td>–</td>";
   const { value, ci: interval } = estimateText(cell, ci);
-  const v = cell.best ? `<b>${value}</b>` : value;
+  const bold = cell.best ? `<b>${value}</b>` : value;
+  const v = link ? `<a href="${esc(link)}">${bold}</a>` : bold;
   return `<td title="n=${cell.n}, correct=${cell.correct}">${v} <span class="ci">${esc(interval)}</span></td>`;
 }
 
-export function htmlTable(model: TableModel, ci: CiStyle): string {
+/** Links to `medeval view`: each cell's tasks, in the run of the row's system that holds them. */
+export function viewLinks(model: TableModel, scores: readonly SystemScores[]): CellLink {
+  return (r, c) => {
+    const tasks = scores[r]?.tasks;
+    if (!tasks) return null;
+    return viewLink(model.columns[c].tasks.flatMap((t) => (tasks.has(t) ? [{ run_id: tasks.get(t)!.run_id, task: t }] : [])));
+  };
+}
+
+export function htmlTable(model: TableModel, ci: CiStyle, link: CellLink = () => null): string {
   const head = [
     `<tr><th rowspan="3">Model · setting</th>${domainSpans(model.columns).map((s) => `<th colspan="${s.span}">${esc(s.label)}</th>`).join("")}</tr>`,
     `<tr>${benchmarkSpans(model.columns).map((s) => `<th colspan="${s.span}">${esc(s.label)}</th>`).join("")}</tr>`,
     `<tr>${model.columns.map((c) => `<th>${esc(c.langLabel)}</th>`).join("")}</tr>`,
   ];
   const body: string[] = [];
-  for (const row of model.rows) {
+  model.rows.forEach((row, r) => {
     const label = esc(rowTitle(row));
-    body.push(`<tr><th class="row">${label}</th>${row.cells.map((c) => cellHtml(c, ci)).join("")}</tr>`);
+    body.push(`<tr><th class="row">${label}</th>${row.cells.map((c, i) => cellHtml(c, ci, link(r, i))).join("")}</tr>`);
     if (row.cells.some((c) => c?.delta)) {
       const deltas = row.cells.map((c) =>
         c?.delta ? `<td class="delta${c.delta.significant ? " sig" : ""}" title="p=${c.delta.p.toPrecision(3)}, Holm p=${c.delta.pHolm.toPrecision(3)}">${deltaText(c.delta)}${c.delta.significant ? "*" : ""}</td>` : "<td></td>",
       );
       body.push(`<tr class="delta"><th class="row">Δ vs baseline</th>${deltas.join("")}</tr>`);
     }
-  }
+  });
   const notes = footnotes(model, ci).map((n) => `<li>${esc(n)}</li>`).join("");
   return `<table class="results"><thead>${head.join("")}</thead><tbody>${body.join("")}</tbody></table><ul class="notes">${notes}</ul>`;
 }
@@ -68,7 +82,8 @@ export function renderHtmlReport(model: TableModel, scores: readonly SystemScore
 <h1>${esc(title)}</h1>
 <p>From ${esc(opts.source)}: ${scores.length} model × setting combination(s), ${scores.reduce((a, s) => a + s.system.runs.length, 0)} run(s). Accuracy in percent; intervals are ${Math.round(model.level * 100)}% percentile bootstrap CIs.</p>
 <h2>Accuracy</h2>
-${htmlTable(model, opts.ci)}
+<p class="notes">${esc(viewLinkHint(opts.source))}</p>
+${htmlTable(model, opts.ci, viewLinks(model, scores))}
 <h2>Forest plot</h2>
 ${forestPlotSvg(model)}
 <h2>Aggregates</h2>

@@ -9,7 +9,8 @@ import { normalizeForMatch } from "./normalize.ts";
 const SHORT_REPLY_WORDS = 8;
 const SHORT_REPLY_CHARS = 120;
 
-export type OptionTextMatch = { kind: "match"; index: number; rule: string } | { kind: "ambiguous"; rule: string };
+/** span: where the option's words were read (offsets into the text), when they are found verbatim. */
+export type OptionTextMatch = { kind: "match"; index: number; rule: string; span?: { start: number; end: number } } | { kind: "ambiguous"; rule: string };
 
 /** Words that mark a clause as the model's conclusion, in either order ("X is the most likely"). */
 const CONCLUSION = new RegExp(
@@ -93,17 +94,20 @@ export function findOptionText(text: string, options: readonly string[]): Option
   const texts = options.map(normalizeForMatch);
   const whole = normalizeForMatch(text);
   const exact = texts.flatMap((t, i) => (t !== "" && t === whole ? [i] : []));
-  if (exact.length === 1) return { kind: "match", index: exact[0]!, rule: "option_text_whole" };
+  if (exact.length === 1) return { kind: "match", index: exact[0]!, rule: "option_text_whole", span: { start: 0, end: text.length } };
   // A reply of a few words only ("Omeprazol.", "DVT"): near an option's text, it is that option.
   if (whole.length <= SHORT_REPLY_CHARS && whole.split(" ").length <= SHORT_REPLY_WORDS && !negatesBeyondOptions(text, options)) {
     const near = exactOption(text, options) ?? fuzzyOption(text, options);
-    if (near !== null) return { kind: "match", index: near, rule: "option_text_whole_near" };
+    if (near !== null) return { kind: "match", index: near, rule: "option_text_whole_near", span: { start: 0, end: text.length } };
   }
 
   const conclusion = lastConclusion(text, options);
   if (conclusion === null) return null;
   const named = optionsNamedIn(conclusion, options);
-  if (named.length === 1) return { kind: "match", index: named[0]!, rule: "option_text_conclusion" };
+  const at = text.lastIndexOf(conclusion);
+  if (named.length === 1) {
+    return { kind: "match", index: named[0]!, rule: "option_text_conclusion", ...(at >= 0 ? { span: { start: at, end: at + conclusion.length } } : {}) };
+  }
   if (named.length > 1) return { kind: "ambiguous", rule: "option_text_ambiguous" };
   return null;
 }

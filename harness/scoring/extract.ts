@@ -36,6 +36,16 @@ export interface Extraction {
   status: ExtractionStatus;
   /** Which rule decided, for audits (e.g. "strict_line", "en_answer_is", "hedge:en_answer_is"). */
   rule: string;
+  /**
+   * Where the answer was read: offsets into the answer text (splitThink's answerText, the only
+   * text read), end exclusive. Set whenever an option was chosen, so a viewer can show it.
+   */
+  span?: TextSpan;
+}
+
+export interface TextSpan {
+  start: number;
+  end: number;
 }
 
 interface Found {
@@ -43,6 +53,8 @@ interface Found {
   at: number;
   read: LetterRead;
   rule: string;
+  /** The statement the letter was read from. */
+  span: TextSpan;
 }
 
 function escapeRegExp(text: string): string {
@@ -51,12 +63,12 @@ function escapeRegExp(text: string): string {
 
 function decide(found: Found | null, status: "strict" | "lenient", options: readonly string[]): Extraction | null {
   if (!found) return null;
-  const { read, rule } = found;
-  if (read.kind === "letter") return { answer: read.index, letter: read.letter, status, rule };
+  const { read, rule, span } = found;
+  if (read.kind === "letter") return { answer: read.index, letter: read.letter, status, rule, span };
   if (read.kind === "out_of_range" && read.bare) {
     // "Answer: E" with four options where D's text is "E": the letter beyond the options is that text.
     const index = letterLikeOption(read.letter, options);
-    if (index >= 0) return { answer: index, letter: LETTERS[index]!, status: "option_text", rule: `letter_like:${rule}` };
+    if (index >= 0) return { answer: index, letter: LETTERS[index]!, status: "option_text", rule: `letter_like:${rule}`, span };
   }
   if (read.kind === "hedge") return { answer: null, letter: null, status: "unparsed", rule: `hedge:${rule}` };
   return { answer: null, letter: null, status: "unparsed", rule: `${read.kind}:${rule}` };
@@ -76,7 +88,8 @@ function findStrict(text: string, lang: string, options: readonly string[], answ
   let found: Found | null = null;
   for (const m of text.matchAll(pattern)) {
     const read = readLetter(text.slice(m.index + m[0].length), { options, lowercase: true });
-    if (read) found = { at: m.index, read, rule: "strict_line" };
+    const start = m.index + (m[0].startsWith("\n") ? 1 : 0);
+    if (read) found = { at: m.index, read, rule: "strict_line", span: { start, end: m.index + m[0].length + read.end } };
   }
   return found;
 }
@@ -89,7 +102,7 @@ function findCue(text: string, cue: Cue, options: readonly string[]): Found | nu
       lowercase: cue.lowercase,
       requireOptionText: cue.requireOptionText,
     });
-    if (read) found = { at: m.index + m[0].length, read, rule: cue.name };
+    if (read) found = { at: m.index + m[0].length, read, rule: cue.name, span: { start: m.index, end: m.index + m[0].length + read.end } };
   }
   return found;
 }
@@ -102,6 +115,7 @@ interface WordedAnswer {
   at: number;
   statement: string;
   rule: string;
+  span: TextSpan;
 }
 
 // Sticky, so skipping the markup before a statement never copies the rest of the reply.
@@ -142,7 +156,10 @@ function findWordedAnswer(text: string, options: readonly string[], label: strin
       if (read !== null && read.kind !== "out_of_range") continue;
       const end = tail.search(/(?<![A-Z])[.!?](?:\s|$)|\n/u);
       const statement = (end < 0 ? tail : tail.slice(0, end)).trim();
-      if (statement !== "" && (!found || at > found.at)) found = { at, statement, rule: cue.name };
+      if (statement !== "" && (!found || at > found.at)) {
+        const span = { start: start + m.index, end: STATEMENT_NOISE.lastIndex + (end < 0 ? tail.length : end) };
+        found = { at, statement, rule: cue.name, span };
+      }
     }
   }
   return found;
@@ -157,7 +174,7 @@ function findLetterFirst(text: string, options: readonly string[]): Found | null
     const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
     const read: LetterRead =
       index >= 0 && index < options.length ? { kind: "letter", letter, index, end: 0 } : { kind: "out_of_range", letter, end: 0 };
-    found = { at: m.index, read, rule: "letter_first" };
+    found = { at: m.index, read, rule: "letter_first", span: { start: m.index, end: m.index + m[0].length } };
   }
   return found;
 }
@@ -211,9 +228,10 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
   const beside = separated ? undefined : (inBrackets ?? afterSpace);
   const index = LETTERS.indexOf(letter as (typeof LETTERS)[number]);
   const rest = (afterSeparator ?? (separated ? afterSpace : beside) ?? "").trim();
+  const span = { start: at, end: at + last.length };
   if (index < 0 || index >= options.length) {
     const bare = open === undefined && close === undefined && rest === "";
-    return { at, read: { kind: "out_of_range", letter, end: 0, bare }, rule: "final_line" };
+    return { at, read: { kind: "out_of_range", letter, end: 0, bare }, rule: "final_line", span };
   }
   if (beside !== undefined) {
     // Beside a marked letter only the option's own words count, never "(or C)" or "is wrong".
@@ -221,7 +239,7 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
     const option = normalizeForMatch(options[index]!);
     const own = said === option || (option.startsWith(said) && said.length >= 3) || (said.startsWith(option) && textSimilarity(said, option) >= 0.7);
     if (!own || ANOTHER_LETTER.test(beside)) return null;
-    return { at, read: { kind: "letter", letter, index, end: 0 }, rule: "final_line_option" };
+    return { at, read: { kind: "letter", letter, index, end: 0 }, rule: "final_line_option", span };
   }
   // A lowercase bare "a" or "e" on its own line is still a letter; inside prose it is not.
   if (rest !== "") {
@@ -243,7 +261,7 @@ function findFinalLine(text: string, options: readonly string[]): Found | null {
     const introduced = previous !== undefined && /:[\s*_]*$/u.test(previous);
     if (!onlyLine && !sameText && !introduced) return null;
   }
-  return { at, read: { kind: "letter", letter, index, end: 0 }, rule: rest === "" ? "final_line_letter" : "final_line_option" };
+  return { at, read: { kind: "letter", letter, index, end: 0 }, rule: rest === "" ? "final_line_letter" : "final_line_option", span };
 }
 
 /** "…obtained for diagnosis of CMV by PCR. D." — a letter standing alone as the last sentence. */
@@ -255,7 +273,7 @@ function findFinalLetter(text: string, options: readonly string[]): Found | null
   const bare = !/[(\[\])]/u.test(m[1]! + m[3]!);
   const read: LetterRead =
     index < options.length ? { kind: "letter", letter, index, end: 0 } : { kind: "out_of_range", letter, end: 0, bare };
-  return { at: m.index!, read, rule: "final_letter" };
+  return { at: m.index!, read, rule: "final_letter", span: { start: m.index!, end: m.index! + m[0].length } };
 }
 
 /** "…it may be more beneficial to try increasing PEEP first (D)": a bracketed letter in the conclusion. */
@@ -265,9 +283,10 @@ function findConclusionBracket(text: string, options: readonly string[]): Found 
   const found = findBracketedLetter(conclusion, options);
   if (!found) return null;
   const at = text.lastIndexOf(conclusion);
-  if (found.kind === "conflict") return { at, read: { kind: "conflict", letter: "", end: 0 }, rule: "conclusion_bracket" };
+  const span = { start: at, end: at + conclusion.length };
+  if (found.kind === "conflict") return { at, read: { kind: "conflict", letter: "", end: 0 }, rule: "conclusion_bracket", span };
   const letter = LETTERS[found.index]!;
-  return { at, read: { kind: "letter", letter, index: found.index, end: 0 }, rule: "conclusion_bracket" };
+  return { at, read: { kind: "letter", letter, index: found.index, end: 0 }, rule: "conclusion_bracket", span };
 }
 
 function findLenient(text: string, options: readonly string[]): Found | null {
@@ -300,7 +319,7 @@ export function extractAnswer(input: ExtractionInput): Extraction {
     const bracketed = findBracketedLetter(worded.statement, options);
     if (bracketed?.kind === "conflict") return none("unparsed", `conflict:${worded.rule}`);
     if (bracketed?.kind === "letter") {
-      return { answer: bracketed.index, letter: LETTERS[bracketed.index]!, status: "lenient", rule: `bracket:${worded.rule}` };
+      return { answer: bracketed.index, letter: LETTERS[bracketed.index]!, status: "lenient", rule: `bracket:${worded.rule}`, span: worded.span };
     }
     let byWords = namedByWords(worded.statement, options);
     // "the answer is E, None of the above" with four options names a fifth option, not D;
@@ -310,7 +329,7 @@ export function extractAnswer(input: ExtractionInput): Extraction {
     const sameAsLetter = letter?.read.kind === "letter" && byWords.named.length === 1 && byWords.named[0] === letter.read.index;
     if (byWords.named.length === 1 && !sameAsLetter) {
       const index = byWords.named[0]!;
-      return { answer: index, letter: LETTERS[index]!, status: "option_text", rule: `${byWords.how}:${worded.rule}` };
+      return { answer: index, letter: LETTERS[index]!, status: "option_text", rule: `${byWords.how}:${worded.rule}`, span: worded.span };
     }
     if (byWords.named.length > 1) return none("unparsed", `ambiguous_words:${worded.rule}`);
     if (NO_OPTION.test(worded.statement)) return none("unparsed", `no_option:${worded.rule}`);
@@ -319,7 +338,7 @@ export function extractAnswer(input: ExtractionInput): Extraction {
   if (lenient) return lenient;
   const byText = findOptionText(text, options);
   if (byText?.kind === "match") {
-    return { answer: byText.index, letter: LETTERS[byText.index]!, status: "option_text", rule: byText.rule };
+    return { answer: byText.index, letter: LETTERS[byText.index]!, status: "option_text", rule: byText.rule, ...(byText.span ? { span: byText.span } : {}) };
   }
   return none("unparsed", byText?.rule ?? "no_answer_found");
 }

@@ -281,7 +281,7 @@ describe("medeval report", () => {
     expect(dom).toContain("base_model · zero-shot (baseline)");
     expect(dom).toContain("better · few-shot-traces");
     expect(dom).toMatch(/<b>70\.0<\/b>/);
-    expect(dom).toMatch(/>50\.0 <span class="ci">\[/);
+    expect(dom).toMatch(/>50\.0<\/a> <span class="ci">\[/);
     expect(dom).toContain("+20.0*");
     expect(dom).toContain("<svg");
     expect(dom).toMatch(/70\.0 \[\d+\.\d, \d+\.\d\]/);
