@@ -4,7 +4,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { COMMANDS, commandName } from "./commands/_manifest.ts";
-import { UserError } from "./types.ts";
+import { UserError } from "./user-error.ts";
 
 /**
  * Registers every command: the one named on the command line in full (its module imported),
