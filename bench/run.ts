@@ -9,6 +9,7 @@ const BENCHES: Record<string, { file: string; args: string[]; what: string }> = 
   throughput: { file: "bench/throughput.ts", args: [], what: "runner against a simulated vLLM (issue 3 targets)" },
   stats: { file: "bench/stats.ts", args: [], what: "bootstrap and paired comparisons at paper scale (issue 5 targets)" },
   traces: { file: "bench/traces.ts", args: [], what: "trace store: 500k import, size, selection latency (issue 4 targets)" },
+  startup: { file: "bench/startup.ts", args: [], what: "start-up: --version wall, CPU before a run's first request (issue 18 targets)" },
   extraction: { file: "bench/extract-agreement.ts", args: [], what: "answer extraction vs ../shared/generations and hand-written kinds (issues 2, 11)" },
   view: { file: "bench/view.ts", args: [], what: "medeval view at 20,000 samples in headless Chromium: first paint, filter, search, sort (issue 17)" },
 };

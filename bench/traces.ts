@@ -1,6 +1,8 @@
 // Trace-store benchmark: import time, store size, peak memory and BM25 selection latency.
 //   npx tsx bench/traces.ts [--n 500000] [--file traces.jsonl] [--queries 200] [--reimport] [--whole-question] [--json OUT]
-// Targets (issue 4), for 500,000 traces: import < 2 min, selection p50 < 10 ms, peak RSS < 1 GB.
+//     [--keep-store DIR]   import into DIR once and keep it; later runs measure selection only
+// Targets, for 500,000 traces: import < 2 min, peak RSS < 1 GB (issue 4); bm25 selection p50 ≤ 5 ms,
+// p99 ≤ 15 ms (issue 18).
 // The trace file is generated (bench/gen-traces.ts) when missing; the store goes to a fresh
 // temporary folder. Each phase (import, re-import, selection) runs in its own process, as it
 // does for a user (`medeval traces import`, then `medeval run`), so each peak RSS
@@ -28,6 +30,7 @@ const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 interface Latency {
   p50: number;
   p95: number;
+  p99: number;
   mean: number;
 }
 
@@ -61,7 +64,7 @@ async function latencies(store: TraceStore, items: Item[], method: SelectMethod,
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), mean: times.reduce((s, t) => s + t, 0) / times.length };
+  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), mean: times.reduce((s, t) => s + t, 0) / times.length };
 }
 
 /** One phase, in this (child) process; its figures go to stdout on one tagged line. */
@@ -104,15 +107,18 @@ async function main(): Promise<void> {
     const gen = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "gen-traces.ts"), "--n", String(n), "--out", file], { stdio: "inherit" });
     if (gen.status !== 0) throw new Error("trace generation failed");
   }
-  const dir = mkdtempSync(join(tmpdir(), "medeval-bench-store-"));
+  // The import of 500k traces takes minutes: --keep-store reuses one made before.
+  const kept = arg("keep-store");
+  const reuse = kept !== undefined && existsSync(join(kept, "traces_en.lance"));
+  const dir = kept ? resolve(kept) : mkdtempSync(join(tmpdir(), "medeval-bench-store-"));
   try {
-    const imported = child("import", dir, file);
+    const imported = reuse ? null : child("import", dir, file);
     const reimported = process.argv.includes("--reimport") ? child("reimport", dir, file) : null;
     if (reimported && reimported.added !== 0) throw new Error(`re-import added ${reimported.added} rows`);
     const storeMb = dirBytes(dir) / 2 ** 20;
     const selected = child("select", dir, file);
     const figures = {
-      traces: imported.added,
+      traces: imported?.added ?? null,
       file_mb: statSync(file).size / 2 ** 20,
       import: imported,
       reimport: reimported,
@@ -124,12 +130,12 @@ async function main(): Promise<void> {
     const fmt = (x: number) => x.toFixed(1);
     const target = (ok: boolean) => (ok ? "ok" : "MISSED");
     const lines = [
-      `traces            ${imported.added} (${fmt(figures.file_mb)} MiB of jsonl)`,
-      `import            ${fmt(imported.seconds)} s (of which indexes and term statistics ${fmt(imported.index_seconds)} s), peak RSS ${fmt(imported.peak_rss_mb)} MiB   targets < 120 s: ${target(imported.seconds < 120)}, < 1024 MiB: ${target(imported.peak_rss_mb < 1024)}`,
+      `traces            ${imported?.added ?? `(kept store ${dir})`} (${fmt(figures.file_mb)} MiB of jsonl)`,
+      imported && `import            ${fmt(imported.seconds)} s (of which indexes and term statistics ${fmt(imported.index_seconds)} s), peak RSS ${fmt(imported.peak_rss_mb)} MiB   targets < 120 s: ${target(imported.seconds < 120)}, < 1024 MiB: ${target(imported.peak_rss_mb < 1024)}`,
       reimported && `re-import         ${fmt(reimported.seconds)} s, ${reimported.skipped} skipped, 0 added, peak RSS ${fmt(reimported.peak_rss_mb)} MiB`,
       `store on disk     ${fmt(storeMb)} MiB`,
-      `bm25 selection    p50 ${fmt(selected.bm25.p50)} ms, p95 ${fmt(selected.bm25.p95)} ms over ${arg("queries") ?? 200} queries, k=5, 16 query words   target p50 < 10 ms: ${target(selected.bm25.p50 < 10)}`,
-      `random selection  p50 ${fmt(selected.random.p50)} ms, p95 ${fmt(selected.random.p95)} ms`,
+      `bm25 selection    p50 ${fmt(selected.bm25.p50)} ms, p95 ${fmt(selected.bm25.p95)} ms, p99 ${fmt(selected.bm25.p99)} ms over ${arg("queries") ?? 200} queries, k=5, 16 query words   targets p50 ≤ 5 ms: ${target(selected.bm25.p50 <= 5)}, p99 ≤ 15 ms: ${target(selected.bm25.p99 <= 15)}`,
+      `random selection  p50 ${fmt(selected.random.p50)} ms, p95 ${fmt(selected.random.p95)} ms, p99 ${fmt(selected.random.p99)} ms (about the cost of any one LanceDB query)`,
       `selection peak RSS ${fmt(selected.peak_rss_mb_before_whole)} MiB   target < 1024 MiB: ${target(selected.peak_rss_mb_before_whole < 1024)}`,
       selected.whole &&
         `bm25, whole question as the query (bm25Terms 0): p50 ${fmt(selected.whole.p50)} ms, p95 ${fmt(selected.whole.p95)} ms; peak RSS then ${fmt(selected.peak_rss_mb)} MiB`,
@@ -139,7 +145,7 @@ async function main(): Promise<void> {
     const out = arg("json");
     if (out) writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!kept) rmSync(dir, { recursive: true, force: true });
   }
 }
 

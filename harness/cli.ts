@@ -1,25 +1,21 @@
 // The `medeval` command. Each sub-command lives in harness/commands/<name>.ts and exports a
-// yargs CommandModule as default; this file only wires them up and turns errors into
-// messages for people.
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import yargs, { type CommandModule } from "yargs";
+// yargs CommandModule as default; commands/_manifest.ts lists them. This file only wires them
+// up and turns errors into messages for people.
+import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
-import { UserError } from "./types.ts";
+import { COMMANDS, commandName } from "./commands/_manifest.ts";
+import { UserError } from "./user-error.ts";
 
-const commandsDir = join(dirname(fileURLToPath(import.meta.url)), "commands");
-
-async function loadCommands(): Promise<CommandModule[]> {
-  const files = readdirSync(commandsDir)
-    .filter((f) => f.endsWith(".ts") && !f.startsWith("_"))
-    .sort();
-  const modules: CommandModule[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(join(commandsDir, file)).href)) as { default?: CommandModule };
-    if (mod.default) modules.push(mod.default);
+/**
+ * Registers every command: the one named on the command line in full (its module imported),
+ * the others by name and description only, which is all --help and "did you mean" need.
+ */
+async function registerCommands(parser: Argv, args: string[]): Promise<void> {
+  const named = args.find((a) => !a.startsWith("-"));
+  for (const entry of COMMANDS) {
+    if (commandName(entry) === named) parser.command((await entry.load()).default);
+    else parser.command(entry.command, entry.describe);
   }
-  return modules;
 }
 
 /** What the file-system errors people meet mean, and what to do about them. */
@@ -55,7 +51,8 @@ export function reportError(err: unknown): number {
 }
 
 async function main(): Promise<void> {
-  const parser = yargs(hideBin(process.argv))
+  const args = hideBin(process.argv);
+  const parser = yargs(args)
     .scriptName("medeval")
     .usage("$0 <command> [options]\n\nEvaluate LLMs on multilingual medical multiple-choice QA.")
     .strict()
@@ -66,7 +63,7 @@ async function main(): Promise<void> {
       if (err) throw err;
       throw new UserError(`${msg}\nRun \`medeval --help\` for usage.`);
     });
-  for (const command of await loadCommands()) parser.command(command);
+  await registerCommands(parser, args);
   await parser.parseAsync();
 }
 

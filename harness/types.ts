@@ -184,13 +184,5 @@ export const RunRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
-/** Errors meant for people: printed without a stack trace, exit code 2 unless said otherwise. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 2,
-  ) {
-    super(message);
-    this.name = "UserError";
-  }
-}
+// In its own module so that cli.ts (and --version) need not load zod for it.
+export { UserError } from "./user-error.ts";

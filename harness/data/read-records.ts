@@ -1,8 +1,8 @@
-// One entry point over the readers: a file and its format in, records out.
+// One entry point over the readers: a file and its format in, records out. The CSV and
+// parquet readers are imported when a file needs them: their libraries (hyparquet's
+// decompressors above all) would otherwise add to every start of `medeval run`.
 import { parseJsonDocument, recordsFromDocument } from "./read-json.ts";
-import { readCsv } from "./read-csv.ts";
 import { readJsonl } from "./read-jsonl.ts";
-import { readParquet } from "./read-parquet.ts";
 import type { DataFormat, SourceRecord } from "./records.ts";
 import { readFile } from "node:fs/promises";
 
@@ -13,8 +13,8 @@ export async function readRecords(file: string, format: DataFormat): Promise<Sou
     case "json":
       return recordsFromDocument(parseJsonDocument(await readFile(file, "utf8"), file), file, format.records);
     case "csv":
-      return readCsv(file, format);
+      return (await import("./read-csv.ts")).readCsv(file, format);
     case "parquet":
-      return readParquet(file);
+      return (await import("./read-parquet.ts")).readParquet(file);
   }
 }

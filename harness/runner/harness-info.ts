@@ -1,18 +1,17 @@
 // Which medeval made a run: version, git commit (when run from a checkout), Node version.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../package-root.ts";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let cached: { version: string; git_commit: string | null; node: string } | undefined;
 
 export function harnessInfo(): { version: string; git_commit: string | null; node: string } {
   if (cached) return cached;
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string };
   let commit: string | null = null;
   try {
-    commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, stdio: ["ignore", "pipe", "ignore"] }).toString().trim() || null;
+    commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: PACKAGE_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim() || null;
   } catch {
     commit = null; // not a git checkout (installed package): the version identifies it
   }

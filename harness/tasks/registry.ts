@@ -4,13 +4,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../types.ts";
 import { closeMatches } from "./close-matches.ts";
 import { TaskFileSchema, type TaskFile, type TaskFileSource } from "./task-file-schema.ts";
 import type { FieldMap, HubSourceSpec, LocalSourceSpec, SourceSpec, TaskSpec } from "./task-spec.ts";
 
 /** The repository's own tasks/ folder. */
-export const DEFAULT_TASKS_DIR = resolve(import.meta.dirname, "..", "..", "tasks");
+export const DEFAULT_TASKS_DIR = join(PACKAGE_ROOT, "tasks");
 
 export interface TaskRegistry {
   /** Where the task files were read from. */

@@ -6,7 +6,14 @@ import { createRequire } from "node:module";
 import type * as ArrowModule from "apache-arrow";
 import type { TraceRow } from "./schema.ts";
 
-const arrow = createRequire(import.meta.url)("apache-arrow") as typeof ArrowModule;
+const require = createRequire(import.meta.url);
+let arrowModule: typeof ArrowModule | undefined;
+
+/** apache-arrow, on first use: a `run` that never writes to the store does not load it. */
+function loadArrow(): typeof ArrowModule {
+  arrowModule ??= require("apache-arrow") as typeof ArrowModule;
+  return arrowModule;
+}
 
 const STRING_COLUMNS = ["id", "lang", "source_dataset", "source_question_id", "question", "answer", "reasoning", "norm_question"] as const;
 
@@ -15,6 +22,7 @@ export interface NumberedRow extends TraceRow {
 }
 
 export function traceSchema(vectorDim?: number): ArrowModule.Schema {
+  const arrow = loadArrow();
   const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), false);
   const fields = [
     utf8("id"),
@@ -34,11 +42,13 @@ export function traceSchema(vectorDim?: number): ArrowModule.Schema {
 }
 
 export function vectorField(dim: number): ArrowModule.Field {
+  const arrow = loadArrow();
   return new arrow.Field("vector", new arrow.FixedSizeList(dim, new arrow.Field("item", new arrow.Float32(), true)), true);
 }
 
 /** One Arrow table holding the rows; vectorDim set means the table has a vector column (null where a row has none). */
 export function traceBatch(rows: NumberedRow[], vectorDim?: number): ArrowModule.Table {
+  const arrow = loadArrow();
   const schema = traceSchema(vectorDim);
   const length = rows.length;
   const columns: Record<string, ArrowModule.Data> = {};
@@ -59,6 +69,7 @@ export function traceBatch(rows: NumberedRow[], vectorDim?: number): ArrowModule
 }
 
 function utf8Data(values: string[]): ArrowModule.Data {
+  const arrow = loadArrow();
   let total = 0;
   for (const v of values) total += Buffer.byteLength(v, "utf8");
   const bytes = Buffer.allocUnsafe(total);
@@ -72,6 +83,7 @@ function utf8Data(values: string[]): ArrowModule.Data {
 }
 
 function vectorData(rows: NumberedRow[], dim: number, type: ArrowModule.DataType): ArrowModule.Data {
+  const arrow = loadArrow();
   const values = new Float32Array(rows.length * dim);
   const valid = new Uint8Array(Math.ceil(rows.length / 8));
   let nulls = 0;

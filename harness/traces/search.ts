@@ -1,5 +1,5 @@
 // `medeval traces search`: BM25 over one language's full-text index, for looking at the store.
-import { MatchQuery } from "@lancedb/lancedb";
+import { lancedb } from "./lancedb.ts";
 import { ftsQueryText } from "./select.ts";
 import type { TraceStore } from "./store.ts";
 
@@ -15,6 +15,7 @@ export async function searchTraces(store: TraceStore, text: string, opts: { lang
   const table = await store.requireTable(opts.lang);
   const query = ftsQueryText(text);
   if (query === "") return [];
+  const { MatchQuery } = await lancedb();
   const rows = await table
     .query()
     .fullTextSearch(new MatchQuery(query, "question"))

@@ -1,11 +1,12 @@
 // Few-shot selection: k traces for one test item, chosen at random (seeded), by BM25 over the
 // language's full-text index, or by embedding similarity; never the item's own question or a
 // near copy of it (see guard.ts), with what was excluded reported back for the sample log.
-import { MatchQuery, type Table } from "@lancedb/lancedb";
+import type { Table } from "@lancedb/lancedb";
 import seedrandom from "seedrandom";
 import { type Item, UserError } from "../types.ts";
 import { type EmbedFn, openAIEmbedder } from "./embed.ts";
 import { type ExclusionReason, leakageGuard, type LeakageGuard } from "./guard.ts";
+import { lancedb } from "./lancedb.ts";
 import type { Trace } from "./schema.ts";
 import { TRACE_COLUMNS, type TraceStore } from "./store.ts";
 import { distinctiveTerms } from "./term-stats.ts";
@@ -62,6 +63,7 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
     selection.query_terms = terms;
     const query = terms.join(" ");
     if (query !== "") {
+      const { MatchQuery } = await lancedb();
       await pickRanked(picker, (limit) =>
         table.query().fullTextSearch(new MatchQuery(query, "question")).select([...TRACE_COLUMNS, "_score"]).limit(limit).toArray(),
         "_score",

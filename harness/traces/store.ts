@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import * as lancedb from "@lancedb/lancedb";
-import { Index, Session, type Connection, type Table } from "@lancedb/lancedb";
+import type { Connection, Table } from "@lancedb/lancedb";
 import { z } from "zod";
 import { medevalHome } from "../env.ts";
 import { UserError } from "../types.ts";
 import { traceSchema } from "./arrow-batch.ts";
+import { lancedb } from "./lancedb.ts";
 import { loadTermStats, saveTermStats, termStatsPath, type TermStats } from "./term-stats.ts";
 
 // Lance sizes its CPU pool as the core count minus 2 reserved for I/O, so on a 2-core machine
@@ -87,8 +87,9 @@ export class TraceStore {
       throw new UserError(`no trace store at ${dir}. Import traces first: medeval traces import FILE --store ${dir}`);
     }
     mkdirSync(dir, { recursive: true });
+    const { connect, Session } = await lancedb();
     const session = new Session(BigInt((opts.indexCacheMb ?? 256) * 2 ** 20), BigInt(64 * 2 ** 20));
-    return new TraceStore(dir, await lancedb.connect(dir, {}, session));
+    return new TraceStore(dir, await connect(dir, {}, session));
   }
 
   /** Languages that have a table, sorted. */
@@ -158,6 +159,7 @@ export class TraceStore {
    * btree and vector indexes are updated incrementally by optimize().
    */
   async refreshIndexes(lang: string): Promise<void> {
+    const { Index } = await lancedb();
     const table = await this.requireTable(lang);
     const indices = await table.listIndices();
     const existing = new Set(indices.map((i) => i.columns[0]));
