@@ -104,6 +104,8 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
       cached: sum((r) => r.usage.cached),
     },
     complete: true,
+    // One cache record when every shard had the same; per task, from_cache counts each sample's own identity.
+    cache: shards.every((s) => JSON.stringify(s.record.cache) === JSON.stringify(first.cache)) ? first.cache : undefined,
     tasks,
   };
   writeJsonAtomic(join(dir, "run.json"), record);

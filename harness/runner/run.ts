@@ -37,6 +37,8 @@ export interface RunInput {
   signal: AbortSignal;
   /** Resume even when the server reports other weights or context length than the run's (the same weights at another path). */
   allowDifferentCheckpoints?: boolean;
+  /** Whether the response cache is read, and under which checkpoint identity (recorded in run.json). */
+  cache?: RunRecord["cache"];
 }
 
 /** Errors before any success that mark a run as misconfigured rather than unlucky. */
@@ -96,6 +98,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     sources,
     server: input.server,
     bootstrap: input.bootstrap,
+    ...(input.cache ? { cache: input.cache } : {}),
   });
 
   // Done = a non-error sample for the same item content. Errors are retried on resume.
