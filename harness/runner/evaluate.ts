@@ -1,7 +1,7 @@
 // `medeval run` as a function: resolve the model and tasks, choose the prompt for the
 // setting, then hand everything to executeRun. Kept apart from the yargs command so tests
 // and other commands can call it.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { medevalHome } from "../env.ts";
 import { apiKeyFor, defaultModelsFile, loadModelsFile, normaliseBaseUrl, resolveModel, type ModelOverrides } from "../models/load.ts";
@@ -18,7 +18,8 @@ import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer }
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
 import { executeRun, type ItemAnswerer, type RunOutcome } from "./run.ts";
-import { readRunRecord } from "./run-files.ts";
+import { makeRunFolder, readRunRecord } from "./run-files.ts";
+import { describeOwner, RunLock } from "./run-lock.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
@@ -305,28 +306,38 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const spec = buildSpec(planInput, tasks);
   const runId = opts.runId ?? defaultRunId(spec, specHash(spec, tasks.map((t) => t.source)));
 
+  // One writer per run folder, from before vLLM starts (two would load the weights twice) to the end.
+  const runDir = join(opts.out, runId);
+  let lock: RunLock;
+  try {
+    makeRunFolder(opts.out, runDir);
+    lock = RunLock.acquire(runDir, "medeval run");
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
+  if (lock.tookOver) opts.notice?.(`took over the lock of ${runDir} from ${describeOwner(lock.tookOver)}, which is no longer running`);
+
   // `serve:` in models.yaml: medeval starts vLLM itself, logs it to the run folder, stops it after.
   let vllm: VllmServer | null = null;
   let signal = opts.signal;
-  if (serveConfig) {
-    const runDir = join(opts.out, runId);
-    mkdirSync(runDir, { recursive: true });
-    vllm = await startVllmServer({
-      model: serveConfig.model,
-      servedName: model.servedModel,
-      extraArgs: serveConfig.args,
-      vllmBin: opts.vllmBin,
-      apiKey,
-      logFile: join(runDir, "vllm.log"),
-      readyTimeoutMs: serveConfig.ready_timeout_s * 1000,
-      env: serveConfig.env,
-      signal: opts.signal,
-    });
-    model.baseUrls = [normaliseBaseUrl(vllm.baseUrl)];
-    spec.base_urls = model.baseUrls;
-    signal = AbortSignal.any([opts.signal, vllm.died]);
-  }
   try {
+    if (serveConfig) {
+      vllm = await startVllmServer({
+        model: serveConfig.model,
+        servedName: model.servedModel,
+        extraArgs: serveConfig.args,
+        vllmBin: opts.vllmBin,
+        apiKey,
+        logFile: join(runDir, "vllm.log"),
+        readyTimeoutMs: serveConfig.ready_timeout_s * 1000,
+        env: serveConfig.env,
+        signal: opts.signal,
+      });
+      model.baseUrls = [normaliseBaseUrl(vllm.baseUrl)];
+      spec.base_urls = model.baseUrls;
+      signal = AbortSignal.any([opts.signal, vllm.died]);
+    }
     const outcome = await runPlanned(opts, model, apiKey, spec, tasks, runId, prepare, signal);
     // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
     // when a served run has errors, give the exit a moment to show before calling it a success.
@@ -336,6 +347,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   } finally {
     store?.close();
     await vllm?.stop();
+    lock.release();
   }
 }
 

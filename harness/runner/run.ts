@@ -1,10 +1,10 @@
 // A run from plan to run.json: resume from the journal, send what is not done yet through
 // bounded concurrency, append every finished sample, then summarise from the journal.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
 import { Journal, readJournal, sampleKey } from "./journal.ts";
-import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
+import { makeRunFolder, readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { defaultRunId, specDifferences, specHash, type PlannedTask, type RunSpec } from "./plan.ts";
 import type { ProgressReporter } from "./progress.ts";
 import { summarizeTask, type BootstrapSettings } from "./summarize.ts";
@@ -58,11 +58,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const runId = input.runId ?? defaultRunId(input.spec, hash);
   const dir = join(input.outDir, runId);
   const runFile = join(dir, "run.json");
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new UserError(`--out ${input.outDir}: cannot make the run folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Name a folder.`);
-  }
+  makeRunFolder(input.outDir, dir);
 
   let startedAt = new Date().toISOString();
   let previousWall = 0;
