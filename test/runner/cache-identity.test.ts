@@ -113,4 +113,25 @@ describe.skipIf(!hasSharedDatasets)(`response cache and checkpoint identity (${h
     write("build-4412");
     expect((await run(tempDir())).sent).toBe(LIMIT);
   });
+
+  it("two runs in one process asking the same prompts at once send each prompt once", async () => {
+    const ckpt = tempDir();
+    writeFileSync(join(ckpt, "config.json"), '{"v": 2}');
+    const answer = oracleBehavior(sixty);
+    // Replies are held a moment after the first request, so the two runs' requests overlap.
+    let firstAt: number | null = null;
+    server.setBehavior({
+      root: ckpt,
+      respond: async (req) => {
+        firstAt ??= Date.now();
+        await new Promise((r) => setTimeout(r, Math.max(0, firstAt! + 3000 - Date.now())));
+        return answer(req);
+      },
+    });
+    server.reset();
+    const [a, b] = await Promise.all([evaluate(options(tempDir())), evaluate(options(tempDir()))]);
+    expect(server.generationRequests()).toHaveLength(LIMIT);
+    expect(a.sent + b.sent).toBe(LIMIT);
+    expect(a.record.tasks[0].accuracy).toBe(b.record.tasks[0].accuracy);
+  });
 });
