@@ -97,6 +97,8 @@ export const SampleSchema = z.object({
   attempts: z.number().int(),
   endpoint: z.string().optional(),
   cached: z.boolean().optional(),
+  /** For a cached reply: the checkpoint identity it was stored and read under (absent in runs made before the cache knew weights). */
+  cache_identity: z.string().optional(),
   /** Trace ids used as few-shot examples, in prompt order. */
   shots: z.array(z.string()).optional(),
   /** Extra per-sample data a scoring mode records (option logprobs, letter mass, …). */
@@ -133,6 +135,11 @@ export const TaskSummarySchema = z.object({
   acc_norm_ci_high: z.number().nullable().optional(),
   /** first-token scoring: mean probability mass on the option letters (low = the model wanted to say something else). */
   letter_mass: z.number().nullable().optional(),
+  /**
+   * Samples answered from the response cache: how many, the checkpoint identities they were
+   * read under, and how many carry none (cached before the cache knew weights). Absent when none.
+   */
+  from_cache: z.object({ samples: z.number().int(), identities: z.array(z.string()), untied: z.number().int() }).optional(),
 });
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 
@@ -180,6 +187,15 @@ export const RunRecordSchema = z.object({
   timing: z.object({ started_at: z.string(), finished_at: z.string().nullable(), wall_seconds: z.number().nullable() }),
   usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), requests: z.number(), cached: z.number() }),
   complete: z.boolean(),
+  /** Whether the response cache was read, and under which checkpoint identity or why not (absent in older records). */
+  cache: z
+    .object({
+      enabled: z.boolean(),
+      identity: z.string().nullable(),
+      /** How the identity was established, or why it could not be. */
+      basis: z.string(),
+    })
+    .optional(),
   tasks: z.array(TaskSummarySchema),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;

@@ -29,6 +29,7 @@ const command: CommandModule<object, MergeArgs> = {
     const { dir, record } = mergeShards(argv.shards.map((s) => resolve(s)), resolve(argv.out), {
       runId: argv["run-id"],
       allowDifferentCheckpoints: argv["allow-different-checkpoints"],
+      notice: (line) => process.stderr.write(`medeval: ${line}\n`),
     });
     process.stdout.write(`${renderLeaderboard(record.tasks)}\nmerged ${argv.shards.length} shards into ${dir}\n`);
   },

@@ -12,6 +12,7 @@ import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
 import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
 import { renderLeaderboard } from "../runner/leaderboard.ts";
+import { cacheNote } from "../report/cache-note.ts";
 import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
 
 interface RunArgs {
@@ -155,6 +156,7 @@ const command: CommandModule<object, RunArgs> = {
         progress: argv.progress as "auto",
         signal: controller.signal,
         allowDifferentCheckpoints: argv["allow-different-checkpoints"],
+        notice: (line) => process.stderr.write(`medeval: ${line}\n`),
         vllmBin: argv["vllm-bin"],
         logprobTarget: argv["logprob-target"] as LogprobTarget,
         fewshot: {
@@ -173,6 +175,8 @@ const command: CommandModule<object, RunArgs> = {
         process.stdout.write(`few-shot leakage guard: ${parts.length > 0 ? `excluded ${parts.join(", ")}` : "no trace excluded"}\n`);
       }
       process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
+      const cached = cacheNote(outcome.record.tasks.map((t) => ({ task: t.task, n: t.n, fromCache: t.from_cache })));
+      if (cached) process.stdout.write(`  ${cached}\n`);
       const errored = outcome.record.tasks.reduce((n, t) => n + t.errors, 0);
       if (errored > 0 && outcome.record.complete && !outcome.interrupted) {
         process.stderr.write(

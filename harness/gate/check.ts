@@ -7,6 +7,8 @@ import { checkComparable } from "./comparable.ts";
 import { decideGate, type GateOptions } from "./decide.ts";
 import { renderJUnit } from "./junit.ts";
 import { loadSide } from "./load-side.ts";
+import { cacheNote } from "../report/cache-note.ts";
+import type { GateSide } from "./side.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { type CheckReport, summarizeSide } from "./report.ts";
 
@@ -29,8 +31,8 @@ export function runCheck(input: CheckInput): CheckReport {
     baseline: summarizeSide(baseline),
     candidate: summarizeSide(candidate),
     exitCode: 2,
-    problems: [...comparability.problems],
-    warnings: [...comparability.warnings],
+    problems: [...comparability.problems, ...untiedCachedAnswers(candidate)],
+    warnings: [...comparability.warnings, ...cachedAnswers(candidate)],
   };
   if (comparability.problems.length === 0) {
     const decision = decideGate(comparability.pairs, input.options);
@@ -42,6 +44,26 @@ export function runCheck(input: CheckInput): CheckReport {
   }
   writeOutputs(report, input);
   return report;
+}
+
+/**
+ * A candidate is judged on its own weights' answers: cached answers that carry no checkpoint
+ * identity (a run made before the cache knew weights) may be another checkpoint's.
+ */
+function untiedCachedAnswers(candidate: GateSide): string[] {
+  return candidate.tasks
+    .filter((t) => (t.fromCache?.untied ?? 0) > 0)
+    .map(
+      (t) =>
+        `candidate ${candidate.origin}: ${t.fromCache!.untied} of ${t.ids.length} answers of ${t.task} came from the response cache with no checkpoint identity, ` +
+        "so they may be another checkpoint's. Run the candidate again (medeval run … --no-cache, or with a medeval that ties the cache to weights).",
+    );
+}
+
+/** Cached answers tied to the candidate's weights are fair, but the reader is told. */
+function cachedAnswers(candidate: GateSide): string[] {
+  const note = cacheNote(candidate.tasks.map((t) => ({ task: t.task, n: t.ids.length, fromCache: t.fromCache && t.fromCache.untied < t.fromCache.samples ? t.fromCache : undefined })));
+  return note ? [`candidate ${note}`] : [];
 }
 
 function writeOutputs(report: CheckReport, input: CheckInput): void {

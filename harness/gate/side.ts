@@ -6,6 +6,7 @@ import type { LoadedRun } from "../report/load.ts";
 import { UserError, type RunRecord, type TaskSummary } from "../types.ts";
 import { compareIds } from "./id-list.ts";
 import { taskInfoOf } from "../report/load.ts";
+import { cacheUse } from "../runner/summarize.ts";
 
 export interface GateTask {
   task: string;
@@ -23,6 +24,8 @@ export interface GateTask {
   itemsDigest: string;
   /** The source's items_hash from run.json, when the run recorded one. */
   sourceItemsHash: string | null;
+  /** Items answered from the response cache (a run's side only; a baseline file does not say). */
+  fromCache?: TaskSummary["from_cache"];
 }
 
 export interface GateSide {
@@ -62,6 +65,7 @@ export function sideFromRun(run: LoadedRun): GateSide {
       errored: sorted.map((s) => s.status === "error"),
       itemsDigest: itemsDigest(sorted.map((s) => [s.item_id, s.item_hash] as const)),
       sourceItemsHash: sourceHash.get(t.task) ?? null,
+      fromCache: cacheUse(sorted),
     };
   });
   return {

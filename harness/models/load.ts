@@ -124,6 +124,8 @@ function buildSpec(
     timeoutMs: 1000 * (overrides.timeoutS ?? entry?.timeout_s ?? defaults?.timeout_s ?? 900),
     fineTuned: entry?.fine_tuned,
     serve: entry?.serve,
+    revision: entry?.revision,
+    fingerprint: entry?.fingerprint,
   };
 }
 

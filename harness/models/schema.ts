@@ -53,6 +53,10 @@ export const ModelEntrySchema = z
     fine_tuned: FineTunedFormatSchema.optional(),
     /** `vllm serve` settings: medeval starts the server itself (validated by the runner). */
     serve: z.record(z.string(), z.unknown()).optional(),
+    /** The Hub commit the server loaded (a Hub id in /v1/models' root): ties cached answers to those weights. */
+    revision: z.string().regex(/^[0-9a-f]{40}$/, "must be a Hub commit sha (40 hex digits); a branch or tag moves, so cached answers could not be tied to weights").optional(),
+    /** Any name that changes whenever the weights do (a build id, a checksum): ties cached answers to the weights when medeval cannot read them. */
+    fingerprint: z.string().min(1).optional(),
   })
   .strict();
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
@@ -87,4 +91,6 @@ export interface ModelSpec {
   timeoutMs: number;
   fineTuned?: FineTunedFormat;
   serve?: Record<string, unknown>;
+  revision?: string;
+  fingerprint?: string;
 }

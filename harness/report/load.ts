@@ -13,6 +13,9 @@ export interface ItemOutcome {
   item_hash: string;
   status: SampleStatus;
   correct: boolean;
+  /** Answered from the response cache (and under which checkpoint identity, when one was recorded). */
+  cached?: boolean;
+  cache_identity?: string;
 }
 
 export interface TaskInfo {
@@ -90,7 +93,13 @@ export function loadRunWithSamples(dir: string): { run: LoadedRun; samples: Samp
   for (const s of journal.samples.values()) {
     let task = tasks.get(s.task);
     if (!task) tasks.set(s.task, (task = { ...infoOf(s.task), items: new Map() }));
-    task.items.set(s.item_id, { item_id: s.item_id, item_hash: s.item_hash, status: s.status, correct: s.correct });
+    task.items.set(s.item_id, {
+      item_id: s.item_id,
+      item_hash: s.item_hash,
+      status: s.status,
+      correct: s.correct,
+      ...(s.cached ? { cached: true, ...(s.cache_identity !== undefined ? { cache_identity: s.cache_identity } : {}) } : {}),
+    });
   }
   const lines = journal.lines;
   const superseded = journal.lines - journal.samples.size;

@@ -4,6 +4,8 @@
 import { existsSync, statSync } from "node:fs";
 import { SettingSchema, UserError } from "../types.ts";
 import { servedCheckpoint } from "../runner/server-info.ts";
+import { cacheUse } from "../runner/summarize.ts";
+import { cacheNote } from "./cache-note.ts";
 import { findRunDirs, loadResults, loadRun, type LoadedRun, type TaskOutcomes } from "./load.ts";
 
 export interface SystemKey {
@@ -94,6 +96,8 @@ export function groupSystems(runs: readonly LoadedRun[]): System[] {
       }
     }
     notes.push(...checkpointNotes(ordered));
+    const cached = cacheNote([...tasks.values()].map((t) => ({ task: t.task, n: t.items.size, fromCache: cacheUse(t.items.values()) })));
+    if (cached) notes.push(cached);
     systems.push({ key: systemKeyOf(ordered[0]), label: "", runs: ordered, tasks, notes });
   }
   labelSystems(systems);

@@ -2,6 +2,8 @@
 // (a second setting sharing prompts, a re-score after an extraction fix).
 // Key = the endpoint's model identity + the full request body. One small file per entry,
 // written atomically, so concurrent runs and crashes never leave a half entry behind.
+// Within a process a prompt asked twice at once is sent once: the second asker waits for
+// the first's reply. Across processes it is not (see the README's Response cache).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
@@ -20,6 +22,12 @@ const CachedResponseSchema = z.object({
   logprobs: z.unknown().optional(),
 });
 export type CachedResponse = z.infer<typeof CachedResponseSchema>;
+
+/** Requests on their way, by entry file, shared by every cache of this process (two runs at once). */
+const inFlight = new Map<string, Promise<void>>();
+
+/** A cached reply, or a miss the caller now answers for: `done()` once it has set (or given up on) the entry. */
+export type CacheLookup = { kind: "hit"; value: CachedResponse } | { kind: "miss"; done: () => void };
 
 export class ResponseCache {
   constructor(readonly dir: string) {
@@ -49,6 +57,34 @@ export class ResponseCache {
     }
     const parsed = CachedResponseSchema.safeParse(value);
     return parsed.success ? parsed.data : undefined;
+  }
+
+  /**
+   * The entry, or a miss that makes this caller the one to send: until it calls done(), other
+   * askers of the same key in this process wait, then read what it stored (or send themselves
+   * when it stored nothing, as after an error).
+   */
+  async lookup(key: string, accept: (value: CachedResponse) => boolean = () => true): Promise<CacheLookup> {
+    const file = this.path(key);
+    for (;;) {
+      const pending = inFlight.get(file);
+      if (pending) {
+        await pending;
+        continue;
+      }
+      const value = this.get(key);
+      if (value && accept(value)) return { kind: "hit", value };
+      let finish!: () => void;
+      const mine = new Promise<void>((resolve) => (finish = resolve));
+      inFlight.set(file, mine);
+      return {
+        kind: "miss",
+        done: () => {
+          if (inFlight.get(file) === mine) inFlight.delete(file);
+          finish();
+        },
+      };
+    }
   }
 
   set(key: string, value: CachedResponse): void {

@@ -1,7 +1,7 @@
 // `medeval run` as a function: resolve the model and tasks, choose the prompt for the
 // setting, then hand everything to executeRun. Kept apart from the yargs command so tests
 // and other commands can call it.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { medevalHome } from "../env.ts";
 import { apiKeyFor, defaultModelsFile, loadModelsFile, normaliseBaseUrl, resolveModel, type ModelOverrides } from "../models/load.ts";
@@ -18,12 +18,14 @@ import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer }
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
 import { executeRun, type ItemAnswerer, type RunOutcome } from "./run.ts";
-import { readRunRecord } from "./run-files.ts";
+import { makeRunFolder, readRunRecord } from "./run-files.ts";
+import { describeOwner, RunLock } from "./run-lock.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
 import { checkpointConflict, fetchServerInfo, probeEndpoint, servedCheckpoint, type ServedCheckpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
+import { establishCheckpointIdentity, type CheckpointIdentity } from "./checkpoint-identity.ts";
 import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
 
 export interface EvaluateOptions {
@@ -60,6 +62,8 @@ export interface EvaluateOptions {
   offline?: boolean;
   /** Resume even when the server reports other weights than the run's (the same weights at another path). */
   allowDifferentCheckpoints?: boolean;
+  /** One-line notices for the person running (the cache is not read, …); the command prints them. */
+  notice?: (line: string) => void;
 }
 
 /** With --resume, the stored spec supplies everything the command line leaves out. */
@@ -123,12 +127,39 @@ function promptHashFor(setting: Setting): string {
 }
 
 /**
- * Who answers, for the response cache: the served name, the weights behind it and, for a
- * server medeval starts, vllm's arguments (an fp8 run must not be answered from bf16's cache).
+ * Who answers, for the response cache: the served name, the weights behind it (where the
+ * server says they are, and the identity medeval established for them) and, for a server
+ * medeval starts, vllm's arguments (an fp8 run must not be answered from bf16's cache).
  */
-export function modelIdentity(model: ModelSpec, root: string | null | undefined): string {
-  const base = `${model.servedModel}|${root ?? ""}`;
+export function modelIdentity(model: ModelSpec, root: string | null | undefined, checkpoint: string): string {
+  const base = `${model.servedModel}|${root ?? ""}|${checkpoint}`;
   return model.serve ? `${base}|${hashJson(serveIdentity(model.serve))}` : base;
+}
+
+/**
+ * The response cache for this run, or null: it is read (and written) only under a checkpoint
+ * identity tied to the weights. Without one the run says so in one line and asks the server.
+ */
+function cacheFor(opts: EvaluateOptions, identity: CheckpointIdentity): { cache: ResponseCache | null; record: NonNullable<RunRecord["cache"]> } {
+  if (!opts.cache) return { cache: null, record: { enabled: false, identity: null, basis: "turned off for this run" } };
+  if (identity.id === null) {
+    opts.notice?.(
+      `the response cache is not used for this run: ${identity.why}, so cached answers could not be tied to these weights. ` +
+        "Declare fingerprint: (or revision: for a Hub id) in models.yaml, or serve from a local path medeval can read, to use it.",
+    );
+    return { cache: null, record: { enabled: true, identity: null, basis: identity.why } };
+  }
+  return { cache: new ResponseCache(join(medevalHome(), "cache", "responses")), record: { enabled: true, identity: identity.id, basis: identity.basis } };
+}
+
+/** Marks each sample answered from the cache with the identity it was read under (run.json counts them per task). */
+function tagCachedSamples(answer: ItemAnswerer, identity: string | null): ItemAnswerer {
+  if (identity === null) return answer;
+  return async (task, item, signal) => {
+    const answered = await answer(task, item, signal);
+    if (answered?.sample.cached) answered.sample.cache_identity = identity;
+    return answered;
+  };
 }
 
 /**
@@ -275,28 +306,38 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const spec = buildSpec(planInput, tasks);
   const runId = opts.runId ?? defaultRunId(spec, specHash(spec, tasks.map((t) => t.source)));
 
+  // One writer per run folder, from before vLLM starts (two would load the weights twice) to the end.
+  const runDir = join(opts.out, runId);
+  let lock: RunLock;
+  try {
+    makeRunFolder(opts.out, runDir);
+    lock = RunLock.acquire(runDir, "medeval run");
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
+  if (lock.tookOver) opts.notice?.(`took over the lock of ${runDir} from ${describeOwner(lock.tookOver)}, which is no longer running`);
+
   // `serve:` in models.yaml: medeval starts vLLM itself, logs it to the run folder, stops it after.
   let vllm: VllmServer | null = null;
   let signal = opts.signal;
-  if (serveConfig) {
-    const runDir = join(opts.out, runId);
-    mkdirSync(runDir, { recursive: true });
-    vllm = await startVllmServer({
-      model: serveConfig.model,
-      servedName: model.servedModel,
-      extraArgs: serveConfig.args,
-      vllmBin: opts.vllmBin,
-      apiKey,
-      logFile: join(runDir, "vllm.log"),
-      readyTimeoutMs: serveConfig.ready_timeout_s * 1000,
-      env: serveConfig.env,
-      signal: opts.signal,
-    });
-    model.baseUrls = [normaliseBaseUrl(vllm.baseUrl)];
-    spec.base_urls = model.baseUrls;
-    signal = AbortSignal.any([opts.signal, vllm.died]);
-  }
   try {
+    if (serveConfig) {
+      vllm = await startVllmServer({
+        model: serveConfig.model,
+        servedName: model.servedModel,
+        extraArgs: serveConfig.args,
+        vllmBin: opts.vllmBin,
+        apiKey,
+        logFile: join(runDir, "vllm.log"),
+        readyTimeoutMs: serveConfig.ready_timeout_s * 1000,
+        env: serveConfig.env,
+        signal: opts.signal,
+      });
+      model.baseUrls = [normaliseBaseUrl(vllm.baseUrl)];
+      spec.base_urls = model.baseUrls;
+      signal = AbortSignal.any([opts.signal, vllm.died]);
+    }
     const outcome = await runPlanned(opts, model, apiKey, spec, tasks, runId, prepare, signal);
     // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
     // when a served run has errors, give the exit a moment to show before calling it a success.
@@ -306,6 +347,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   } finally {
     store?.close();
     await vllm?.stop();
+    lock.release();
   }
 }
 
@@ -337,6 +379,9 @@ async function runPlanned(
   if (opts.scoring === "generative") refuseImpossibleBudget(model, checkpoint?.max_model_len ?? null);
   // The checkpoint behind the served name, so a cache never mixes two checkpoints served under one name.
   const root = checkpoint?.root;
+  const serve = model.serve ? parseServeConfig(model.name, model.serve) : null;
+  const identity = establishCheckpointIdentity({ serveModel: serve?.model, serveArgs: serve?.args, root, revision: model.revision, fingerprint: model.fingerprint });
+  const { cache, record: cacheRecord } = cacheFor(opts, identity);
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
   const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries });
   try {
@@ -345,7 +390,8 @@ async function runPlanned(
       tasks,
       outDir: opts.out,
       runId,
-      answer: answererFor(opts, model, dispatcher, prepare, modelIdentity(model, root)),
+      answer: tagCachedSamples(answererFor(opts, model, dispatcher, prepare, cache, modelIdentity(model, root, cacheRecord.identity ?? "")), cache ? cacheRecord.identity : null),
+      cache: cacheRecord,
       concurrency,
       bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: 0.95 },
       server,
@@ -364,9 +410,9 @@ function answererFor(
   model: ModelSpec,
   dispatcher: ReturnType<typeof createDispatcher>,
   prepare: ReturnType<typeof messagesFor>,
+  cache: ResponseCache | null,
   modelIdentity: string,
 ): ItemAnswerer {
-  const cache = opts.cache ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null;
   if (opts.scoring === "loglikelihood") {
     return loglikelihoodAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, target: opts.logprobTarget ?? "letters", cache, modelIdentity });
   }

@@ -64,7 +64,8 @@ export function firstTokenAnswerer(opts: FirstTokenOptions): ItemAnswerer {
     const base = opts.buildBody ? opts.buildBody(messages) : {};
     const body = firstTokenBody({ ...base, model: opts.servedModel, messages }, k);
     const key = opts.cache ? ResponseCache.key(opts.modelIdentity, body) : null;
-    const hit = key ? opts.cache!.get(key) : undefined;
+    const found = key ? await opts.cache!.lookup(key, (v) => Array.isArray((v.logprobs as CachedFirstToken | undefined)?.content)) : null;
+    const hit = found?.kind === "hit" ? found.value : undefined;
 
     let response: { content: string | null; reasoning: string | null; finishReason: string | null; usage: Sample["usage"]; logprobs: ChatTokenLogprob[] | null; attempts: number; endpoint?: string; cached: boolean };
     let sent = 0;
@@ -73,22 +74,27 @@ export function firstTokenAnswerer(opts: FirstTokenOptions): ItemAnswerer {
       response = { content: hit.content, reasoning: hit.reasoning, finishReason: hit.finish_reason, usage: hit.usage, logprobs: hitLogprobs, attempts: 0, cached: true };
     } else {
       sent = 1;
-      const outcome = await opts.pool.chat(body, { signal });
+      let outcome: Awaited<ReturnType<typeof opts.pool.chat>>;
+      try {
+        outcome = await opts.pool.chat(body, { signal });
+        if (key && outcome.kind === "ok" && outcome.logprobs && outcome.logprobs.length > 0) {
+          opts.cache!.set(key, {
+            content: outcome.content,
+            reasoning: outcome.reasoning,
+            finish_reason: outcome.finishReason,
+            usage: outcome.usage,
+            logprobs: { content: outcome.logprobs.slice(0, 1) } satisfies CachedFirstToken,
+          });
+        }
+      } finally {
+        if (found?.kind === "miss") found.done();
+      }
       stop.check();
       if (outcome.kind === "aborted") return null;
       if (outcome.kind !== "ok") {
         return failed(describeLogprobFailure("chat", outcome, asked), outcome.attempts, outcome.endpoint);
       }
       response = { ...outcome, cached: false };
-      if (key && outcome.logprobs && outcome.logprobs.length > 0) {
-        opts.cache!.set(key, {
-          content: outcome.content,
-          reasoning: outcome.reasoning,
-          finish_reason: outcome.finishReason,
-          usage: outcome.usage,
-          logprobs: { content: outcome.logprobs.slice(0, 1) } satisfies CachedFirstToken,
-        });
-      }
     }
 
     const common = {

@@ -30,18 +30,23 @@ export function generativeAnswerer(opts: GenerativeOptions): ItemAnswerer {
     const prepared = await opts.prepare(task, item);
     const body = opts.buildBody(prepared.messages);
     const key = opts.cache ? ResponseCache.key(opts.modelIdentity, body) : null;
-    const hit = key ? opts.cache!.get(key) : undefined;
+    const found = key ? await opts.cache!.lookup(key) : null;
     let result: RequestResult;
     let sent = 0;
-    if (hit) {
+    if (found?.kind === "hit") {
+      const hit = found.value;
       result = { kind: "ok", content: hit.content, reasoning: hit.reasoning, finishReason: hit.finish_reason, usage: hit.usage, attempts: 0, latencyMs: 0, cached: true };
     } else {
-      sent = 1;
-      result = await opts.dispatcher.chat(body, signal);
-      // An answer that arrives after Ctrl-C is still a finished answer; an abandoned request is not.
-      if (signal.aborted && result.kind !== "ok") return null;
-      if (key && result.kind === "ok") {
-        opts.cache!.set(key, { content: result.content, reasoning: result.reasoning, finish_reason: result.finishReason, usage: result.usage });
+      try {
+        sent = 1;
+        result = await opts.dispatcher.chat(body, signal);
+        // An answer that arrives after Ctrl-C is still a finished answer; an abandoned request is not.
+        if (signal.aborted && result.kind !== "ok") return null;
+        if (key && result.kind === "ok") {
+          opts.cache!.set(key, { content: result.content, reasoning: result.reasoning, finish_reason: result.finishReason, usage: result.usage });
+        }
+      } finally {
+        found?.done();
       }
     }
     const sample = toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots, answerLabel: prepared.answerLabel }, result);

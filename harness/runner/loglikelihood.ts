@@ -146,18 +146,26 @@ interface CachedEcho {
 async function fetchEchoes(opts: LoglikelihoodOptions, prompt: string | string[], signal: AbortSignal): Promise<FetchOutcome> {
   const body = completionsBody(opts.servedModel, prompt);
   const key = opts.cache ? ResponseCache.key(opts.modelIdentity, body) : null;
-  const hit = key ? opts.cache!.get(key) : undefined;
-  const cachedChoices = (hit?.logprobs as CachedEcho | undefined)?.choices;
-  if (hit && Array.isArray(cachedChoices)) {
-    return { kind: "ok", value: { choices: cachedChoices, usage: hit.usage, attempts: 0, latencyMs: 0, cached: true } };
+  const found = key ? await opts.cache!.lookup(key, (v) => Array.isArray((v.logprobs as CachedEcho | undefined)?.choices)) : null;
+  if (found?.kind === "hit") {
+    const hit = found.value;
+    return { kind: "ok", value: { choices: (hit.logprobs as CachedEcho).choices, usage: hit.usage, attempts: 0, latencyMs: 0, cached: true } };
   }
-  const outcome = await opts.pool.completions(body, { signal });
+  let outcome: Awaited<ReturnType<typeof opts.pool.completions>>;
+  let choices: EchoedChoice[] = [];
+  try {
+    outcome = await opts.pool.completions(body, { signal });
+    if (outcome.kind === "ok") {
+      choices = outcome.choices.map((c) => ({ text: c.text, logprobs: c.logprobs }));
+      if (key && choices.every((c) => c.logprobs)) {
+        opts.cache!.set(key, { content: null, reasoning: null, finish_reason: null, usage: outcome.usage, logprobs: { choices } satisfies CachedEcho });
+      }
+    }
+  } finally {
+    found?.done();
+  }
   if (outcome.kind === "aborted") return { kind: "aborted" };
   if (outcome.kind !== "ok") return { kind: "failed", outcome };
-  const choices = outcome.choices.map((c) => ({ text: c.text, logprobs: c.logprobs }));
-  if (key && choices.every((c) => c.logprobs)) {
-    opts.cache!.set(key, { content: null, reasoning: null, finish_reason: null, usage: outcome.usage, logprobs: { choices } satisfies CachedEcho });
-  }
   return { kind: "ok", value: { choices, usage: outcome.usage, attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint, cached: false } };
 }
 

@@ -1,12 +1,13 @@
 // Join the shards of a run (--shard i/n on n machines) into one run folder, after checking
 // that they are shards of the same spec, over the same data, that together they cover 0..n-1
 // once each, and that no item was answered twice.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
 import { checkRunId, defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
-import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
+import { makeRunFolder, readRunRecord, writeJsonAtomic } from "./run-files.ts";
+import { describeOwner, RunLock } from "./run-lock.ts";
 import { checkpointConflict, servedCheckpoint } from "./server-info.ts";
 import { summarizeTask } from "./summarize.ts";
 
@@ -19,6 +20,8 @@ export interface MergeOptions {
   runId?: string;
   /** Shards whose servers named other weights (or another context length) for the model: the same weights at other paths. */
   allowDifferentCheckpoints?: boolean;
+  /** One-line notices for the person (a dead process's lock taken over); the command prints them. */
+  notice?: (line: string) => void;
 }
 
 /** Every shard whose server said which weights it served must name the same ones. */
@@ -55,6 +58,8 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
     if (dataDiff || record.sources.length !== first.sources.length) {
       throw new UserError(`${dir} was run on different data than ${shards[0].dir} (task ${dataDiff?.task ?? "list"})`);
     }
+    const writer = RunLock.holder(dir);
+    if (writer) throw new UserError(`${dir} is being written by ${describeOwner(writer)}; merge it when that run has finished`);
     if (!record.complete) throw new UserError(`${dir} (shard ${record.spec.shard.index}/${count}) is not complete; finish it with medeval run --resume first`);
   }
   if (!options.allowDifferentCheckpoints) checkOneCheckpoint(shards);
@@ -79,8 +84,19 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
   const hash = specHash(spec, first.sources);
   const id = runId ?? defaultRunId(spec, hash);
   const dir = join(outDir, id);
-  if (existsSync(join(dir, "run.json"))) throw new UserError(`${dir} already holds a run; remove it or pass --run-id`);
-  mkdirSync(dir, { recursive: true });
+  makeRunFolder(outDir, dir);
+  const lock = RunLock.acquire(dir, "medeval merge");
+  if (lock.tookOver) options.notice?.(`took over the lock of ${dir} from ${describeOwner(lock.tookOver)}, which is no longer running`);
+  try {
+    if (existsSync(join(dir, "run.json"))) throw new UserError(`${dir} already holds a run; remove it or pass --run-id`);
+    return writeMerged(dir, id, hash, spec, shards, byTask);
+  } finally {
+    lock.release();
+  }
+}
+
+function writeMerged(dir: string, id: string, hash: string, spec: RunRecord["spec"], shards: { dir: string; record: RunRecord }[], byTask: Map<string, Sample[]>): MergeResult {
+  const first = shards[0].record;
   const all = [...byTask.values()].flat();
   writeFileSync(join(dir, "samples.jsonl"), all.map((s) => `${JSON.stringify(s)}\n`).join(""));
   const tasks = first.tasks.map((t) =>
@@ -104,6 +120,8 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
       cached: sum((r) => r.usage.cached),
     },
     complete: true,
+    // One cache record when every shard had the same; per task, from_cache counts each sample's own identity.
+    cache: shards.every((s) => JSON.stringify(s.record.cache) === JSON.stringify(first.cache)) ? first.cache : undefined,
     tasks,
   };
   writeJsonAtomic(join(dir, "run.json"), record);

@@ -1,10 +1,10 @@
 // A run from plan to run.json: resume from the journal, send what is not done yet through
 // bounded concurrency, append every finished sample, then summarise from the journal.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
 import { Journal, readJournal, sampleKey } from "./journal.ts";
-import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
+import { makeRunFolder, readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { defaultRunId, specDifferences, specHash, type PlannedTask, type RunSpec } from "./plan.ts";
 import type { ProgressReporter } from "./progress.ts";
 import { summarizeTask, type BootstrapSettings } from "./summarize.ts";
@@ -37,6 +37,8 @@ export interface RunInput {
   signal: AbortSignal;
   /** Resume even when the server reports other weights or context length than the run's (the same weights at another path). */
   allowDifferentCheckpoints?: boolean;
+  /** Whether the response cache is read, and under which checkpoint identity (recorded in run.json). */
+  cache?: RunRecord["cache"];
 }
 
 /** Errors before any success that mark a run as misconfigured rather than unlucky. */
@@ -56,11 +58,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const runId = input.runId ?? defaultRunId(input.spec, hash);
   const dir = join(input.outDir, runId);
   const runFile = join(dir, "run.json");
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new UserError(`--out ${input.outDir}: cannot make the run folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Name a folder.`);
-  }
+  makeRunFolder(input.outDir, dir);
 
   let startedAt = new Date().toISOString();
   let previousWall = 0;
@@ -96,6 +94,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     sources,
     server: input.server,
     bootstrap: input.bootstrap,
+    ...(input.cache ? { cache: input.cache } : {}),
   });
 
   // Done = a non-error sample for the same item content. Errors are retried on resume.

@@ -22,6 +22,20 @@ export function isScored(sample: Pick<Sample, "status">): boolean {
   return sample.status !== "error";
 }
 
+/** How many of these samples came from the response cache, and under which checkpoint identities. */
+export function cacheUse(samples: Iterable<Pick<Sample, "cached" | "cache_identity">>): TaskSummary["from_cache"] {
+  let count = 0;
+  let untied = 0;
+  const identities = new Set<string>();
+  for (const s of samples) {
+    if (!s.cached) continue;
+    count++;
+    if (s.cache_identity === undefined) untied++;
+    else identities.add(s.cache_identity);
+  }
+  return count === 0 ? undefined : { samples: count, identities: [...identities].sort(), untied };
+}
+
 export function summarizeTask(task: TaskMeta, samples: Sample[], boot: BootstrapSettings): TaskSummary {
   const counts: Record<SampleStatus, number> = {
     strict: 0,
@@ -48,6 +62,7 @@ export function summarizeTask(task: TaskMeta, samples: Sample[], boot: Bootstrap
     if (typeof s.scores?.letter_mass === "number") letterMass.push(s.scores.letter_mass);
   }
   // The seed is mixed with the task id so tasks get independent but reproducible resamples.
+  const fromCache = cacheUse(samples);
   const ci = values.length > 0 ? bootstrapCI(values, { resamples: boot.resamples, seed: `${boot.seed}:${task.id}`, level: boot.level }) : null;
   return {
     task: task.id,
@@ -71,6 +86,7 @@ export function summarizeTask(task: TaskMeta, samples: Sample[], boot: Bootstrap
     errors: counts.error,
     ...(accNorm.length > 0 ? accNormSummary(accNorm, task.id, boot) : {}),
     ...(letterMass.length > 0 ? { letter_mass: letterMass.reduce((a, b) => a + b, 0) / letterMass.length } : {}),
+    ...(fromCache ? { from_cache: fromCache } : {}),
   };
 }
 

@@ -131,6 +131,15 @@ describe("gate decisions", () => {
     expect(lenient.decision!.rows[0].excluded).toBe(100);
   });
 
+  it("refuses to judge a candidate on cached answers with no checkpoint identity (exit 2); names tied ones", () => {
+    const untied = check([medqa(BASE)], [{ ...medqa(BASE), cached: { count: 300 } }]);
+    expect(untied.exitCode).toBe(2);
+    expect(untied.problems.join("\n")).toMatch(/300 of 1000 answers of medqa\.en came from the response cache with no checkpoint identity/);
+    const tied = check([medqa(BASE)], [{ ...medqa(BASE), cached: { count: 300, identity: "files:ab12" } }]);
+    expect(tied.exitCode).toBe(0);
+    expect(tied.warnings).toContain("candidate answers from the response cache: medqa.en 300 of 1000 (checkpoint files:ab12)");
+  });
+
   it("leaves errored items out of the pairing and says how many", () => {
     const cand = changed(BASE, 12, 8);
     cand[0] = "error";

@@ -16,6 +16,8 @@ export interface FixtureTask {
   ids?: string[];
   /** Changes every item's content hash (a changed dataset with the same ids). */
   contentSalt?: string;
+  /** The first `count` items were answered from the response cache, under `identity` (none: a run made before the cache knew weights). */
+  cached?: { count: number; identity?: string };
 }
 
 export interface FixtureRun {
@@ -111,7 +113,8 @@ export function buildRecord(run: FixtureRun): RunRecord {
   });
 }
 
-function sampleLine(t: FixtureTask, id: string, outcome: boolean | "error"): Sample {
+function sampleLine(t: FixtureTask, id: string, outcome: boolean | "error", index: number): Sample {
+  const cached = t.cached && index < t.cached.count ? { cached: true, ...(t.cached.identity ? { cache_identity: t.cached.identity } : {}) } : {};
   const s: Sample = {
     task: t.task,
     item_id: id,
@@ -129,6 +132,7 @@ function sampleLine(t: FixtureTask, id: string, outcome: boolean | "error"): Sam
     ...(outcome === "error" ? { error: "HTTP 500 after 3 attempts" } : {}),
     latency_ms: 10,
     attempts: 1,
+    ...cached,
     finished_at: "2025-01-02T03:05:00.000Z",
   };
   return SampleSchema.parse(s);
@@ -143,7 +147,7 @@ export function writeRun(parent: string, run: FixtureRun): string {
   for (const t of run.tasks) {
     const ids = itemIds(t);
     // Finish order differs from id order in real runs (concurrency); reverse to exercise sorting.
-    for (let i = ids.length - 1; i >= 0; i--) lines.push(JSON.stringify(sampleLine(t, ids[i], t.outcomes[i])));
+    for (let i = ids.length - 1; i >= 0; i--) lines.push(JSON.stringify(sampleLine(t, ids[i], t.outcomes[i], i)));
   }
   writeFileSync(join(dir, "samples.jsonl"), `${lines.join("\n")}\n`);
   return dir;

@@ -34,6 +34,13 @@ models:
     expect(() => resolveModel("m", {}, file)).toThrow(/models\.yaml:6: models\.m\.params\.temperature/);
   });
 
+  it("revision: must be a commit sha, with its line; fingerprint: is any name", () => {
+    const bad = modelsFile(`models:\n  m:\n    base_urls: [http://x:1/v1]\n    served_model: org/m\n    revision: main\n`);
+    expect(() => resolveModel("m", {}, bad)).toThrow(/models\.yaml:5: models\.m\.revision: must be a Hub commit sha/);
+    const good = modelsFile(`models:\n  m:\n    base_urls: [http://x:1/v1]\n    served_model: org/m\n    revision: ${"a".repeat(40)}\n    fingerprint: build-17\n`);
+    expect(resolveModel("m", {}, good)).toMatchObject({ revision: "a".repeat(40), fingerprint: "build-17" });
+  });
+
   it("rejects what looks like a key where an env var name belongs", () => {
     const file = modelsFile(`models:\n  m:\n    base_urls: [http://x:1/v1]\n    served_model: m\n    api_key_env: sk-abc123-secret\n`);
     expect(() => resolveModel("m", {}, file)).toThrow(/api_key_env: must be an environment variable name/);

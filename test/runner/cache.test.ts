@@ -40,4 +40,30 @@ describe("response cache", () => {
       expect(cache.get(key), damaged).toBeUndefined();
     }
   });
+
+  it("a key asked twice at once in one process is sent once: the second asker waits and reads the first's reply", async () => {
+    const dir = tempDir();
+    const key = ResponseCache.key("m", body)!;
+    const first = await new ResponseCache(dir).lookup(key);
+    expect(first.kind).toBe("miss");
+    let second: Awaited<ReturnType<ResponseCache["lookup"]>> | undefined;
+    const waiting = new ResponseCache(dir).lookup(key).then((r) => (second = r));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(second).toBeUndefined();
+    new ResponseCache(dir).set(key, { content: "Answer: C", reasoning: null, finish_reason: "stop", usage: null });
+    if (first.kind === "miss") first.done();
+    await waiting;
+    expect(second).toMatchObject({ kind: "hit", value: { content: "Answer: C" } });
+  });
+
+  it("when the first asker stores nothing (its request failed), the waiting one sends itself", async () => {
+    const dir = tempDir();
+    const key = ResponseCache.key("m", { ...body, max_tokens: 99 })!;
+    const first = await new ResponseCache(dir).lookup(key);
+    const waiting = new ResponseCache(dir).lookup(key);
+    if (first.kind === "miss") first.done();
+    const second = await waiting;
+    expect(second.kind).toBe("miss");
+    if (second.kind === "miss") second.done();
+  });
 });

@@ -36,9 +36,10 @@ describe("the response cache's model identity", () => {
   it("tells apart a server medeval starts with other vllm arguments", async () => {
     const { modelIdentity } = await import("../../harness/runner/evaluate.ts");
     const base = { model: "/ckpt/qwen3-8b", args: [], ready_timeout_s: 900, env: {} };
-    const bf16 = modelIdentity(model(base), "/ckpt/qwen3-8b");
-    expect(modelIdentity(model({ ...base, args: ["--quantization", "fp8"] }), "/ckpt/qwen3-8b")).not.toBe(bf16);
-    expect(modelIdentity(model({ ...base, ready_timeout_s: 60 }), "/ckpt/qwen3-8b")).toBe(bf16);
-    expect(modelIdentity(model(), "/ckpt/qwen3-8b")).toBe("Qwen/Qwen3-8B|/ckpt/qwen3-8b");
+    const bf16 = modelIdentity(model(base), "/ckpt/qwen3-8b", "files:abc");
+    expect(modelIdentity(model({ ...base, args: ["--quantization", "fp8"] }), "/ckpt/qwen3-8b", "files:abc")).not.toBe(bf16);
+    expect(modelIdentity(model({ ...base, ready_timeout_s: 60 }), "/ckpt/qwen3-8b", "files:abc")).toBe(bf16);
+    expect(modelIdentity(model(base), "/ckpt/qwen3-8b", "files:def")).not.toBe(bf16);
+    expect(modelIdentity(model(), "/ckpt/qwen3-8b", "files:abc")).toBe("Qwen/Qwen3-8B|/ckpt/qwen3-8b|files:abc");
   });
 });

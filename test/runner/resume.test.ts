@@ -1,11 +1,12 @@
 // Runs that survive: kill -9 at several points, Ctrl-C, a changed spec, faults, shards.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
 import { readJournal } from "../../harness/runner/journal.ts";
 import { mergeShards } from "../../harness/runner/merge.ts";
+import { RunLock } from "../../harness/runner/run-lock.ts";
 import type { RunRecord } from "../../harness/types.ts";
 import { lastUserText } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
@@ -126,6 +127,8 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     expect(printed).toContain("--no-cache");
     const dir = runDirOf(out);
     expect(readRecord(dir).complete).toBe(false);
+    // Ctrl-C releases the run folder's lock: the resume below is not a takeover.
+    expect(existsSync(join(dir, "medeval.lock"))).toBe(false);
     const runId = dir.split("/").at(-1)!;
     const mark = server.requests.length;
     const resumed = await runCli([join(ROOT, "bin", "medeval.js"), "run", "--resume", runId, "--out", out, "--data-dir", SHARED_DATASETS, "--progress", "none", "--no-cache", "--bootstrap", "1000"], home);
@@ -176,6 +179,15 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     expect(merged.record.spec_hash).toBe(reference.spec_hash);
     expect(() => mergeShards(shardDirs.slice(0, 2), tempDir())).toThrow(/shards 2\/3 are missing|missing/);
     expect(() => mergeShards([shardDirs[0], shardDirs[0], shardDirs[1]], tempDir())).toThrow(/given twice/);
+    // One writer per run folder: not into a merged run another process writes, not from a shard still being written.
+    const dest = tempDir();
+    mkdirSync(join(dest, "m"));
+    const busy = RunLock.acquire(join(dest, "m"), "medeval merge");
+    expect(() => mergeShards(shardDirs, dest, { runId: "m" })).toThrow(new RegExp(`m is in use: medeval merge \\(pid ${process.pid} on `));
+    busy.release();
+    const writing = RunLock.acquire(shardDirs[1], "medeval run");
+    expect(() => mergeShards(shardDirs, tempDir())).toThrow(/is being written by medeval run \(pid \d+/);
+    writing.release();
 
     // One shard answered by a server on other weights under the same name: not one run.
     const file = join(shardDirs[2], "run.json");
@@ -196,6 +208,10 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
 
   it("the response cache answers a repeated request without sending it", async () => {
     const home = tempDir();
+    // The cache is read only under weights medeval can fingerprint: serve from a folder here.
+    const ckpt = tempDir();
+    writeFileSync(join(ckpt, "config.json"), "{}");
+    server.setBehavior({ root: ckpt });
     const args = (out: string) => cliArgs(server.url, out).filter((a) => a !== "--no-cache");
     const first = await runCli(args(tempDir()), home);
     expect(first.code, first.stderr).toBe(0);
@@ -206,7 +222,10 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     expect(server.requests.slice(mark).filter((r) => r.path.endsWith("/chat/completions"))).toHaveLength(0);
     const record = readRecord(join(out2, "again"));
     expect(record.usage.cached).toBe(2 * LIMIT);
-    expect(record.tasks).toEqual(reference.tasks);
+    expect(record.tasks.map(({ from_cache: _, ...t }) => t)).toEqual(reference.tasks);
+    expect(record.tasks.map((t) => t.from_cache)).toEqual([0, 1].map(() => ({ samples: LIMIT, identities: [record.cache!.identity], untied: 0 })));
+    expect(second.stdout).toMatch(/answers from the response cache: medqa\.en 40 of 40, mmlu_medical\.anatomy\.en 40 of 40 \(checkpoint files:/);
+    server.setBehavior({ root: undefined });
   }, 120_000);
 });
 
