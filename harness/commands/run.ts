@@ -11,6 +11,7 @@ import { evaluate } from "../runner/evaluate.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
 import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
+import { DEFAULT_SHOT_CONTENT, DEFAULT_SHOT_SAMPLER, SHOT_CONTENTS, SHOT_SAMPLERS, type ShotContent, type ShotSampler } from "../runner/fewshot-pool.ts";
 import { renderLeaderboard } from "../runner/leaderboard.ts";
 import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
 
@@ -42,6 +43,8 @@ interface RunArgs {
   shard?: string;
   progress: string;
   shots: number;
+  "shot-sampler": string;
+  "shot-content": string;
   select: string;
   "trace-lang"?: string;
   "shots-format": string;
@@ -93,10 +96,12 @@ const command: CommandModule<object, RunArgs> = {
       .option("max-retries", { type: "number", default: 6, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
       .option("bootstrap", { type: "number", default: 10_000, describe: "bootstrap resamples for the confidence intervals" })
       .option("shard", { type: "string", describe: "i/n: run only shard i of n (join them with `medeval merge`)" })
-      .option("shots", { type: "number", default: 3, describe: "few-shot-traces: traces per prompt" })
+      .option("shots", { type: "number", default: 3, describe: "few-shot, few-shot-traces: examples per prompt" })
+      .option("shot-sampler", { type: "string", choices: SHOT_SAMPLERS, default: DEFAULT_SHOT_SAMPLER, describe: "few-shot: the few-shot split's first k for every item (as lm-evaluation-harness), or k drawn per item (seeded by --seed)" })
+      .option("shot-content", { type: "string", choices: SHOT_CONTENTS, default: DEFAULT_SHOT_CONTENT, describe: "few-shot: shots with their answer only, or with the split's own explanation (MedMCQA exp, CasiMedicos)" })
       .option("select", { type: "string", choices: SELECT_METHODS, default: "bm25", describe: "few-shot-traces: how traces are chosen" })
       .option("trace-lang", { type: "string", describe: "few-shot-traces: language of the traces (default: the item's; e.g. en for Italian questions)" })
-      .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: "multi-turn", describe: "few-shot-traces: one chat turn per shot, or all in a single user turn" })
+      .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: "multi-turn", describe: "few-shot, few-shot-traces: one chat turn per shot, or all in a single user turn" })
       .option("embedder", { type: "string", describe: "few-shot-traces --select embedding: models.yaml entry of kind: embeddings for the test questions (default: the endpoint recorded at import)" })
       .option("embed-url", { type: "string", describe: "… or an embeddings endpoint's base URL (with --embed-model)" })
       .option("embed-model", { type: "string" })
@@ -109,6 +114,7 @@ const command: CommandModule<object, RunArgs> = {
         describe: "resume a run although the server reports other weights (root) or context length for the model: only for the same weights at another path",
       })
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,mmlu_medical.it --limit 50", "")
+      .example("$0 run --model llama-3.1-8b --tasks mmlu_medical.en --setting few-shot --shots 5 --prompt-style direct", "5-shot from each subject's dev split")
       .example("$0 run --model llama-3.1-8b --tasks medqa.it --setting few-shot-traces --shots 3 --select bm25 --trace-lang en", "")
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,medmcqa.en --scoring loglikelihood", "as lm-evaluation-harness scores them")
       .example("$0 run --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --tasks headqa.es", ""),
@@ -162,6 +168,8 @@ const command: CommandModule<object, RunArgs> = {
           method: argv.select as SelectMethod,
           traceLang: argv["trace-lang"] ?? null,
           format: argv["shots-format"] as ShotFormat,
+          sampler: argv["shot-sampler"] as ShotSampler,
+          content: argv["shot-content"] as ShotContent,
           store: argv.store,
           ...embedderOf(argv),
         },
