@@ -2,7 +2,7 @@
 import { join, resolve } from "node:path";
 import { embedderFromArgs } from "../models/embedder.ts";
 import type { EmbedFn } from "../traces/embed.ts";
-import { countExclusions } from "../runner/fewshot-prepare.ts";
+import { countExclusions, evaluatedSplitWarning } from "../runner/fewshot-prepare.ts";
 import { readJournal } from "../runner/journal.ts";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
@@ -49,6 +49,7 @@ interface RunArgs {
   "trace-lang"?: string;
   "shots-format": string;
   store?: string;
+  "allow-test-split-traces": boolean;
   "vllm-bin"?: string;
   "logprob-target": string;
   embedder?: string;
@@ -105,6 +106,11 @@ const command: CommandModule<object, RunArgs> = {
       .option("embedder", { type: "string", describe: "few-shot-traces --select embedding: models.yaml entry of kind: embeddings for the test questions (default: the endpoint recorded at import)" })
       .option("embed-url", { type: "string", describe: "… or an embeddings endpoint's base URL (with --embed-model)" })
       .option("embed-model", { type: "string" })
+      .option("allow-test-split-traces", {
+        type: "boolean",
+        default: false,
+        describe: "few-shot-traces: also use traces written for the evaluated split's questions (other test items; recorded in the spec, warned about)",
+      })
       .option("store", { type: "string", describe: "trace store folder (default $MEDEVAL_HOME/traces)" })
       .option("vllm-bin", { type: "string", describe: "vllm executable for models with serve: in models.yaml (default: vllm on PATH)" })
       .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
@@ -171,14 +177,18 @@ const command: CommandModule<object, RunArgs> = {
           sampler: argv["shot-sampler"] as ShotSampler,
           content: argv["shot-content"] as ShotContent,
           store: argv.store,
+          allowTestSplitTraces: argv["allow-test-split-traces"],
           ...embedderOf(argv),
         },
       });
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
       if (outcome.record.spec.setting === "few-shot-traces") {
-        const excluded = countExclusions(readJournal(join(outcome.dir, "samples.jsonl")).samples.values());
-        const parts = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replace("_", " ")}`);
+        const samples = [...readJournal(join(outcome.dir, "samples.jsonl")).samples.values()];
+        const excluded = countExclusions(samples);
+        const parts = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replaceAll("_", " ")}`);
         process.stdout.write(`few-shot leakage guard: ${parts.length > 0 ? `excluded ${parts.join(", ")}` : "no trace excluded"}\n`);
+        const warning = evaluatedSplitWarning(samples);
+        if (warning) process.stderr.write(`medeval: ${warning}\n`);
       }
       process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
       const errored = outcome.record.tasks.reduce((n, t) => n + t.errors, 0);

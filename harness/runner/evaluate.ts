@@ -24,6 +24,7 @@ import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
 import { checkpointConflict, fetchServerInfo, probeEndpoint, servedCheckpoint, type ServedCheckpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
+import { loadRegistry } from "../tasks/index.ts";
 import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
 import { DEFAULT_SHOT_CONTENT, DEFAULT_SHOT_SAMPLER, loadShotPools, pickPoolShots, poolShotPreparer, poolShotSpec, type PoolShotSettings, type ShotContent, type ShotSampler } from "./fewshot-pool.ts";
 
@@ -110,6 +111,7 @@ function resumedFewShot(stored: Record<string, unknown>, given: EvaluateOptions[
     method: stored.method as FewShotSettings["method"],
     traceLang: (stored.trace_lang as string | null) ?? null,
     format: (stored.format as FewShotSettings["format"] | undefined) ?? given?.format ?? "multi-turn",
+    allowTestSplitTraces: stored.allow_test_split_traces === true,
     ...(stored.source === "pool" ? { sampler: stored.sampler as ShotSampler, content: stored.content as ShotContent } : {}),
   };
 }
@@ -123,6 +125,12 @@ function promptHashFor(setting: Setting): string {
   if (setting === "few-shot") return hashJson([templateHash(), fewShotPromptFingerprint(), poolShotPreparer.toString(), pickPoolShots.toString()]);
   if (setting === "fine-tuned") return hashJson([templateHash(), buildFineTunedMessages.toString()]);
   return templateHash();
+}
+
+/** Which split each task evaluates, from its task file (read once). */
+function evaluatedSplits(tasksDir: string | undefined): (taskId: string) => "dev" | "test" {
+  const registry = loadRegistry(tasksDir);
+  return (taskId) => registry.get(taskId)?.evaluatedSplit ?? "test";
 }
 
 /**
@@ -274,6 +282,8 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
       seed: opts.seed,
       embed: opts.fewshot?.embed,
       embedModel: opts.fewshot?.embedModel,
+      allowTestSplitTraces: opts.fewshot?.allowTestSplitTraces ?? false,
+      evaluatedSplitOf: evaluatedSplits(opts.tasksDir),
     };
     store = await TraceStore.open(storeDir(opts.fewshot?.store), { mustExist: true });
     planInput.fewshot = await fewShotSpec(fs, store);

@@ -8,7 +8,7 @@ import type { TraceRow } from "./schema.ts";
 
 const arrow = createRequire(import.meta.url)("apache-arrow") as typeof ArrowModule;
 
-const STRING_COLUMNS = ["id", "lang", "source_dataset", "source_question_id", "question", "answer", "reasoning", "norm_question"] as const;
+const STRING_COLUMNS = ["id", "lang", "source_dataset", "source_question_id", "question", "answer", "reasoning", "norm_question", "split"] as const;
 
 export interface NumberedRow extends TraceRow {
   seq: number;
@@ -28,9 +28,15 @@ export function traceSchema(vectorDim?: number): ArrowModule.Schema {
     utf8("answer"),
     utf8("reasoning"),
     utf8("norm_question"),
+    splitField(),
   ];
   if (vectorDim !== undefined) fields.push(vectorField(vectorDim));
   return new arrow.Schema(fields);
+}
+
+/** Nullable: a store made before splits were kept gets the column added with nulls ("unknown"). */
+export function splitField(): ArrowModule.Field {
+  return new arrow.Field("split", new arrow.Utf8(), true);
 }
 
 export function vectorField(dim: number): ArrowModule.Field {
