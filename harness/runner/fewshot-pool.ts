@@ -109,7 +109,11 @@ export function pickPoolShots(pool: ShotPool, taskId: string, item: Item, s: Pic
   return shots;
 }
 
-/** What a plain few-shot run's spec records: the choices and the identity of each pool's data. */
+/**
+ * What a plain few-shot run's spec records: the choices and the identity of each pool's data
+ * by content (files and items hash, the Hub repo and revision), never a local path: shards on
+ * machines with the data elsewhere still belong together.
+ */
 export function poolShotSpec(s: PoolShotSettings, pools: Map<string, ShotPool>, generative: boolean): Record<string, unknown> {
   return {
     source: "pool",
@@ -117,7 +121,14 @@ export function poolShotSpec(s: PoolShotSettings, pools: Map<string, ShotPool>, 
     sampler: s.sampler,
     content: s.content,
     ...(generative ? { format: s.format } : {}),
-    pools: [...pools].map(([task, { source }]) => ({ task, location: source.location, revision: source.revision ?? null, files: source.files, items_hash: source.items_hash, n: source.n })),
+    pools: [...pools].map(([task, { source }]) => ({
+      task,
+      kind: source.kind,
+      ...(source.kind === "hub" ? { repo: source.location, revision: source.revision ?? null } : {}),
+      files: source.files,
+      items_hash: source.items_hash,
+      n: source.n,
+    })),
   };
 }
 

@@ -46,7 +46,8 @@ describe.skipIf(!hasSharedDatasets)(`plain few-shot run (${hasSharedDatasets ? "
     expect(record.spec.fewshot).toMatchObject({ source: "pool", k: 5, sampler: "first", content: "answer", format: "multi-turn" });
     const pools = record.spec.fewshot!.pools as { task: string; files: { path: string }[]; items_hash: string }[];
     expect(pools).toHaveLength(1);
-    expect(pools[0]).toMatchObject({ task: "mmlu_medical.anatomy.en", files: [{ path: "mmlu/dev/anatomy_dev.csv" }] });
+    expect(pools[0]).toMatchObject({ task: "mmlu_medical.anatomy.en", kind: "local", files: [{ path: "mmlu/dev/anatomy_dev.csv" }] });
+    expect(JSON.stringify(record.spec.fewshot)).not.toContain(SHARED_DATASETS); // content, not where the data lies, identifies the pool
     const samples = samplesOf(dir);
     expect(samples).toHaveLength(4);
     for (const s of samples) {
