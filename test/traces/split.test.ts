@@ -87,7 +87,8 @@ describe("a store made before splits were kept", () => {
   it("is read with every split unknown, and takes new traces with their split", async () => {
     const dir = tempDir("medeval-traces-old-");
     const store = await TraceStore.open(join(dir, "store"));
-    await importTraces(store, writeJsonl(dir, "a.jsonl", fillerTraces("en", 6)));
+    // With vectors: the split column then comes after the vector column, and rows still line up by name.
+    await importTraces(store, writeJsonl(dir, "a.jsonl", fillerTraces("en", 6).map((t, i) => ({ ...t, vector: [1, 0, i] }))));
     const table = (await store.table("en"))!;
     await table.dropColumns(["split"]); // the old layout
     const q = item("1", "en", "Fever and cough in a child: what next?");
@@ -96,7 +97,7 @@ describe("a store made before splits were kept", () => {
     expect(old.shots.every((s) => s.split === "unknown")).toBe(true);
     expect(old.at_risk).toHaveLength(3);
 
-    const report = await importTraces(store, writeJsonl(dir, "b.jsonl", [trace("new-train", "en", "Fever and cough in a child with wheeze", { split: "train" })]));
+    const report = await importTraces(store, writeJsonl(dir, "b.jsonl", [trace("new-train", "en", "Fever and cough in a child with wheeze", { split: "train", vector: [0, 1, 0] })]));
     expect(report.added).toBe(1);
     const random = await selectShots(store, q, { k: 7, method: "random", seed: 2 });
     const splits = Object.fromEntries(random.shots.map((s) => [s.id, s.split]));
