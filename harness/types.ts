@@ -26,6 +26,8 @@ export const ItemSchema = z.object({
   answer: z.number().int().nonnegative(),
   lang: z.string().min(2),
   subject: z.string().optional(),
+  /** The source's own explanation of the answer (few-shot pools that have one); not part of the hash. */
+  explanation: z.string().optional(),
   /** sha256 over the canonical JSON of question, options and answer: detects changed data. */
   hash: z.string(),
 });
@@ -62,7 +64,7 @@ export type SampleStatus = z.infer<typeof SampleStatusSchema>;
 export const ScoringModeSchema = z.enum(["generative", "loglikelihood", "first-token"]);
 export type ScoringMode = z.infer<typeof ScoringModeSchema>;
 
-export const SettingSchema = z.enum(["zero-shot", "few-shot-traces", "fine-tuned"]);
+export const SettingSchema = z.enum(["zero-shot", "few-shot", "few-shot-traces", "fine-tuned"]);
 export type Setting = z.infer<typeof SettingSchema>;
 
 export const UsageSchema = z.object({

@@ -2,7 +2,7 @@
 import { join, resolve } from "node:path";
 import { embedderFromArgs } from "../models/embedder.ts";
 import type { EmbedFn } from "../traces/embed.ts";
-import { countExclusions } from "../runner/fewshot-prepare.ts";
+import { countExclusions, evaluatedSplitWarning } from "../runner/fewshot-prepare.ts";
 import { readJournal } from "../runner/journal.ts";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
@@ -11,6 +11,7 @@ import { evaluate } from "../runner/evaluate.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
 import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
+import { DEFAULT_SHOT_CONTENT, DEFAULT_SHOT_SAMPLER, SHOT_CONTENTS, SHOT_SAMPLERS, type ShotContent, type ShotSampler } from "../runner/fewshot-pool.ts";
 import { renderLeaderboard } from "../runner/leaderboard.ts";
 import { cacheNote } from "../report/cache-note.ts";
 import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
@@ -43,10 +44,13 @@ interface RunArgs {
   shard?: string;
   progress: string;
   shots: number;
+  "shot-sampler": string;
+  "shot-content": string;
   select: string;
   "trace-lang"?: string;
   "shots-format": string;
   store?: string;
+  "allow-test-split-traces": boolean;
   "vllm-bin"?: string;
   "logprob-target": string;
   embedder?: string;
@@ -94,13 +98,20 @@ const command: CommandModule<object, RunArgs> = {
       .option("max-retries", { type: "number", default: 6, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
       .option("bootstrap", { type: "number", default: 10_000, describe: "bootstrap resamples for the confidence intervals" })
       .option("shard", { type: "string", describe: "i/n: run only shard i of n (join them with `medeval merge`)" })
-      .option("shots", { type: "number", default: 3, describe: "few-shot-traces: traces per prompt" })
+      .option("shots", { type: "number", default: 3, describe: "few-shot, few-shot-traces: examples per prompt" })
+      .option("shot-sampler", { type: "string", choices: SHOT_SAMPLERS, default: DEFAULT_SHOT_SAMPLER, describe: "few-shot: the few-shot split's first k for every item (as lm-evaluation-harness), or k drawn per item (seeded by --seed)" })
+      .option("shot-content", { type: "string", choices: SHOT_CONTENTS, default: DEFAULT_SHOT_CONTENT, describe: "few-shot: shots with their answer only, or with the split's own explanation (MedMCQA exp, CasiMedicos)" })
       .option("select", { type: "string", choices: SELECT_METHODS, default: "bm25", describe: "few-shot-traces: how traces are chosen" })
       .option("trace-lang", { type: "string", describe: "few-shot-traces: language of the traces (default: the item's; e.g. en for Italian questions)" })
-      .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: "multi-turn", describe: "few-shot-traces: one chat turn per shot, or all in a single user turn" })
+      .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: "multi-turn", describe: "few-shot, few-shot-traces: one chat turn per shot, or all in a single user turn" })
       .option("embedder", { type: "string", describe: "few-shot-traces --select embedding: models.yaml entry of kind: embeddings for the test questions (default: the endpoint recorded at import)" })
       .option("embed-url", { type: "string", describe: "… or an embeddings endpoint's base URL (with --embed-model)" })
       .option("embed-model", { type: "string" })
+      .option("allow-test-split-traces", {
+        type: "boolean",
+        default: false,
+        describe: "few-shot-traces: also use traces written for the evaluated split's questions (other test items; recorded in the spec, warned about)",
+      })
       .option("store", { type: "string", describe: "trace store folder (default $MEDEVAL_HOME/traces)" })
       .option("vllm-bin", { type: "string", describe: "vllm executable for models with serve: in models.yaml (default: vllm on PATH)" })
       .option("progress", { type: "string", choices: ["auto", "bar", "plain", "none"], default: "auto" })
@@ -110,6 +121,7 @@ const command: CommandModule<object, RunArgs> = {
         describe: "resume a run although the server reports other weights (root) or context length for the model: only for the same weights at another path",
       })
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,mmlu_medical.it --limit 50", "")
+      .example("$0 run --model llama-3.1-8b --tasks mmlu_medical.en --setting few-shot --shots 5 --prompt-style direct", "5-shot from each subject's dev split")
       .example("$0 run --model llama-3.1-8b --tasks medqa.it --setting few-shot-traces --shots 3 --select bm25 --trace-lang en", "")
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,medmcqa.en --scoring loglikelihood", "as lm-evaluation-harness scores them")
       .example("$0 run --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --tasks headqa.es", ""),
@@ -164,15 +176,21 @@ const command: CommandModule<object, RunArgs> = {
           method: argv.select as SelectMethod,
           traceLang: argv["trace-lang"] ?? null,
           format: argv["shots-format"] as ShotFormat,
+          sampler: argv["shot-sampler"] as ShotSampler,
+          content: argv["shot-content"] as ShotContent,
           store: argv.store,
+          allowTestSplitTraces: argv["allow-test-split-traces"],
           ...embedderOf(argv),
         },
       });
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
       if (outcome.record.spec.setting === "few-shot-traces") {
-        const excluded = countExclusions(readJournal(join(outcome.dir, "samples.jsonl")).samples.values());
-        const parts = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replace("_", " ")}`);
+        const samples = [...readJournal(join(outcome.dir, "samples.jsonl")).samples.values()];
+        const excluded = countExclusions(samples);
+        const parts = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replaceAll("_", " ")}`);
         process.stdout.write(`few-shot leakage guard: ${parts.length > 0 ? `excluded ${parts.join(", ")}` : "no trace excluded"}\n`);
+        const warning = evaluatedSplitWarning(samples);
+        if (warning) process.stderr.write(`medeval: ${warning}\n`);
       }
       process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
       const cached = cacheNote(outcome.record.tasks.map((t) => ({ task: t.task, n: t.n, fromCache: t.from_cache })));

@@ -15,6 +15,7 @@ export interface WorkedExample {
   options: string[];
   /** The correct option's letter. */
   answer: string;
+  /** "" for an answer-only shot (plain k-shot): the worked answer is then the answer line alone. */
   reasoning: string;
 }
 
@@ -36,6 +37,8 @@ export interface FewShotOptions {
 
 interface Framing {
   intro: (n: number) => string;
+  /** For shots that carry only their answer (plain k-shot without explanations). */
+  introAnswered: (n: number) => string;
   example: (i: number) => string;
   now: string;
 }
@@ -43,21 +46,25 @@ interface Framing {
 const FRAMING: Record<string, Framing> = {
   en: {
     intro: (n) => `Here ${n === 1 ? "is a worked example" : `are ${n} worked examples`} of medical multiple-choice questions, each with its reasoning and answer.`,
+    introAnswered: (n) => (n === 1 ? "Here is an example medical multiple-choice question with its answer." : `Here are ${n} example medical multiple-choice questions with their answers.`),
     example: (i) => `Example ${i}`,
     now: "Now answer the following question in the same way.",
   },
   it: {
     intro: (n) => `Ecco ${n === 1 ? "un esempio svolto" : `${n} esempi svolti`} di domande mediche a scelta multipla, ciascuno con il ragionamento e la risposta.`,
+    introAnswered: (n) => (n === 1 ? "Ecco un esempio di domanda medica a scelta multipla con la relativa risposta." : `Ecco ${n} esempi di domande mediche a scelta multipla con le relative risposte.`),
     example: (i) => `Esempio ${i}`,
     now: "Ora rispondi alla domanda seguente nello stesso modo.",
   },
   es: {
     intro: (n) => `Estos son ${n === 1 ? "un ejemplo resuelto" : `${n} ejemplos resueltos`} de preguntas médicas de opción múltiple, cada uno con su razonamiento y su respuesta.`,
+    introAnswered: (n) => (n === 1 ? "Este es un ejemplo de pregunta médica de opción múltiple con su respuesta." : `Estos son ${n} ejemplos de preguntas médicas de opción múltiple con sus respuestas.`),
     example: (i) => `Ejemplo ${i}`,
     now: "Ahora responde a la siguiente pregunta de la misma manera.",
   },
   fr: {
     intro: (n) => `Voici ${n === 1 ? "un exemple résolu" : `${n} exemples résolus`} de questions médicales à choix multiples, chacun avec son raisonnement et sa réponse.`,
+    introAnswered: (n) => (n === 1 ? "Voici un exemple de question médicale à choix multiples avec sa réponse." : `Voici ${n} exemples de questions médicales à choix multiples avec leurs réponses.`),
     example: (i) => `Exemple ${i}`,
     now: "Répondez maintenant à la question suivante de la même manière.",
   },
@@ -83,7 +90,7 @@ export function workedAnswer(shot: WorkedExample, lang: string): string {
   // A trace that already ends with an answer line (perhaps in its own language) would end
   // with two; keep only the prompt language's, which the scorer reads.
   const reasoning = shot.reasoning.trim().replace(TRAILING_ANSWER_LINE, "").trimEnd();
-  return `${reasoning}\n\n${answerLine(lang, shot.answer)}`;
+  return reasoning === "" ? answerLine(lang, shot.answer) : `${reasoning}\n\n${answerLine(lang, shot.answer)}`;
 }
 
 export function buildFewShotMessages(item: Item, shots: WorkedExample[], opts: FewShotOptions): ChatMessage[] {
@@ -106,7 +113,8 @@ export function buildFewShotMessages(item: Item, shots: WorkedExample[], opts: F
   const framing = framingFor(opts.lang);
   const parts: string[] = [];
   if (shots.length > 0) {
-    parts.push(framing.intro(shots.length));
+    const answeredOnly = shots.every((shot) => shot.reasoning.trim() === "");
+    parts.push((answeredOnly ? framing.introAnswered : framing.intro)(shots.length));
     shots.forEach((shot, i) => {
       const block = opts.renderQuestion({ question: shot.question, options: shot.options, lang: opts.lang });
       parts.push(`### ${framing.example(i + 1)}\n${block}\n\n${workedAnswer(shot, opts.lang)}`);
@@ -125,7 +133,7 @@ export function buildFewShotMessages(item: Item, shots: WorkedExample[], opts: F
  */
 export function fewShotPromptFingerprint(): unknown {
   return {
-    framing: Object.fromEntries(Object.entries(FRAMING).map(([lang, f]) => [lang, [f.intro(1), f.intro(3), f.example(1), f.now]])),
+    framing: Object.fromEntries(Object.entries(FRAMING).map(([lang, f]) => [lang, [f.intro(1), f.intro(3), f.introAnswered(1), f.introAnswered(3), f.example(1), f.now]])),
     trailing: TRAILING_ANSWER_LINE.source,
     build: buildFewShotMessages.toString(),
     worked: workedAnswer.toString(),

@@ -57,9 +57,9 @@ function mmluDescription(item: Item): string {
   return `The following are multiple choice questions (with answers) about ${subject}.\n\n`;
 }
 
-/** lm-evaluation-harness mmlu (default): description + "{{question.strip()}}\nA. …\nAnswer:". */
+/** lm-evaluation-harness mmlu (default) doc_to_text: "{{question.strip()}}\nA. …\nAnswer:" (the description comes once, before any shot). */
 function mmluContext(item: Item): string {
-  return `${mmluDescription(item)}${item.question.trim()}\n${letteredLines(item.options)}Answer:`;
+  return `${item.question.trim()}\n${letteredLines(item.options)}Answer:`;
 }
 
 type ContextBuilder = (item: Item) => string;
@@ -73,19 +73,30 @@ const LETTER_CONTEXTS = new Map<string, ContextBuilder>([
 /** Families without a template of their own use the MedQA form (see the file comment). */
 const GENERIC_LETTER_FAMILY = "medqa";
 
+/** lm-evaluation-harness's `fewshot_delimiter`: between shots, and between the last shot and the question. */
+export const FEWSHOT_DELIMITER = "\n\n";
+
 function clozeContext(family: string, item: Item): string {
   // mmlu_continuation keeps the subject description and strips the question; headqa does neither.
-  if (family === "mmlu_medical") return `${mmluDescription(item)}Question: ${item.question.trim()}\nAnswer:`;
+  if (family === "mmlu_medical") return `Question: ${item.question.trim()}\nAnswer:`;
   return `Question: ${item.question}\nAnswer:`;
 }
 
-/** The context and continuations to score for one item of a task family. */
-export function loglikelihoodPrompt(family: string, item: Item, target: LogprobTarget): LoglikelihoodPrompt {
+/**
+ * The context and continuations to score for one item of a task family, after k solved
+ * examples as lm-evaluation-harness writes them (its ContextSampler): the description once,
+ * then each shot's doc_to_text + target_delimiter + its correct choice, joined and followed
+ * by fewshot_delimiter, then the question.
+ */
+export function loglikelihoodPrompt(family: string, item: Item, target: LogprobTarget, shots: readonly Item[] = []): LoglikelihoodPrompt {
+  const description = family === "mmlu_medical" ? mmluDescription(item) : "";
+  const withShots = (context: (doc: Item) => string, choice: (doc: Item) => string): string =>
+    description + shots.map((shot) => context(shot) + TARGET_DELIMITER + choice(shot) + FEWSHOT_DELIMITER).join("") + context(item);
   if (target === "texts") {
     const choices = [...item.options];
     return {
       template: `lm-eval/${family === "mmlu_medical" ? "mmlu_medical" : "generic"}/texts`,
-      context: clozeContext(family, item),
+      context: withShots((doc) => clozeContext(family, doc), (doc) => doc.options[doc.answer]),
       continuations: choices.map((c) => TARGET_DELIMITER + c),
       choices,
     };
@@ -94,7 +105,7 @@ export function loglikelihoodPrompt(family: string, item: Item, target: LogprobT
   const choices = item.options.map((_, i) => letterOf(i));
   return {
     template: `lm-eval/${own ? family : `generic(${GENERIC_LETTER_FAMILY})`}/letters`,
-    context: (own ?? medqaContext)(item),
+    context: withShots(own ?? medqaContext, (doc) => letterOf(doc.answer)),
     continuations: choices.map((c) => TARGET_DELIMITER + c),
     choices,
   };
@@ -143,6 +154,7 @@ export function logprobTemplateHash(): string {
   return hashJson({
     contexts: [medqaContext, medmcqaContext, mmluContext, mmluDescription, clozeContext, letteredLines, loglikelihoodPrompt].map((f) => f.toString()),
     delimiter: TARGET_DELIMITER,
+    fewshotDelimiter: FEWSHOT_DELIMITER,
     letterOnly: LETTER_ONLY,
     firstToken: [firstTokenMessages.toString(), letterOnlyInstruction.toString(), templateHash()],
   });

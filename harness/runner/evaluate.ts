@@ -26,7 +26,9 @@ import { firstTokenAnswerer } from "./first-token.ts";
 import { checkpointConflict, fetchServerInfo, probeEndpoint, servedCheckpoint, type ServedCheckpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
 import { establishCheckpointIdentity, type CheckpointIdentity } from "./checkpoint-identity.ts";
+import { loadRegistry } from "../tasks/index.ts";
 import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
+import { DEFAULT_SHOT_CONTENT, DEFAULT_SHOT_SAMPLER, loadShotPools, pickPoolShots, poolShotPreparer, poolShotSpec, type PoolShotSettings, type ShotContent, type ShotSampler } from "./fewshot-pool.ts";
 
 export interface EvaluateOptions {
   model?: string;
@@ -50,8 +52,8 @@ export interface EvaluateOptions {
   bootstrap: number;
   shard?: string;
   progress: "auto" | "bar" | "plain" | "none";
-  /** few-shot-traces: how many traces, chosen how, from which store. */
-  fewshot?: Omit<FewShotSettings, "seed"> & { store?: string };
+  /** few-shot-traces: how many traces, chosen how, from which store; few-shot: how many of the pool's questions, picked how, showing what. */
+  fewshot?: Omit<FewShotSettings, "seed"> & { store?: string; sampler?: ShotSampler; content?: ShotContent };
   /** loglikelihood scoring: score the option letters (lm-evaluation-harness) or the option texts. */
   logprobTarget?: LogprobTarget;
   /** The vllm executable for models with `serve:` (default "vllm" on PATH). */
@@ -112,7 +114,9 @@ function resumedFewShot(stored: Record<string, unknown>, given: EvaluateOptions[
     k: stored.k as number,
     method: stored.method as FewShotSettings["method"],
     traceLang: (stored.trace_lang as string | null) ?? null,
-    format: stored.format as FewShotSettings["format"],
+    format: (stored.format as FewShotSettings["format"] | undefined) ?? given?.format ?? "multi-turn",
+    allowTestSplitTraces: stored.allow_test_split_traces === true,
+    ...(stored.source === "pool" ? { sampler: stored.sampler as ShotSampler, content: stored.content as ShotContent } : {}),
   };
 }
 
@@ -122,8 +126,15 @@ function resumedFewShot(stored: Record<string, unknown>, given: EvaluateOptions[
  */
 function promptHashFor(setting: Setting): string {
   if (setting === "few-shot-traces") return hashJson([templateHash(), fewShotPromptFingerprint(), fewShotPreparer.toString()]);
+  if (setting === "few-shot") return hashJson([templateHash(), fewShotPromptFingerprint(), poolShotPreparer.toString(), pickPoolShots.toString()]);
   if (setting === "fine-tuned") return hashJson([templateHash(), buildFineTunedMessages.toString()]);
   return templateHash();
+}
+
+/** Which split each task evaluates, from its task file (read once). */
+function evaluatedSplits(tasksDir: string | undefined): (taskId: string) => "dev" | "test" {
+  const registry = loadRegistry(tasksDir);
+  return (taskId) => registry.get(taskId)?.evaluatedSplit ?? "test";
 }
 
 /**
@@ -244,6 +255,7 @@ function checkNumericOptions(opts: EvaluateOptions): void {
   whole("--bootstrap", opts.bootstrap, 100);
   whole("--max-retries", opts.maxRetries, 0);
   if (opts.setting === "few-shot-traces") whole("--shots", opts.fewshot?.k, 0);
+  if (opts.setting === "few-shot") whole("--shots", opts.fewshot?.k, 1);
   const timeout = opts.overrides.timeoutS;
   if (timeout !== undefined && !(timeout > 0)) throw new UserError(`--timeout must be a number of seconds > 0, got ${timeout}`);
   if (opts.runId !== undefined) checkRunId("--run-id", opts.runId);
@@ -260,8 +272,12 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const opts = applyResume({ ...raw, resume });
   checkNumericOptions(opts);
   if (!opts.tasks) throw new UserError("name the tasks to run: --tasks medqa.en,mmlu_medical.it (see `medeval tasks`)");
-  if (opts.scoring !== "generative" && opts.setting !== "zero-shot") {
-    throw new UserError(`--scoring ${opts.scoring} reads answers from log-probabilities of a fixed prompt; it runs with --setting zero-shot only (got ${opts.setting})`);
+  const kShotLoglikelihood = opts.scoring === "loglikelihood" && opts.setting === "few-shot";
+  if (opts.scoring !== "generative" && opts.setting !== "zero-shot" && !kShotLoglikelihood) {
+    throw new UserError(`--scoring ${opts.scoring} reads answers from log-probabilities of a fixed prompt; it runs with --setting zero-shot (and loglikelihood also with few-shot), not ${opts.setting}`);
+  }
+  if (kShotLoglikelihood && opts.fewshot?.content === "explanation") {
+    throw new UserError("--scoring loglikelihood scores lm-evaluation-harness's k-shot prompt, whose shots carry their answer only: use --shot-content answer, or --scoring generative to show explanations");
   }
   const logprobMode = opts.scoring === "generative" ? null : opts.scoring;
   const target = opts.logprobTarget ?? "letters";
@@ -276,7 +292,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     setting: opts.setting,
     scoring: opts.scoring,
     promptStyle: logprobMode ? logprobPromptStyle(logprobMode, target) : opts.promptStyle,
-    promptTemplateHash: logprobMode ? logprobTemplateHash() : promptHashFor(opts.setting),
+    promptTemplateHash: logprobMode ? (kShotLoglikelihood ? hashJson([logprobTemplateHash(), pickPoolShots.toString()]) : logprobTemplateHash()) : promptHashFor(opts.setting),
     limit: opts.limit,
     seed: opts.seed,
     shard,
@@ -297,12 +313,28 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
       seed: opts.seed,
       embed: opts.fewshot?.embed,
       embedModel: opts.fewshot?.embedModel,
+      allowTestSplitTraces: opts.fewshot?.allowTestSplitTraces ?? false,
+      evaluatedSplitOf: evaluatedSplits(opts.tasksDir),
     };
     store = await TraceStore.open(storeDir(opts.fewshot?.store), { mustExist: true });
     planInput.fewshot = await fewShotSpec(fs, store);
     prepare = fewShotPreparer(store, model, fs);
   }
   const tasks = await planTasks(planInput);
+  let logprobShots: ((task: PlannedTask, item: PlannedTask["items"][number]) => PlannedTask["items"]) | undefined;
+  if (opts.setting === "few-shot") {
+    const ps: PoolShotSettings = {
+      k: opts.fewshot?.k ?? 3,
+      sampler: opts.fewshot?.sampler ?? DEFAULT_SHOT_SAMPLER,
+      content: opts.fewshot?.content ?? DEFAULT_SHOT_CONTENT,
+      format: opts.fewshot?.format ?? "multi-turn",
+      seed: opts.seed,
+    };
+    const pools = await loadShotPools(tasks, ps, { dataDir: opts.dataDir, tasksDir: opts.tasksDir, fetch: opts.fetchImpl, offline: planInput.offline });
+    planInput.fewshot = poolShotSpec(ps, pools, !logprobMode);
+    prepare = poolShotPreparer(pools, model, opts.promptStyle, ps);
+    logprobShots = (task, item) => pickPoolShots(pools.get(task.meta.id)!, task.meta.id, item, ps);
+  }
   const spec = buildSpec(planInput, tasks);
   const runId = opts.runId ?? defaultRunId(spec, specHash(spec, tasks.map((t) => t.source)));
 
@@ -338,7 +370,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
       spec.base_urls = model.baseUrls;
       signal = AbortSignal.any([opts.signal, vllm.died]);
     }
-    const outcome = await runPlanned(opts, model, apiKey, spec, tasks, runId, prepare, signal);
+    const outcome = await runPlanned(opts, model, apiKey, spec, tasks, runId, prepare, signal, logprobShots);
     // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
     // when a served run has errors, give the exit a moment to show before calling it a success.
     if (vllm && outcome.record.tasks.some((t) => t.errors > 0)) await Promise.race([vllm.exited, new Promise((r) => setTimeout(r, 500))]);
@@ -360,6 +392,7 @@ async function runPlanned(
   runId: string,
   prepare: ReturnType<typeof messagesFor>,
   signal: AbortSignal,
+  logprobShots?: (task: PlannedTask, item: PlannedTask["items"][number]) => PlannedTask["items"],
 ): Promise<RunOutcome> {
   // A server that is not there at all is a setup mistake: say so now, not after the pool has
   // waited out its outage window. (One live replica out of several is enough to start.)
@@ -390,7 +423,7 @@ async function runPlanned(
       tasks,
       outDir: opts.out,
       runId,
-      answer: tagCachedSamples(answererFor(opts, model, dispatcher, prepare, cache, modelIdentity(model, root, cacheRecord.identity ?? "")), cache ? cacheRecord.identity : null),
+      answer: tagCachedSamples(answererFor(opts, model, dispatcher, prepare, cache, modelIdentity(model, root, cacheRecord.identity ?? ""), logprobShots), cache ? cacheRecord.identity : null),
       cache: cacheRecord,
       concurrency,
       bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: 0.95 },
@@ -412,9 +445,10 @@ function answererFor(
   prepare: ReturnType<typeof messagesFor>,
   cache: ResponseCache | null,
   modelIdentity: string,
+  logprobShots?: (task: PlannedTask, item: PlannedTask["items"][number]) => PlannedTask["items"],
 ): ItemAnswerer {
   if (opts.scoring === "loglikelihood") {
-    return loglikelihoodAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, target: opts.logprobTarget ?? "letters", cache, modelIdentity });
+    return loglikelihoodAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, target: opts.logprobTarget ?? "letters", cache, modelIdentity, shots: logprobShots });
   }
   if (opts.scoring === "first-token") {
     return firstTokenAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, buildBody: requestBody(model), systemPrompt: model.systemPrompt, cache, modelIdentity });

@@ -22,6 +22,10 @@ export interface FewShotSettings {
   embed?: EmbedFn;
   /** The model behind `embed`, recorded in the spec (another embedder picks other shots). */
   embedModel?: string;
+  /** Use traces written for the evaluated split's questions (other test items): recorded in the spec. */
+  allowTestSplitTraces?: boolean;
+  /** Which split a task evaluates ("test"; "dev" for MedMCQA), by task id. */
+  evaluatedSplitOf?: (taskId: string) => "dev" | "test";
 }
 
 /**
@@ -38,6 +42,8 @@ export async function fewShotSpec(s: FewShotSettings, store: TraceStore): Promis
     format: s.format,
     bm25_terms: DEFAULT_BM25_TERMS,
     ...(s.method === "embedding" ? { query_embedding_model: s.embedModel ?? embedding_model } : {}),
+    // Only when set: the default run's spec (and id) stays what it was before the option existed.
+    ...(s.allowTestSplitTraces ? { allow_test_split_traces: true } : {}),
     store: { tables, embedding_model },
   };
 }
@@ -51,6 +57,8 @@ export function fewShotPreparer(store: TraceStore, model: ModelSpec, s: FewShotS
       seed: s.seed,
       taskFamily: task.meta.family,
       embed: s.embed,
+      evaluatedSplit: s.evaluatedSplitOf?.(task.meta.id) ?? "test",
+      allowEvaluatedSplit: s.allowTestSplitTraces,
     });
     const messages = buildFewShotMessages(item, selection.shots, {
       format: s.format,
@@ -67,6 +75,7 @@ export function fewShotPreparer(store: TraceStore, model: ModelSpec, s: FewShotS
         shots_filled_randomly: selection.filled_randomly,
         shot_scores: selection.scores,
         ...(selection.query_terms ? { shot_query_terms: selection.query_terms } : {}),
+        ...(selection.at_risk.length > 0 ? { shots_from_evaluated_split: selection.at_risk } : {}),
       },
     };
   };
@@ -79,4 +88,30 @@ export function countExclusions(samples: Iterable<{ scores?: Record<string, unkn
     for (const e of (s.scores?.shots_excluded as { reason: string }[] | undefined) ?? []) counts[e.reason] = (counts[e.reason] ?? 0) + 1;
   }
   return counts;
+}
+
+/**
+ * The run summary's warning when shots may be other test items of the evaluated benchmark:
+ * traces from its evaluated split (let in by --allow-test-split-traces), or of that benchmark
+ * with no split recorded. Null when no prompt had such a shot.
+ */
+export function evaluatedSplitWarning(samples: Iterable<{ task: string; scores?: Record<string, unknown> }>): string | null {
+  let prompts = 0;
+  const bySplit: Record<string, Set<string>> = {};
+  const tasks = new Set<string>();
+  for (const s of samples) {
+    const risky = (s.scores?.shots_from_evaluated_split as { id: string; split: string }[] | undefined) ?? [];
+    if (risky.length === 0) continue;
+    prompts++;
+    tasks.add(s.task);
+    for (const r of risky) (bySplit[r.split] ??= new Set()).add(r.id);
+  }
+  if (prompts === 0) return null;
+  const parts = Object.entries(bySplit).map(([split, ids]) =>
+    split === "unknown" ? `${ids.size} trace(s) of the evaluated benchmark whose split is unknown` : `${ids.size} trace(s) written for its evaluated (${split}) split`,
+  );
+  return (
+    `warning: ${prompts} prompt(s) of ${[...tasks].sort().join(", ")} used ${parts.join(" and ")} as shots: they may be other test items' answers, and the accuracy may be inflated. ` +
+    "Give traces a split field (train, dev, test) at import; test-split traces are used only with --allow-test-split-traces. The ids are in each sample's scores.shots_from_evaluated_split."
+  );
 }

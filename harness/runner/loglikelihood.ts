@@ -31,6 +31,8 @@ export interface LoglikelihoodOptions {
    * false they are recorded as the items' errors.
    */
   stopOnSystematic?: boolean;
+  /** --setting few-shot: the solved examples put before each item's question (lm-evaluation-harness's k-shot). */
+  shots?: (task: PlannedTask, item: Item) => Item[];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -183,7 +185,8 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
   return async (task, item, signal) => {
     stop.check();
     const started = performance.now();
-    const prompt = loglikelihoodPrompt(task.meta.family, item, opts.target);
+    const shots = opts.shots?.(task, item) ?? [];
+    const prompt = loglikelihoodPrompt(task.meta.family, item, opts.target, shots);
     const full = prompt.continuations.map((c) => prompt.context + c);
     let sent = 0;
     let attempts = 0;
@@ -233,6 +236,7 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
       latency_ms: Math.round(performance.now() - started),
       attempts,
       ...(endpoint ? { endpoint } : {}),
+      ...(opts.shots ? { shots: shots.map((shot) => shot.id) } : {}),
       finished_at: new Date().toISOString(),
     };
     const scoresBase = { scoring: "loglikelihood", target: opts.target, template: prompt.template, continuations: prompt.continuations, batched };

@@ -108,6 +108,7 @@ function expandTaskFile(taskFile: TaskFile, file: string): TaskSpec[] {
         ...(taskFile.group ? { group: taskFile.group } : {}),
         test: split("test"),
         pool: split("pool"),
+        evaluatedSplit: taskFile.evaluated_split,
         file,
       });
     }

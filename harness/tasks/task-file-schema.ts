@@ -34,6 +34,8 @@ export const FieldMapSchema = z.strictObject({
   answer: z.strictObject({ field: fieldPath, encoding: z.enum(["letter", "index0", "index1", "key"]) }),
   id: z.union([fieldPath, z.array(fieldPath).min(1)]).optional(),
   subject: fieldPath.optional(),
+  /** The split's own worked explanation (MedMCQA `exp`, CasiMedicos `explanation`): plain few-shot can show it. */
+  explanation: fieldPath.optional(),
 });
 
 const sourceShape = {
@@ -74,6 +76,11 @@ export const TaskFileSchema = z.strictObject({
   subjects: z.array(name).min(1).optional(),
   /** Default field map for every source that does not give its own. */
   fields: FieldMapSchema.optional(),
+  /**
+   * Which of the benchmark's own splits the test source is (MedMCQA evaluates its validation
+   * split: dev), so traces written for that split's questions are known as test questions.
+   */
+  evaluated_split: z.enum(["dev", "test"]).default("test"),
   languages: z.record(z.string().regex(/^[a-z]{2,3}$/, "use a 2-3 letter language code"), LanguageSchema.nullable()),
 });
 

@@ -14,6 +14,8 @@ export interface FieldMap {
   id?: string | string[];
   /** Without it, the task's subject (MMLU) is used. */
   subject?: string;
+  /** The row's own explanation of its answer, where the source has one (few-shot can show it). */
+  explanation?: string;
 }
 
 /**
@@ -79,6 +81,8 @@ export interface TaskSpec {
   group?: string;
   test: SourceSpec | null;
   pool: SourceSpec | null;
+  /** Which of the benchmark's splits `test` is (default "test"; "dev" for MedMCQA, whose validation split is its test set). */
+  evaluatedSplit?: "dev" | "test";
   /** The YAML file that defines the task. */
   file: string;
 }

@@ -57,6 +57,8 @@ export function recordToItem(record: SourceRecord, fields: FieldMap, context: It
   const id = recordId(record, fields, context.file);
   const subject = fields.subject ? optionalText(valueAt(record.data, fields.subject)) ?? context.subject : context.subject;
   const optionTexts = options.map((o) => o.text);
+  // Optional per row (MedMCQA leaves many `exp` empty): absent, not an error.
+  const explanation = fields.explanation ? optionalText(valueAt(record.data, fields.explanation))?.trim() : undefined;
   return {
     id,
     question,
@@ -64,6 +66,7 @@ export function recordToItem(record: SourceRecord, fields: FieldMap, context: It
     answer,
     lang: context.lang,
     ...(subject ? { subject } : {}),
+    ...(explanation ? { explanation } : {}),
     hash: hashJson({ question, options: optionTexts, answer }),
   };
 }

@@ -15,7 +15,7 @@ function loadArrow(): typeof ArrowModule {
   return arrowModule;
 }
 
-const STRING_COLUMNS = ["id", "lang", "source_dataset", "source_question_id", "question", "answer", "reasoning", "norm_question"] as const;
+const STRING_COLUMNS = ["id", "lang", "source_dataset", "source_question_id", "question", "answer", "reasoning", "norm_question", "split"] as const;
 
 export interface NumberedRow extends TraceRow {
   seq: number;
@@ -36,9 +36,16 @@ export function traceSchema(vectorDim?: number): ArrowModule.Schema {
     utf8("answer"),
     utf8("reasoning"),
     utf8("norm_question"),
+    splitField(),
   ];
   if (vectorDim !== undefined) fields.push(vectorField(vectorDim));
   return new arrow.Schema(fields);
+}
+
+/** Nullable: a store made before splits were kept gets the column added with nulls ("unknown"). */
+export function splitField(): ArrowModule.Field {
+  const arrow = loadArrow();
+  return new arrow.Field("split", new arrow.Utf8(), true);
 }
 
 export function vectorField(dim: number): ArrowModule.Field {

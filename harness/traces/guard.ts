@@ -4,7 +4,7 @@ import type { Item } from "../types.ts";
 import { jaccard, normalizeQuestion, tokenSet } from "./normalize.ts";
 import type { Trace } from "./schema.ts";
 
-export type ExclusionReason = "same_question" | "near_duplicate";
+export type ExclusionReason = "same_question" | "near_duplicate" | "evaluated_split";
 
 /** Token-set Jaccard at or above which two questions count as the same question reworded. */
 export const NEAR_DUPLICATE_JACCARD = 0.8;
@@ -29,7 +29,20 @@ export interface LeakageGuard {
  * near_duplicate: token-set Jaccard of the normalised questions >= threshold, or, for an item
  * of at least CONTAINMENT_MIN_TOKENS tokens, that share of its tokens in the trace's question.
  */
-export function leakageGuard(item: Item, opts: { taskFamily?: string; threshold?: number } = {}): LeakageGuard {
+export interface LeakageGuardOptions {
+  taskFamily?: string;
+  threshold?: number;
+  /** Which split of the task family is being evaluated ("test"; "dev" for MedMCQA). */
+  evaluatedSplit?: "dev" | "test";
+  /** Let traces of the evaluated split through (they are other test items' answers). */
+  allowEvaluatedSplit?: boolean;
+}
+
+/**
+ * evaluated_split (besides the two below): the trace was written for a question of the split
+ * being evaluated, of the same benchmark: another test item's worked answer, unless allowed.
+ */
+export function leakageGuard(item: Item, opts: LeakageGuardOptions = {}): LeakageGuard {
   const itemNorm = normalizeQuestion(item.question);
   const itemTokens = tokenSet(itemNorm);
   const threshold = opts.threshold ?? NEAR_DUPLICATE_JACCARD;
@@ -41,9 +54,20 @@ export function leakageGuard(item: Item, opts: { taskFamily?: string; threshold?
       const traceTokens = tokenSet(trace.norm_question);
       if (jaccard(traceTokens, itemTokens) >= threshold) return "near_duplicate";
       if (itemTokens.size >= CONTAINMENT_MIN_TOKENS && containment(itemTokens, traceTokens) >= threshold) return "near_duplicate";
+      if (!opts.allowEvaluatedSplit && splitRisk(trace, opts) === "evaluated") return "evaluated_split";
       return null;
     },
   };
+}
+
+/**
+ * Whether a trace may be a test item of the evaluated benchmark: "evaluated" when it says it
+ * comes from the evaluated split, "unknown" when it is of that benchmark and does not say.
+ */
+export function splitRisk(trace: Pick<Trace, "split" | "source_dataset">, opts: Pick<LeakageGuardOptions, "taskFamily" | "evaluatedSplit">): "evaluated" | "unknown" | null {
+  if (opts.taskFamily === undefined || !sameDataset(datasetKey(trace.source_dataset), datasetKey(opts.taskFamily))) return null;
+  if (trace.split === "unknown") return "unknown";
+  return trace.split === (opts.evaluatedSplit ?? "test") ? "evaluated" : null;
 }
 
 /** Share of `a`'s tokens that are in `b`. */

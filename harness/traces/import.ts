@@ -8,8 +8,8 @@ import type { HubDownloadOptions } from "../data/hub-download.ts";
 import { fetchHubTraceFile, parseHubSource } from "./hub.ts";
 import { isRejected, parseTraceRow, type RejectedRow, type TraceRow } from "./schema.ts";
 import { isRawRecord, readTraceFile } from "./sources.ts";
-import { traceBatch, vectorField, type NumberedRow } from "./arrow-batch.ts";
-import type { TraceStore } from "./store.ts";
+import { splitField, traceBatch, vectorField, type NumberedRow } from "./arrow-batch.ts";
+import { SPLIT_COLUMN, type TraceStore } from "./store.ts";
 
 export interface ImportOptions {
   /** Language for rows without a `lang` field. */
@@ -150,6 +150,8 @@ class TableWriter {
     const table = await store.table(lang);
     if (!table) return new TableWriter(store, await store.createTable(lang), 0, undefined, opts);
     const schema = await table.schema();
+    // A store made before splits were kept: its traces' splits are unknown (null), new ones say theirs.
+    if (!schema.fields.some((f) => f.name === SPLIT_COLUMN)) await table.addColumns(splitField());
     const vector = schema.fields.find((f) => f.name === "vector");
     return new TableWriter(store, table, await table.countRows(), vector ? (vector.type as { listSize: number }).listSize : undefined, opts);
   }

@@ -5,6 +5,24 @@ import { z } from "zod";
 import { LETTERS, letterOf } from "../types.ts";
 import { normalizeQuestion } from "./normalize.ts";
 
+/**
+ * Which split of its source dataset the trace's question came from: a trace written for a
+ * test question of the benchmark being evaluated is another item's answer key. "unknown"
+ * when the source does not say (and for every trace of a store made before splits were kept).
+ */
+export const TRACE_SPLITS = ["train", "dev", "test", "unknown"] as const;
+export type TraceSplit = (typeof TRACE_SPLITS)[number];
+
+const SPLIT_NAMES: Record<string, TraceSplit> = { train: "train", training: "train", dev: "dev", validation: "dev", valid: "dev", val: "dev", test: "test", unknown: "unknown" };
+
+/** A split named as a whole word of a source question id: "en_test_5", "medqa-train-17", "dev/12". */
+const SPLIT_IN_ID = /(?:^|[_\-.:/\s])(train|training|dev|validation|valid|val|test)(?=$|[_\-.:/\s\d])/i;
+
+export function splitFromId(sourceQuestionId: string): TraceSplit {
+  const m = SPLIT_IN_ID.exec(sourceQuestionId);
+  return m ? SPLIT_NAMES[m[1].toLowerCase()] : "unknown";
+}
+
 /** A trace as the store holds it and selection returns it. */
 export interface Trace {
   /** Unique within its language. */
@@ -12,6 +30,8 @@ export interface Trace {
   lang: string;
   source_dataset: string;
   source_question_id: string;
+  /** From the row's `split` field, else from its source question id, else "unknown". */
+  split: TraceSplit;
   question: string;
   options: string[];
   /** The correct option's letter (A, B, …). */
@@ -61,6 +81,16 @@ export const TraceInputSchema = z
     lang: z.string().trim().regex(/^[a-z]{2,3}$/, "expected a language code such as en, it, es").optional(),
     source_dataset: z.string().trim().min(1),
     source_question_id: idLike,
+    split: z
+      .string()
+      .trim()
+      .transform((v, ctx) => {
+        const split = SPLIT_NAMES[v.toLowerCase()];
+        if (split) return split;
+        ctx.addIssue({ code: "custom", message: `expected train, dev (or validation), test or unknown, found ${JSON.stringify(v)}` });
+        return z.NEVER;
+      })
+      .optional(),
     question: z.string().trim().min(1),
     options: optionsField,
     answer: answerField,
@@ -100,6 +130,7 @@ export function parseTraceRow(raw: unknown, where: string, langDefault?: string)
     lang,
     source_dataset: row.source_dataset,
     source_question_id: row.source_question_id,
+    split: row.split ?? splitFromId(row.source_question_id),
     question: row.question,
     options: row.options,
     answer,

@@ -5,10 +5,10 @@ import type { Table } from "@lancedb/lancedb";
 import seedrandom from "seedrandom";
 import { type Item, UserError } from "../types.ts";
 import { type EmbedFn, openAIEmbedder } from "./embed.ts";
-import { type ExclusionReason, leakageGuard, type LeakageGuard } from "./guard.ts";
+import { type ExclusionReason, leakageGuard, splitRisk, type LeakageGuard } from "./guard.ts";
 import { lancedb } from "./lancedb.ts";
 import type { Trace } from "./schema.ts";
-import { TRACE_COLUMNS, type TraceStore } from "./store.ts";
+import type { TraceStore } from "./store.ts";
 import { distinctiveTerms } from "./term-stats.ts";
 
 export type SelectMethod = "random" | "bm25" | "embedding";
@@ -28,6 +28,10 @@ export interface SelectOptions {
   nearDuplicateJaccard?: number;
   /** bm25: query with the question's N most distinctive words (default 16; 0: every word). */
   bm25Terms?: number;
+  /** The task family's evaluated split ("test"; "dev" for MedMCQA): its traces are other test items'. */
+  evaluatedSplit?: "dev" | "test";
+  /** Use traces of the evaluated split anyway (--allow-test-split-traces). */
+  allowEvaluatedSplit?: boolean;
 }
 
 export const DEFAULT_BM25_TERMS = 16;
@@ -48,15 +52,24 @@ export interface ShotSelection {
   lang: string;
   /** bm25: the words the full-text query was made of. */
   query_terms?: string[];
+  /** Shots that may be test items of the evaluated benchmark: from its evaluated split (allowed), or of unknown split. */
+  at_risk: { id: string; split: string }[];
 }
 
 export async function selectShots(store: TraceStore, item: Item, opts: SelectOptions): Promise<ShotSelection> {
   if (!Number.isInteger(opts.k) || opts.k < 0) throw new UserError(`--shots must be a whole number >= 0, got ${opts.k}`);
   const lang = opts.lang ?? item.lang;
-  const selection: ShotSelection = { shots: [], excluded: [], scores: [], filled_randomly: 0, lang };
+  const selection: ShotSelection = { shots: [], excluded: [], scores: [], filled_randomly: 0, lang, at_risk: [] };
   if (opts.k === 0) return selection;
   const table = await store.requireTable(lang);
-  const picker = new ShotPicker(opts.k, leakageGuard(item, { taskFamily: opts.taskFamily, threshold: opts.nearDuplicateJaccard }), selection);
+  const columns = await store.traceColumns(lang);
+  const guard = leakageGuard(item, {
+    taskFamily: opts.taskFamily,
+    threshold: opts.nearDuplicateJaccard,
+    evaluatedSplit: opts.evaluatedSplit,
+    allowEvaluatedSplit: opts.allowEvaluatedSplit,
+  });
+  const picker = new ShotPicker(opts.k, guard, selection);
 
   if (opts.method === "bm25") {
     const terms = distinctiveTerms(item.question, await store.termStats(lang), opts.bm25Terms ?? DEFAULT_BM25_TERMS);
@@ -65,7 +78,7 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
     if (query !== "") {
       const { MatchQuery } = await lancedb();
       await pickRanked(picker, (limit) =>
-        table.query().fullTextSearch(new MatchQuery(query, "question")).select([...TRACE_COLUMNS, "_score"]).limit(limit).toArray(),
+        table.query().fullTextSearch(new MatchQuery(query, "question")).select([...columns, "_score"]).limit(limit).toArray(),
         "_score",
       );
     }
@@ -73,7 +86,7 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
     const vector = await queryVector(store, table, item, opts.embed);
     await pickRanked(picker, (limit) =>
       // refineFactor: re-rank the IVF-PQ candidates by exact cosine distance.
-      table.vectorSearch(vector).column("vector").distanceType("cosine").refineFactor(5).select([...TRACE_COLUMNS, "_distance"]).limit(limit).toArray(),
+      table.vectorSearch(vector).column("vector").distanceType("cosine").refineFactor(5).select([...columns, "_distance"]).limit(limit).toArray(),
       "_distance",
     );
   } else if (opts.method !== "random") {
@@ -82,14 +95,19 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
 
   if (!picker.full()) {
     const before = selection.shots.length;
-    await pickRandom(picker, table, await store.rowCount(lang), `${opts.seed}:${opts.taskFamily ?? ""}:${item.id}`);
+    await pickRandom(picker, table, columns, await store.rowCount(lang), `${opts.seed}:${opts.taskFamily ?? ""}:${item.id}`);
     if (opts.method !== "random") selection.filled_randomly = selection.shots.length - before;
   }
   if (!picker.full()) {
+    const fromSplit = selection.excluded.filter((e) => e.reason === "evaluated_split").length;
+    const splitHint = fromSplit > 0 ? ` ${fromSplit} were written for ${opts.taskFamily}'s ${opts.evaluatedSplit ?? "test"} split, the one being evaluated (--allow-test-split-traces admits them).` : "";
     throw new UserError(
       `only ${selection.shots.length} of the ${opts.k} shots asked for could be found among the "${lang}" traces of ${store.dir} for item ${item.id} ` +
-        `(${selection.excluded.length} excluded as the same question or a near duplicate). Import more traces or lower --shots.`,
+        `(${selection.excluded.length} excluded as the same question, a near duplicate or a question of the evaluated split).${splitHint} Import more traces or lower --shots.`,
     );
+  }
+  for (const shot of selection.shots) {
+    if (splitRisk(shot, { taskFamily: opts.taskFamily, evaluatedSplit: opts.evaluatedSplit }) !== null) selection.at_risk.push({ id: shot.id, split: shot.split });
   }
   return selection;
 }
@@ -139,7 +157,7 @@ async function pickRanked(picker: ShotPicker, run: RankedQuery, scoreColumn: str
 }
 
 /** Seeded uniform draws without replacement over the table's insertion positions (seq). */
-async function pickRandom(picker: ShotPicker, table: Table, rowCount: number, seedKey: string): Promise<void> {
+async function pickRandom(picker: ShotPicker, table: Table, columns: string[], rowCount: number, seedKey: string): Promise<void> {
   const rng = seedrandom(`medeval-shots:${seedKey}`);
   const draws = distinctDraws(rowCount, rng);
   while (!picker.full()) {
@@ -150,7 +168,7 @@ async function pickRandom(picker: ShotPicker, table: Table, rowCount: number, se
       if (wanted.length >= picker.k + 4) break;
     }
     if (wanted.length === 0) return;
-    const rows = await table.query().where(`seq IN (${wanted.join(",")})`).select([...TRACE_COLUMNS, "seq"]).toArray();
+    const rows = await table.query().where(`seq IN (${wanted.join(",")})`).select([...columns, "seq"]).toArray();
     const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
     for (const seq of wanted) {
       const row = bySeq.get(seq);
@@ -222,6 +240,8 @@ function toTrace(row: Record<string, unknown>): Trace {
     lang: String(row.lang),
     source_dataset: String(row.source_dataset),
     source_question_id: String(row.source_question_id),
+    // null in a store made before splits were kept, or where the column was added to one.
+    split: row.split == null ? "unknown" : (String(row.split) as Trace["split"]),
     question: String(row.question),
     options: Array.isArray(options) ? options : Array.from(options.toArray(), String),
     answer: String(row.answer),

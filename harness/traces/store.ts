@@ -45,6 +45,9 @@ export const TRACE_COLUMNS = [
   "norm_question",
 ] as const;
 
+/** Read with TRACE_COLUMNS where the table has it: stores made before splits were kept lack it. */
+export const SPLIT_COLUMN = "split";
+
 const StoreMetaSchema = z.object({
   schema_version: z.literal(1),
   /** The model whose vectors fill the `vector` columns: queries must be embedded with it too. */
@@ -123,6 +126,12 @@ export class TraceStore {
     const table = await this.db.createEmptyTable(tableName(lang), traceSchema(vectorDim), { mode: "create", existOk: true });
     this.tables.set(lang, table);
     return table;
+  }
+
+  /** The columns a selection reads from this language's table (the split where the table has one). */
+  async traceColumns(lang: string): Promise<string[]> {
+    const schema = await (await this.requireTable(lang)).schema();
+    return schema.fields.some((f) => f.name === SPLIT_COLUMN) ? [...TRACE_COLUMNS, SPLIT_COLUMN] : [...TRACE_COLUMNS];
   }
 
   /** Row count, cached: a store is not written while a run reads it. */

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
+import { evaluatedSplitWarning } from "../../harness/runner/fewshot-prepare.ts";
 import { readJournal } from "../../harness/runner/journal.ts";
 import { loadItems, loadRegistry } from "../../harness/tasks/index.ts";
 import { importTraces } from "../../harness/traces/import.ts";
@@ -108,4 +109,58 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
   it("says how to build a store when there is none", async () => {
     await expect(evaluate(options({ fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", store: join(tempDir(), "missing") } }))).rejects.toThrow(/no trace store .*medeval traces import/);
   });
+});
+
+describe.skipIf(!hasSharedDatasets)(`few-shot-traces and the evaluated split (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
+  let server: FakeVllm;
+  let storeDir: string;
+
+  beforeAll(async () => {
+    const registry = loadRegistry();
+    const pool = (await loadItems(registry.resolve("medqa.en")[0], "pool", { dataDir: SHARED_DATASETS })).items.slice(0, 10);
+    const test = (await loadItems(registry.resolve("medqa.en")[0], "test", { dataDir: SHARED_DATASETS })).items;
+    const trace = (id: string, it: Item, extra: Record<string, unknown>) => ({ id, lang: "en", source_dataset: "medqa", question: it.question, options: it.options, answer: it.answer, reasoning: `Reasoning ${id}.`, ...extra });
+    const traces = [
+      ...pool.map((it, i) => trace(`dev-${i}`, it, { source_question_id: `q${i}`, split: "dev" })),
+      // Traces written for other test questions (items 100..103, never in the first 4 evaluated).
+      ...test.slice(100, 104).map((it, i) => trace(`test-${i}`, it, { source_question_id: `medqa_test_${100 + i}` })),
+    ];
+    const file = join(tempDir(), "traces.jsonl");
+    writeFileSync(file, traces.map((t) => JSON.stringify(t)).join("\n"));
+    storeDir = join(tempDir(), "store");
+    const store = await TraceStore.open(storeDir);
+    await importTraces(store, file);
+    store.close();
+    server = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 100_000, respond: () => ({ content: "Answer: A" }) });
+  }, 120_000);
+  afterAll(() => server?.close());
+
+  const options = (allow: boolean): EvaluateOptions => {
+    const out = tempDir();
+    return {
+      overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 64 } },
+      modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "few-shot-traces", promptStyle: "cot", scoring: "generative",
+      limit: 4, concurrency: 2, seed: 3, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 200, progress: "none",
+      signal: new AbortController().signal,
+      fewshot: { k: 12, method: "random", traceLang: null, format: "single", store: storeDir, allowTestSplitTraces: allow },
+    };
+  };
+
+  it("refuses traces of MedQA's test split by default, and with the option records it in the spec and warns", async () => {
+    // 10 dev traces for 12 shots (14 with the test-split ones: all of them are drawn): without the 4 test-split traces the store cannot fill a prompt.
+    await expect(evaluate(options(false))).rejects.toThrow(/4 were written for medqa's test split.*--allow-test-split-traces/);
+    const allowed = await evaluate({ ...options(true), fewshot: { ...options(true).fewshot!, k: 14 } });
+    expect(allowed.record.spec.fewshot).toMatchObject({ allow_test_split_traces: true });
+    const samples = [...readJournal(join(allowed.dir, "samples.jsonl")).samples.values()];
+    for (const s of samples) {
+      expect(s.shots!.filter((id) => id.startsWith("test-")).sort()).toEqual(["test-0", "test-1", "test-2", "test-3"]);
+      expect(s.scores!.shots_from_evaluated_split).toHaveLength(4);
+    }
+    expect(evaluatedSplitWarning(samples)).toMatch(/^warning: 4 prompt\(s\) of medqa\.en used 4 trace\(s\) written for its evaluated \(test\) split/);
+    const byDefault = await evaluate({ ...options(false), fewshot: { ...options(false).fewshot!, k: 5 } });
+    expect(byDefault.record.spec.fewshot).not.toHaveProperty("allow_test_split_traces");
+    for (const s of readJournal(join(byDefault.dir, "samples.jsonl")).samples.values()) {
+      expect(s.shots!.some((id) => id.startsWith("test-"))).toBe(false);
+    }
+  }, 120_000);
 });

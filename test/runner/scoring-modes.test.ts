@@ -60,6 +60,6 @@ describe.skipIf(!hasSharedDatasets)(`scoring modes through medeval run (${hasSha
   });
 
   it("refuses logprob scoring with few-shot prompts", async () => {
-    await expect(evaluate(options({ scoring: "loglikelihood", setting: "few-shot-traces" }))).rejects.toThrow(/--setting zero-shot only/);
+    await expect(evaluate(options({ scoring: "loglikelihood", setting: "few-shot-traces" }))).rejects.toThrow(/runs with --setting zero-shot \(and loglikelihood also with few-shot\), not few-shot-traces/);
   });
 });

@@ -9,6 +9,7 @@ export interface RawTrace {
   lang?: string;
   source_dataset: string;
   source_question_id: string | number;
+  split?: string;
   question: string;
   options: string[] | Record<string, string>;
   answer: string | number;
