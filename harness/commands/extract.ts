@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { CommandModule } from "yargs";
-import { writeOutputFile } from "../report/write-output.ts";
+import { STDOUT_PATH, writeOutputFile, writesToStdout } from "../report/write-output.ts";
 import { extractJsonl, statusSummary } from "../scoring/extract-file.ts";
 import { UserError } from "../types.ts";
 
@@ -24,14 +24,10 @@ const command: CommandModule<object, ExtractArgs> = {
     if (statSync(input).isDirectory()) throw new UserError(`--input ${argv.input}: is a folder; name a JSONL file of model replies`);
     const results = extractJsonl(readFileSync(input, "utf8"), argv.input);
     const body = results.map((r) => JSON.stringify(r)).join("\n") + (results.length > 0 ? "\n" : "");
-    if (argv.out) {
-      const out = resolve(argv.out);
-      if (!existsSync(dirname(out))) throw new UserError(`--out ${argv.out}: folder ${dirname(out)} does not exist`);
-      // Written whole, then renamed: a failed run never leaves half a file behind.
-      writeOutputFile(out, body);
-    } else {
-      process.stdout.write(body);
+    if (argv.out && !writesToStdout(argv.out) && !existsSync(dirname(resolve(argv.out)))) {
+      throw new UserError(`--out ${argv.out}: folder ${dirname(resolve(argv.out))} does not exist`);
     }
+    writeOutputFile(argv.out ?? STDOUT_PATH, body);
     process.stderr.write(`medeval extract: ${statusSummary(results)}\n`);
   },
 };
