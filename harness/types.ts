@@ -194,3 +194,19 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
+
+/**
+ * A run that stopped but can be resumed. The runner knows no flags: the command that started
+ * it prints the resume command (with the flags it was given) after `message`, then `after`.
+ */
+export class ResumableRunError extends UserError {
+  constructor(
+    message: string,
+    readonly runId: string,
+    readonly after = "",
+    exitCode = 2,
+  ) {
+    super(message, exitCode);
+    this.name = "ResumableRunError";
+  }
+}

@@ -12,7 +12,11 @@ import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
 import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
 import { renderLeaderboard } from "../runner/leaderboard.ts";
-import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
+import { ResumableRunError, ScoringModeSchema, SettingSchema, UserError, type ScoringMode, type Setting } from "../types.ts";
+import { printedCommand } from "../invocation.ts";
+
+const DEFAULT_MAX_RETRIES = 6;
+const DEFAULT_BOOTSTRAP = 10_000;
 
 interface RunArgs {
   model?: string;
@@ -90,8 +94,8 @@ const command: CommandModule<object, RunArgs> = {
       .option("run-id", { type: "string", describe: "name the run (default: model-setting-scoring-<spec hash>)" })
       .option("resume", { type: "string", describe: "resume the run with this id in --out, with its stored spec" })
       .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
-      .option("max-retries", { type: "number", default: 6, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
-      .option("bootstrap", { type: "number", default: 10_000, describe: "bootstrap resamples for the confidence intervals" })
+      .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
+      .option("bootstrap", { type: "number", default: DEFAULT_BOOTSTRAP, describe: "bootstrap resamples for the confidence intervals" })
       .option("shard", { type: "string", describe: "i/n: run only shard i of n (join them with `medeval merge`)" })
       .option("shots", { type: "number", default: 3, describe: "few-shot-traces: traces per prompt" })
       .option("select", { type: "string", choices: SELECT_METHODS, default: "bm25", describe: "few-shot-traces: how traces are chosen" })
@@ -186,6 +190,9 @@ const command: CommandModule<object, RunArgs> = {
         );
         process.exitCode = outcome.interrupted ? 130 : 1;
       }
+    } catch (err) {
+      if (!(err instanceof ResumableRunError)) throw err;
+      throw new UserError(`${err.message}\n  ${resumeCommand(argv, err.runId)}${err.after ? `\n${err.after}` : ""}`, err.exitCode);
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -199,18 +206,16 @@ const command: CommandModule<object, RunArgs> = {
  * the printed command would download the data again or write other intervals.
  */
 export function resumeCommand(argv: Partial<RunArgs>, runId: string): string {
-  const parts = ["medeval", "run", "--resume", runId, "--out", argv.out ?? "results"];
+  const words = ["run", "--resume", runId, "--out", argv.out ?? "results"];
+  // The endpoint is in the spec, but a URL given again is the one to edit when it was wrong.
+  for (const url of argv["model-url"] ?? []) words.push("--model-url", url);
   const keep = ["data-dir", "models-file", "tasks-dir", "api-key-env", "store", "embedder", "embed-url", "embed-model", "vllm-bin", "timeout", "concurrency"] as const;
-  for (const flag of keep) if (argv[flag] !== undefined) parts.push(`--${flag}`, String(argv[flag]));
-  if (argv.offline) parts.push("--offline");
-  if (argv.bootstrap !== undefined && argv.bootstrap !== 10_000) parts.push("--bootstrap", String(argv.bootstrap));
-  if (argv["max-retries"] !== undefined && argv["max-retries"] !== 6) parts.push("--max-retries", String(argv["max-retries"]));
-  if (argv.cache === false) parts.push("--no-cache");
-  return parts.map(shellQuote).join(" ");
-}
-
-function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+  for (const flag of keep) if (argv[flag] !== undefined) words.push(`--${flag}`, String(argv[flag]));
+  if (argv.offline) words.push("--offline");
+  if (argv.bootstrap !== undefined && argv.bootstrap !== DEFAULT_BOOTSTRAP) words.push("--bootstrap", String(argv.bootstrap));
+  if (argv["max-retries"] !== undefined && argv["max-retries"] !== DEFAULT_MAX_RETRIES) words.push("--max-retries", String(argv["max-retries"]));
+  if (argv.cache === false) words.push("--no-cache");
+  return printedCommand(words);
 }
 
 export default command;

@@ -10,7 +10,7 @@ import { buildFineTunedMessages } from "../prompts/fine-tuned.ts";
 import { fewShotPromptFingerprint } from "../prompts/fewshot.ts";
 import { hashJson } from "../hash.ts";
 import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
-import { UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
+import { ResumableRunError, UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { buildSpec, checkRunId, defaultRunId, parseShard, planTasks, serveIdentity, specHash, type PlannedTask } from "./plan.ts";
@@ -301,7 +301,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
     // when a served run has errors, give the exit a moment to show before calling it a success.
     if (vllm && outcome.record.tasks.some((t) => t.errors > 0)) await Promise.race([vllm.exited, new Promise((r) => setTimeout(r, 500))]);
-    if (vllm?.died.aborted) throw new UserError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with: medeval run --resume ${runId} --out ${opts.out}`);
+    if (vllm?.died.aborted) throw new ResumableRunError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with:`, runId);
     return outcome;
   } finally {
     store?.close();

@@ -2,13 +2,14 @@
 // that they are shards of the same spec, over the same data, that together they cover 0..n-1
 // once each, and that no item was answered twice.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
 import { checkRunId, defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
 import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { checkpointConflict, servedCheckpoint } from "./server-info.ts";
 import { summarizeTask } from "./summarize.ts";
+import { printedCommand } from "../invocation.ts";
 
 export interface MergeResult {
   dir: string;
@@ -55,7 +56,7 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
     if (dataDiff || record.sources.length !== first.sources.length) {
       throw new UserError(`${dir} was run on different data than ${shards[0].dir} (task ${dataDiff?.task ?? "list"})`);
     }
-    if (!record.complete) throw new UserError(`${dir} (shard ${record.spec.shard.index}/${count}) is not complete; finish it with medeval run --resume first`);
+    if (!record.complete) throw new UserError(`${dir} (shard ${record.spec.shard.index}/${count}) is not complete; finish it first: ${printedCommand(["run", "--resume", record.run_id, "--out", dirname(dir)])}`);
   }
   if (!options.allowDifferentCheckpoints) checkOneCheckpoint(shards);
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));

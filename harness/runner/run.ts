@@ -2,7 +2,7 @@
 // bounded concurrency, append every finished sample, then summarise from the journal.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
+import { ResumableRunError, UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
 import { Journal, readJournal, sampleKey } from "./journal.ts";
 import { readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { defaultRunId, specDifferences, specHash, type PlannedTask, type RunSpec } from "./plan.ts";
@@ -185,10 +185,11 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const allFailed = !misconfigured && answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted;
   if (misconfigured || allFailed) {
     const count = misconfigured ? `the first ${FAIL_FAST_ERRORS} requests all` : `all ${firstErrors.length} request(s)`;
-    throw new UserError(
+    throw new ResumableRunError(
       `${count} failed; stopping the run. The first error:\n  ${misconfigured ?? firstErrors[0]}\n` +
-        `Fix the endpoint settings and run again. A fixed URL or API key resumes this run (errored items are retried): ` +
-        `medeval run --resume ${runId} --out ${input.outDir}; another --served-model is another spec, so it starts a new run.`,
+        `Fix the endpoint settings and run again. A fixed URL or API key resumes this run (errored items are retried):`,
+      runId,
+      "Another served model name is another spec, so it starts a new run.",
     );
   }
   return { record, dir, interrupted: input.signal.aborted, sent };
