@@ -22,7 +22,7 @@ import { readRunRecord } from "./run-files.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
-import { checkpointConflict, fetchServerInfo, probeEndpoint, servedCheckpoint, type ServedCheckpoint } from "./server-info.ts";
+import { checkpointConflict, fetchServerInfo, probeEndpoint, servedCheckpoint, servedModelIds, type ServedCheckpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
 import { fewShotPreparer, fewShotSpec, type FewShotSettings } from "./fewshot-prepare.ts";
 
@@ -129,6 +129,24 @@ function promptHashFor(setting: Setting): string {
 export function modelIdentity(model: ModelSpec, root: string | null | undefined): string {
   const base = `${model.servedModel}|${root ?? ""}`;
   return model.serve ? `${base}|${hashJson(serveIdentity(model.serve))}` : base;
+}
+
+/**
+ * A name vLLM does not serve fails every request with a 404: say which names it does serve
+ * now, rather than after five failures (or with another model's max_model_len). Only vLLM
+ * (it answers /version) is held to its list: llama.cpp lists its one model under a file name
+ * and answers to any.
+ */
+function refuseUnservedName(urls: string[], infos: { models: unknown; version: string | null }[], served: string): void {
+  urls.forEach((url, i) => {
+    const ids = servedModelIds(infos[i].models);
+    if (infos[i].version !== null && ids.length > 0 && !ids.includes(served)) {
+      throw new UserError(
+        `the server at ${url} does not serve a model named "${served}"; it serves ${ids.map((id) => `"${id}"`).join(", ")} (its /v1/models). ` +
+          `Name one of those as the served model (--served-model, or served_model in models.yaml).`,
+      );
+    }
+  });
 }
 
 /**
@@ -330,6 +348,7 @@ async function runPlanned(
   }
   const liveUrls = model.baseUrls.filter((_, i) => live[i]);
   const infos = await Promise.all(liveUrls.map((url) => fetchServerInfo(url, apiKey)));
+  refuseUnservedName(liveUrls, infos, model.servedModel);
   const replicas = liveUrls.map((url, i) => ({ url, checkpoint: servedCheckpoint(infos[i].models, model.servedModel) }));
   if (!opts.allowDifferentCheckpoints) refuseMixedReplicas(replicas, model.servedModel);
   const server = infos[0];
