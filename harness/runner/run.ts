@@ -42,6 +42,12 @@ export interface RunInput {
 /** Errors before any success that mark a run as misconfigured rather than unlucky. */
 export const FAIL_FAST_ERRORS = 5;
 
+/**
+ * Answers after which a run whose prompts mostly overflow the context stops: its accuracy
+ * would be a prompt-length artefact (every overflow scores wrong), not the model's.
+ */
+export const OVERFLOW_CHECK_AFTER = 10;
+
 export interface RunOutcome {
   record: RunRecord;
   dir: string;
@@ -129,6 +135,9 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   let answeredOk = 0;
   const firstErrors: string[] = [];
   let misconfigured: string | null = null;
+  let finishedNow = 0;
+  let overflowed = 0;
+  let overflowStop = false;
   const stop = new AbortController();
   const signal = AbortSignal.any([input.signal, stop.signal]);
   const worker = async (): Promise<void> => {
@@ -141,6 +150,12 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
       journal.append(answered.sample);
       input.progress.update(job.task.meta.id, answered.sample.status);
       if (answered.sample.status !== "error") answeredOk++;
+      finishedNow++;
+      if (answered.sample.status === "context_overflow") overflowed++;
+      if (!overflowStop && finishedNow >= OVERFLOW_CHECK_AFTER && mostOverflow(overflowed, finishedNow)) {
+        overflowStop = true;
+        stop.abort();
+      }
       else if (answeredOk === 0 && firstErrors.push(answered.sample.error ?? "error") >= FAIL_FAST_ERRORS && !misconfigured) {
         misconfigured = firstErrors[0];
         stop.abort();
@@ -192,7 +207,20 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
       "Another served model name is another spec, so it starts a new run.",
     );
   }
+  if (overflowStop || (!input.signal.aborted && mostOverflow(overflowed, finishedNow))) {
+    const len = servedCheckpoint(input.server.models, input.spec.served_model)?.max_model_len;
+    throw new UserError(
+      `${overflowed} of ${overflowStop ? "the first " : ""}${finishedNow} prompts did not fit the model's context${len ? ` (max_model_len ${len})` : ""}: ` +
+        `the server refused them as too long, and each would count as wrong; stopping the run (${dir}).\n` +
+        `Make them fit: fewer few-shot examples (--shots), a smaller max_tokens (vLLM reserves it out of the context), ` +
+        `or serve the model with a longer --max-model-len. Either is another spec, so it starts a new run.`,
+    );
+  }
   return { record, dir, interrupted: input.signal.aborted, sent };
+}
+
+function mostOverflow(overflowed: number, finished: number): boolean {
+  return finished > 0 && overflowed * 2 > finished;
 }
 
 function checkSameCheckpoint(previous: RunRecord, input: RunInput, runId: string, dir: string): void {
