@@ -176,7 +176,7 @@ const command: CommandModule<object, RunArgs> = {
         const parts = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replace("_", " ")}`);
         process.stdout.write(`few-shot leakage guard: ${parts.length > 0 ? `excluded ${parts.join(", ")}` : "no trace excluded"}\n`);
       }
-      process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
+      process.stdout.write(`run: ${outcome.dir}\n  ${requestsLine(outcome)}; run.json and samples.jsonl are there.\n`);
       const errored = outcome.record.tasks.reduce((n, t) => n + t.errors, 0);
       if (errored > 0 && outcome.record.complete && !outcome.interrupted) {
         process.stderr.write(
@@ -199,6 +199,13 @@ const command: CommandModule<object, RunArgs> = {
     }
   },
 };
+
+/** "200 items, 233 requests incl. 33 retries": what this invocation put on the wire. */
+export function requestsLine(outcome: { answered: number; sent: number; retries: number }): string {
+  const requests = outcome.sent + outcome.retries;
+  const retried = outcome.retries > 0 ? ` incl. ${outcome.retries} ${outcome.retries === 1 ? "retry" : "retries"}` : "";
+  return `${outcome.answered} ${outcome.answered === 1 ? "item" : "items"}, ${requests} ${requests === 1 ? "request" : "requests"}${retried}`;
+}
 
 /**
  * The command that resumes this run: --resume restores the spec, but where the data, models

@@ -52,8 +52,12 @@ export interface RunOutcome {
   record: RunRecord;
   dir: string;
   interrupted: boolean;
-  /** Requests actually sent this time (cache hits and resumed items excluded). */
+  /** Requests actually sent this time, first attempts only (cache hits and resumed items excluded). */
   sent: number;
+  /** Repeats of those requests after a failure (each retry is one more request on the wire). */
+  retries: number;
+  /** Items answered this time (resumed items excluded). */
+  answered: number;
 }
 
 export async function executeRun(input: RunInput): Promise<RunOutcome> {
@@ -129,6 +133,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   );
 
   let sent = 0;
+  let retries = 0;
   let next = 0;
   // A run whose first answers are all errors is misconfigured (wrong URL, model name, key):
   // stop it with the server's message instead of filling the journal with errors.
@@ -147,6 +152,8 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
       const answered = await input.answer(job.task, job.item, signal);
       if (!answered) return;
       sent += answered.sent;
+      // A sample's attempts count every try of its requests: beyond one per request, retries.
+      retries += Math.max(0, answered.sample.attempts - answered.sent);
       journal.append(answered.sample);
       input.progress.update(job.task.meta.id, answered.sample.status);
       if (answered.sample.status !== "error") answeredOk++;
@@ -216,7 +223,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
         `or serve the model with a longer --max-model-len. Either is another spec, so it starts a new run.`,
     );
   }
-  return { record, dir, interrupted: input.signal.aborted, sent };
+  return { record, dir, interrupted: input.signal.aborted, sent, retries, answered: finishedNow };
 }
 
 function mostOverflow(overflowed: number, finished: number): boolean {
