@@ -13,7 +13,7 @@ import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompt
 import { ResumableRunError, UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import { createDispatcher } from "./dispatcher.ts";
-import { buildSpec, checkRunId, defaultRunId, parseShard, planTasks, serveIdentity, specHash, type PlannedTask } from "./plan.ts";
+import { buildSpec, checkRunId, defaultRunId, legacyRunId, parseShard, planTasks, serveIdentity, specHash, type PlannedTask } from "./plan.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
@@ -291,7 +291,9 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   }
   const tasks = await planTasks(planInput);
   const spec = buildSpec(planInput, tasks);
-  const runId = opts.runId ?? defaultRunId(spec, specHash(spec, tasks.map((t) => t.source)));
+  const hash = specHash(spec, tasks.map((t) => t.source));
+  const legacy = legacyRunId(spec, hash);
+  const runId = opts.runId ?? (existsSync(join(opts.out, legacy, "run.json")) ? legacy : defaultRunId(spec, hash));
 
   // `serve:` in models.yaml: medeval starts vLLM itself, logs it to the run folder, stops it after.
   let vllm: VllmServer | null = null;

@@ -129,6 +129,14 @@ export function checkRunId(flag: string, id: string): void {
 
 /** Run ids are derived from the spec, so re-running the same command finds (and resumes) the same run. */
 export function defaultRunId(spec: RunSpec, hash: string): string {
+  const word = (text: string) => text.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  const shard = spec.shard ? `-shard${spec.shard.index}of${spec.shard.count}` : "";
+  // The prompt style is in the name: a cot and a direct run of one model are told apart at a glance.
+  return `${word(spec.model)}-${spec.setting}-${word(spec.prompt_style)}-${spec.scoring}${shard}-${hash.slice(0, 10)}`;
+}
+
+/** The run id before it named the prompt style: a run started then is still found by the same command. */
+export function legacyRunId(spec: RunSpec, hash: string): string {
   const model = spec.model.replace(/[^A-Za-z0-9_.-]+/g, "_");
   const shard = spec.shard ? `-shard${spec.shard.index}of${spec.shard.count}` : "";
   return `${model}-${spec.setting}-${spec.scoring}${shard}-${hash.slice(0, 10)}`;
