@@ -96,7 +96,7 @@ const command: CommandModule<object, RunArgs> = {
       .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
       .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
       .option("bootstrap", { type: "number", default: DEFAULT_BOOTSTRAP, describe: "bootstrap resamples for the confidence intervals" })
-      .option("shard", { type: "string", describe: "i/n: run only shard i of n (join them with `medeval merge`)" })
+      .option("shard", { type: "string", describe: "i/n: run only shard i of n, counted from 0 (0/4 … 3/4; join them with `medeval merge`)" })
       .option("shots", { type: "number", default: 3, describe: "few-shot-traces: traces per prompt" })
       .option("select", { type: "string", choices: SELECT_METHODS, default: "bm25", describe: "few-shot-traces: how traces are chosen" })
       .option("trace-lang", { type: "string", describe: "few-shot-traces: language of the traces (default: the item's; e.g. en for Italian questions)" })

@@ -42,10 +42,14 @@ export type RunSpec = RunRecord["spec"];
 export function parseShard(text: string | undefined): Shard | null {
   if (!text) return null;
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) throw new UserError(`--shard must look like i/n (e.g. 0/4), got "${text}"`);
+  if (!m) throw new UserError(`--shard must look like i/n, shards counted from 0 (0/4, 1/4, 2/4, 3/4), got "${text}"`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index >= count) throw new UserError(`--shard ${text}: need 0 <= i < n`);
+  if (count < 1) throw new UserError(`--shard ${text}: n is the number of shards, at least 1`);
+  if (index >= count) {
+    const all = Array.from({ length: Math.min(count, 8) }, (_, i) => `${i}/${count}`).join(", ");
+    throw new UserError(`--shard ${text}: shards are counted from 0, so the ${count} shards are ${all}${count > 8 ? ", …" : ""} (the last is ${count - 1}/${count})`);
+  }
   return { index, count };
 }
 
