@@ -32,6 +32,19 @@ function checkOneCheckpoint(shards: readonly { dir: string; record: RunRecord }[
   );
 }
 
+/**
+ * The merged run took from the first shard's start to the last one's finish (shards run side
+ * by side or one after another): the longest shard alone would understate it.
+ */
+export function mergedTiming(timings: readonly RunRecord["timing"][]): RunRecord["timing"] {
+  const started = timings.map((t) => t.started_at).sort()[0]!;
+  const finishes = timings.map((t) => t.finished_at);
+  const finished = finishes.every((f): f is string => f !== null) ? [...finishes].sort().at(-1)! : null;
+  const span = finished ? (Date.parse(finished) - Date.parse(started)) / 1000 : Number.NaN;
+  const longest = Math.max(...timings.map((t) => t.wall_seconds ?? 0));
+  return { started_at: started, finished_at: finished, wall_seconds: Number.isFinite(span) ? Math.max(span, longest) : longest };
+}
+
 export function mergeShards(shardDirs: string[], outDir: string, options: MergeOptions = {}): MergeResult {
   const runId = options.runId;
   if (runId !== undefined) checkRunId("--run-id", runId);
@@ -93,11 +106,7 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
     run_id: id,
     spec_hash: hash,
     spec,
-    timing: {
-      started_at: shards.map((s) => s.record.timing.started_at).sort()[0],
-      finished_at: shards.map((s) => s.record.timing.finished_at ?? "").sort().at(-1) || null,
-      wall_seconds: Math.max(...shards.map((s) => s.record.timing.wall_seconds ?? 0)),
-    },
+    timing: mergedTiming(shards.map((s) => s.record.timing)),
     usage: {
       prompt_tokens: sum((r) => r.usage.prompt_tokens),
       completion_tokens: sum((r) => r.usage.completion_tokens),
