@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { loadRegistry, type TaskRegistry } from "../tasks/registry.ts";
 import { readJournal } from "../runner/journal.ts";
 import { readRunRecord } from "../runner/run-files.ts";
-import { UserError, type RunRecord, type SampleStatus, type TaskSummary } from "../types.ts";
+import { UserError, type RunRecord, type Sample, type SampleStatus, type TaskSummary } from "../types.ts";
 
 /** What the statistics need of one sample. */
 export interface ItemOutcome {
@@ -70,6 +70,22 @@ function taskInfoResolver(record: RunRecord, runFile: string): (task: string) =>
   };
 }
 
+/**
+ * A sample is correct when its answer is its gold letter: recomputed here, not taken on
+ * trust, and a line whose "correct" says otherwise (edited, or written by a broken tool) is
+ * refused rather than counted either way.
+ */
+function checkedCorrect(s: Sample, samplesFile: string): boolean {
+  const correct = s.answer !== null && s.answer === s.gold;
+  if (s.correct !== correct) {
+    throw new UserError(
+      `${samplesFile}: task ${s.task}, item ${s.item_id}: "correct" is ${s.correct}, but its answer ${JSON.stringify(s.answer)} and gold ${JSON.stringify(s.gold)} say ${correct}. ` +
+        "The journal was edited or damaged; restore it, or rerun the run into another --out.",
+    );
+  }
+  return correct;
+}
+
 /** Loads one run folder (a folder holding run.json and samples.jsonl). */
 export function loadRun(dir: string): LoadedRun {
   const runFile = join(dir, "run.json");
@@ -85,7 +101,7 @@ export function loadRun(dir: string): LoadedRun {
   for (const s of journal.samples.values()) {
     let task = tasks.get(s.task);
     if (!task) tasks.set(s.task, (task = { ...infoOf(s.task), items: new Map() }));
-    task.items.set(s.item_id, { item_id: s.item_id, item_hash: s.item_hash, status: s.status, correct: s.correct });
+    task.items.set(s.item_id, { item_id: s.item_id, item_hash: s.item_hash, status: s.status, correct: checkedCorrect(s, samplesFile) });
   }
   const lines = journal.lines;
   const superseded = journal.lines - journal.samples.size;
