@@ -24,6 +24,7 @@ describe("how medeval was started", () => {
     const test = { npm_command: "run", npm_lifecycle_event: "test", npm_lifecycle_script: "vitest run", npm_package_json: join(ROOT, "package.json") };
     expect(commandPrefix({ ...base, env: { ...base.env, ...test }, argv: ["node", LAUNCHER] })).toEqual(["node", "./bin/medeval.js"]);
     expect(commandPrefix({ ...base, cwd: tempDir(), argv: ["node", LAUNCHER] })).toEqual(["node", LAUNCHER]);
+    expect(commandPrefix({ ...base, argv: ["node", join(ROOT, "node_modules", "vitest", "vitest.mjs")] })).toEqual(["medeval"]);
     expect(commandPrefix({ ...base, env: { PATH: `/usr/bin:${join(ROOT, "node_modules", ".bin")}` }, argv: ["node", join(ROOT, "node_modules", ".bin", "medeval")] })).toEqual(["medeval"]);
   });
 });
