@@ -50,8 +50,25 @@ export function reportError(err: unknown): number {
   return 3;
 }
 
+/**
+ * yargs takes a lone "-" for a positional, never for an option's value: `--out -` (standard
+ * output, as tar and curl spell it) is passed on as `--out=-`, which it does read.
+ */
+function joinDashValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return [...out, ...args.slice(i)];
+    if (/^--[^=]+$/.test(arg) && args[i + 1] === "-") {
+      out.push(`${arg}=-`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
-  const args = hideBin(process.argv);
+  const args = joinDashValues(hideBin(process.argv));
   const parser = yargs(args)
     .scriptName("medeval")
     .usage("$0 <command> [options]\n\nEvaluate LLMs on multilingual medical multiple-choice QA.")

@@ -203,4 +203,20 @@ export const RunRecordSchema = z.object({
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
 // In its own module so that cli.ts (and --version) need not load zod for it.
-export { UserError } from "./user-error.ts";
+import { UserError } from "./user-error.ts";
+export { UserError };
+/**
+ * A run that stopped but can be resumed. The runner knows no flags: the command that started
+ * it prints the resume command (with the flags it was given) after `message`, then `after`.
+ */
+export class ResumableRunError extends UserError {
+  constructor(
+    message: string,
+    readonly runId: string,
+    readonly after = "",
+    exitCode = 2,
+  ) {
+    super(message, exitCode);
+    this.name = "ResumableRunError";
+  }
+}

@@ -4,6 +4,7 @@ import type { CommandModule } from "yargs";
 import { baselineToSide, buildBaseline, readJsonFile, writeBaseline } from "../gate/baseline.ts";
 import { loadRunFolder } from "../gate/load-side.ts";
 import { sideAccuracy } from "../gate/side.ts";
+import { writesToStdout } from "../report/write-output.ts";
 import { UserError } from "../types.ts";
 
 interface SaveArgs {
@@ -18,16 +19,17 @@ const save: CommandModule<object, SaveArgs> = {
   builder: (y) =>
     y
       .positional("run", { type: "string", demandOption: true, describe: "run folder (results/<run-id>/)" })
-      .option("out", { type: "string", default: "baseline.json", describe: "baseline file to write (commit it)" })
+      .option("out", { type: "string", default: "baseline.json", describe: "baseline file to write (commit it); - for standard output" })
       .option("force", { type: "boolean", default: false, describe: "save even when the run is not complete" }),
   handler: (argv) => {
     const side = loadRunFolder(resolve(argv.run));
     if (!side.complete && !argv.force) {
       throw new UserError(`${argv.run}: the run is not complete (run.json "complete": false); resume it first, or pass --force`);
     }
-    const bytes = writeBaseline(resolve(argv.out), buildBaseline(side));
+    const bytes = writeBaseline(argv.out, buildBaseline(side));
     const items = side.tasks.reduce((acc, t) => acc + t.ids.length, 0);
-    process.stdout.write(`wrote ${argv.out}: ${side.tasks.length} tasks, ${items} items, ${(bytes / 1024).toFixed(1)} KiB\n`);
+    // With --out - the baseline itself is on standard output: the note goes beside it.
+    (writesToStdout(argv.out) ? process.stderr : process.stdout).write(`wrote ${argv.out}: ${side.tasks.length} tasks, ${items} items, ${(bytes / 1024).toFixed(1)} KiB\n`);
   },
 };
 

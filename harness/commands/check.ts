@@ -4,6 +4,7 @@ import type { CommandModule } from "yargs";
 import { runCheck } from "../gate/check.ts";
 import { DEFAULT_GATE_OPTIONS } from "../gate/decide.ts";
 import { renderTerminal } from "../gate/terminal.ts";
+import { writesToStdout } from "../report/write-output.ts";
 import { UserError } from "../types.ts";
 
 interface CheckArgs {
@@ -64,11 +65,13 @@ const command: CommandModule<object, CheckArgs> = {
         maxErrorRate: argv["max-error-rate"],
       },
       allowMixedScoring: argv["allow-mixed-scoring"],
-      junitFile: argv.junit ? resolve(argv.junit) : undefined,
-      markdownFile: argv.markdown ? resolve(argv.markdown) : undefined,
+      junitFile: argv.junit,
+      markdownFile: argv.markdown,
       stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
     });
-    process.stdout.write(renderTerminal(report));
+    // A JUnit or Markdown file sent to standard output keeps it to itself.
+    const toStdout = writesToStdout(argv.junit) || writesToStdout(argv.markdown);
+    (toStdout ? process.stderr : process.stdout).write(renderTerminal(report));
     if (report.exitCode === 2) {
       throw new UserError(`cannot compare ${argv.candidate} with ${argv.baseline}:\n${report.problems.map((p) => `  - ${p}`).join("\n")}`, 2);
     }

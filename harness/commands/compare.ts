@@ -31,7 +31,7 @@ const command: CommandModule<object, CompareArgs> = {
       .option("seed", { type: "string", default: String(DEFAULT_COMPARISON.seed), describe: "Bootstrap seed (same seed, same intervals)" })
       .option("level", { type: "number", default: DEFAULT_COMPARISON.level, describe: "Confidence level of the intervals" })
       .option("format", { choices: ["terminal", "markdown", "json"], default: "terminal" })
-      .option("out", { type: "string", describe: "Write to this file instead of stdout" })
+      .option("out", { type: "string", describe: "Write to this file instead of stdout (- is stdout)" })
       .option("allow-mixed-scoring", { type: "boolean", default: false, describe: "Compare runs with different spec.scoring (stated in the output)" }),
   handler: (args) => {
     if (!(args.alpha > 0 && args.alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${args.alpha}`);

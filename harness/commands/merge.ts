@@ -24,7 +24,7 @@ const command: CommandModule<object, MergeArgs> = {
         default: false,
         describe: "merge shards whose servers report other weights (root) or context length for the model: only for the same weights at other paths",
       })
-      .example("$0 merge results/m-zero-shot-generative-shard0of2-* results/m-zero-shot-generative-shard1of2-*", ""),
+      .example("$0 merge results/m-zero-shot-cot-generative-shard0of2-* results/m-zero-shot-cot-generative-shard1of2-*", ""),
   handler: (argv) => {
     const { dir, record } = mergeShards(argv.shards.map((s) => resolve(s)), resolve(argv.out), {
       runId: argv["run-id"],

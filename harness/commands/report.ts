@@ -21,7 +21,7 @@ const command: CommandModule<object, ReportArgs> = {
   builder: (y) =>
     tableStatOptions(y)
       .positional("results", { type: "string", array: true, demandOption: true, describe: "Results folders or run folders" })
-      .option("out", { type: "string", default: "report.html", describe: "HTML file to write" })
+      .option("out", { type: "string", default: "report.html", describe: "HTML file to write; - for standard output" })
       .option("svg", { type: "string", describe: "Also write the forest plot to this SVG file" })
       .option("ci", { choices: ["halfwidth", "interval"], default: "interval" })
       .option("title", { type: "string" }),

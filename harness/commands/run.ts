@@ -13,8 +13,13 @@ import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
 import { DEFAULT_SHOT_CONTENT, DEFAULT_SHOT_SAMPLER, SHOT_CONTENTS, SHOT_SAMPLERS, type ShotContent, type ShotSampler } from "../runner/fewshot-pool.ts";
 import { renderLeaderboard } from "../runner/leaderboard.ts";
+import { DEFAULT_RESAMPLES } from "../stats/bootstrap.ts";
 import { cacheNote } from "../report/cache-note.ts";
-import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
+import { ResumableRunError, ScoringModeSchema, SettingSchema, UserError, type ScoringMode, type Setting } from "../types.ts";
+import { printedCommand } from "../invocation.ts";
+
+const DEFAULT_MAX_RETRIES = 6;
+const DEFAULT_BOOTSTRAP = DEFAULT_RESAMPLES;
 
 interface RunArgs {
   model?: string;
@@ -95,9 +100,9 @@ const command: CommandModule<object, RunArgs> = {
       .option("run-id", { type: "string", describe: "name the run (default: model-setting-scoring-<spec hash>)" })
       .option("resume", { type: "string", describe: "resume the run with this id in --out, with its stored spec" })
       .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
-      .option("max-retries", { type: "number", default: 6, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
-      .option("bootstrap", { type: "number", default: 10_000, describe: "bootstrap resamples for the confidence intervals" })
-      .option("shard", { type: "string", describe: "i/n: run only shard i of n (join them with `medeval merge`)" })
+      .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
+      .option("bootstrap", { type: "number", default: DEFAULT_BOOTSTRAP, describe: "bootstrap resamples for the confidence intervals" })
+      .option("shard", { type: "string", describe: "i/n: run only shard i of n, counted from 0 (0/4 … 3/4; join them with `medeval merge`)" })
       .option("shots", { type: "number", default: 3, describe: "few-shot, few-shot-traces: examples per prompt" })
       .option("shot-sampler", { type: "string", choices: SHOT_SAMPLERS, default: DEFAULT_SHOT_SAMPLER, describe: "few-shot: the few-shot split's first k for every item (as lm-evaluation-harness), or k drawn per item (seeded by --seed)" })
       .option("shot-content", { type: "string", choices: SHOT_CONTENTS, default: DEFAULT_SHOT_CONTENT, describe: "few-shot: shots with their answer only, or with the split's own explanation (MedMCQA exp, CasiMedicos)" })
@@ -192,7 +197,7 @@ const command: CommandModule<object, RunArgs> = {
         const warning = evaluatedSplitWarning(samples);
         if (warning) process.stderr.write(`medeval: ${warning}\n`);
       }
-      process.stdout.write(`run: ${outcome.dir}\n  sent ${outcome.sent} requests; run.json and samples.jsonl are there.\n`);
+      process.stdout.write(`run: ${outcome.dir}\n  ${requestsLine(outcome)}; run.json and samples.jsonl are there.\n`);
       const cached = cacheNote(outcome.record.tasks.map((t) => ({ task: t.task, n: t.n, fromCache: t.from_cache })));
       if (cached) process.stdout.write(`  ${cached}\n`);
       const errored = outcome.record.tasks.reduce((n, t) => n + t.errors, 0);
@@ -208,6 +213,9 @@ const command: CommandModule<object, RunArgs> = {
         );
         process.exitCode = outcome.interrupted ? 130 : 1;
       }
+    } catch (err) {
+      if (!(err instanceof ResumableRunError)) throw err;
+      throw new UserError(`${err.message}\n  ${resumeCommand(argv, err.runId)}${err.after ? `\n${err.after}` : ""}`, err.exitCode);
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -215,24 +223,29 @@ const command: CommandModule<object, RunArgs> = {
   },
 };
 
+/** "200 items, 233 requests incl. 33 retries": what this invocation put on the wire. */
+export function requestsLine(outcome: { answered: number; sent: number; retries: number }): string {
+  const requests = outcome.sent + outcome.retries;
+  const retried = outcome.retries > 0 ? ` incl. ${outcome.retries} ${outcome.retries === 1 ? "retry" : "retries"}` : "";
+  return `${outcome.answered} ${outcome.answered === 1 ? "item" : "items"}, ${requests} ${requests === 1 ? "request" : "requests"}${retried}`;
+}
+
 /**
  * The command that resumes this run: --resume restores the spec, but where the data, models
  * and traces are, the key and how the run reports (--bootstrap) are not in it; without them
  * the printed command would download the data again or write other intervals.
  */
 export function resumeCommand(argv: Partial<RunArgs>, runId: string): string {
-  const parts = ["medeval", "run", "--resume", runId, "--out", argv.out ?? "results"];
+  const words = ["run", "--resume", runId, "--out", argv.out ?? "results"];
+  // The endpoint is in the spec, but a URL given again is the one to edit when it was wrong.
+  for (const url of argv["model-url"] ?? []) words.push("--model-url", url);
   const keep = ["data-dir", "models-file", "tasks-dir", "api-key-env", "store", "embedder", "embed-url", "embed-model", "vllm-bin", "timeout", "concurrency"] as const;
-  for (const flag of keep) if (argv[flag] !== undefined) parts.push(`--${flag}`, String(argv[flag]));
-  if (argv.offline) parts.push("--offline");
-  if (argv.bootstrap !== undefined && argv.bootstrap !== 10_000) parts.push("--bootstrap", String(argv.bootstrap));
-  if (argv["max-retries"] !== undefined && argv["max-retries"] !== 6) parts.push("--max-retries", String(argv["max-retries"]));
-  if (argv.cache === false) parts.push("--no-cache");
-  return parts.map(shellQuote).join(" ");
-}
-
-function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+  for (const flag of keep) if (argv[flag] !== undefined) words.push(`--${flag}`, String(argv[flag]));
+  if (argv.offline) words.push("--offline");
+  if (argv.bootstrap !== undefined && argv.bootstrap !== DEFAULT_BOOTSTRAP) words.push("--bootstrap", String(argv.bootstrap));
+  if (argv["max-retries"] !== undefined && argv["max-retries"] !== DEFAULT_MAX_RETRIES) words.push("--max-retries", String(argv["max-retries"]));
+  if (argv.cache === false) words.push("--no-cache");
+  return printedCommand(words);
 }
 
 export default command;

@@ -23,7 +23,7 @@ const command: CommandModule<object, TableArgs> = {
       .positional("results", { type: "string", array: true, demandOption: true, describe: "Results folders or run folders" })
       .option("format", { choices: ["terminal", "markdown", "latex", "csv", "json"], default: "terminal" })
       .option("ci", { choices: ["halfwidth", "interval"], default: "halfwidth", describe: "CI as ± half-width or [low, high]" })
-      .option("out", { type: "string", describe: "Write to this file instead of stdout" }),
+      .option("out", { type: "string", describe: "Write to this file instead of stdout (- is stdout)" }),
   handler: (args) => {
     const opts = tableStatOpts(args);
     const scores = loadScores(args.results, opts);

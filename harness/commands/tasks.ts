@@ -37,6 +37,14 @@ const command: CommandModule<object, TasksArgs> = {
       table.push([row.id, row.lang, row.domain, row.group ?? "", sizeCell(row.size, row.problem), sizeCell(row.pool_size, null), row.source]);
     }
     process.stdout.write(`${table.toString()}\n`);
+    const unpinned = rows.filter((r) => r.unpinned.length > 0);
+    if (unpinned.length > 0) {
+      process.stdout.write(
+        `unpinned: ${unpinned.length} task(s) read Hub data at a branch, not a commit, so the data can change under the same task file ` +
+          `(a run records the items hash, so a change is seen, not hidden): ${unpinned.map((r) => `${r.id} (${r.unpinned.join(", ")})`).join(", ")}. ` +
+          `Pin them with revision: <commit sha> in tasks/*.yaml.\n`,
+      );
+    }
     const problems = rows.filter((r) => r.problem);
     for (const row of problems) process.stderr.write(`medeval: ${row.id}: ${row.problem}\n`);
     if (!dataDir(argv["data-dir"])) process.stdout.write("sizes need local data: pass --data-dir DIR or set MEDEVAL_DATA_DIR\n");

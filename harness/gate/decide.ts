@@ -6,6 +6,7 @@ import { DEFAULT_COMPARISON, comparePaired } from "../stats/paired-compare.ts";
 import type { TaskPair } from "./comparable.ts";
 import { points as pts } from "./report.ts";
 import type { GateTask } from "./side.ts";
+import { printedCommand } from "../invocation.ts";
 
 export interface GateOptions {
   /** Tolerated drop in accuracy points (1.0 = one percentage point). */
@@ -182,7 +183,7 @@ function errorRateProblems(pair: TaskPair, maxErrorRate: number): string[] {
     if (total === 0 || failed / total <= maxErrorRate) continue;
     out.push(
       `task ${task.task}: ${failed} of the ${side}'s ${total} requests failed (${(100 * failed / total).toFixed(1)}%, above --max-error-rate ${maxErrorRate}); ` +
-        `its accuracy would rest on the items that happened to succeed. Resume that run to retry them (medeval run --resume RUN_ID), or raise --max-error-rate.`,
+        `its accuracy would rest on the items that happened to succeed. Resume that run to retry them (${printedCommand(["run", "--resume", "RUN_ID"])}), or raise --max-error-rate.`,
     );
   }
   return out;

@@ -1,5 +1,6 @@
 // How figures are written in tables: accuracies in percent with one decimal.
 import type { Cell, Delta, Row, TableModel } from "./table-model.ts";
+import { printedCommand } from "../invocation.ts";
 
 export type CiStyle = "halfwidth" | "interval";
 
@@ -44,7 +45,7 @@ export function footnotes(model: TableModel, ci: CiStyle): string[] {
     );
   }
   if (model.rows.some((r) => r.incomplete)) {
-    lines.push('(incomplete): a run behind the row did not finish (run.json "complete": false); its figures cover only the items done so far. Resume it with `medeval run --resume RUN_ID`.');
+    lines.push(`(incomplete): a run behind the row did not finish (run.json "complete": false); its figures cover only the items done so far. Resume it with \`${printedCommand(["run", "--resume", "RUN_ID"])}\`.`);
   }
   if (model.mixedScoring) lines.push("MIXED SCORING: rows differ in scoring mode (generative / loglikelihood / first-token; see the row labels), shown together because --allow-mixed-scoring was given.");
   return [...lines, ...model.notes];

@@ -73,6 +73,22 @@ function taskInfoResolver(record: RunRecord, runFile: string): (task: string) =>
   };
 }
 
+/**
+ * A sample is correct when its answer is its gold letter: recomputed here, not taken on
+ * trust, and a line whose "correct" says otherwise (edited, or written by a broken tool) is
+ * refused rather than counted either way.
+ */
+function checkedCorrect(s: Sample, samplesFile: string): boolean {
+  const correct = s.answer !== null && s.answer === s.gold;
+  if (s.correct !== correct) {
+    throw new UserError(
+      `${samplesFile}: task ${s.task}, item ${s.item_id}: "correct" is ${s.correct}, but its answer ${JSON.stringify(s.answer)} and gold ${JSON.stringify(s.gold)} say ${correct}. ` +
+        "The journal was edited or damaged; restore it, or rerun the run into another --out.",
+    );
+  }
+  return correct;
+}
+
 /** Loads one run folder (a folder holding run.json and samples.jsonl). */
 export function loadRun(dir: string): LoadedRun {
   return loadRunWithSamples(dir).run;
@@ -97,7 +113,7 @@ export function loadRunWithSamples(dir: string): { run: LoadedRun; samples: Samp
       item_id: s.item_id,
       item_hash: s.item_hash,
       status: s.status,
-      correct: s.correct,
+      correct: checkedCorrect(s, samplesFile),
       ...(s.cached ? { cached: true, ...(s.cache_identity !== undefined ? { cache_identity: s.cache_identity } : {}) } : {}),
     });
   }

@@ -120,24 +120,43 @@ function checkpointNotes(runs: readonly LoadedRun[]): string[] {
   return [`its runs were served from different checkpoints: ${parts.join("; ")}. Give each checkpoint its own --model name to compare them.`];
 }
 
-/** Labels say model and setting, and scoring / prompt style / shots only where they vary. */
+/** The prompt style a scoring mode uses unless told otherwise: a label names only another one. */
+const DEFAULT_STYLE: Record<string, string> = { generative: "cot", loglikelihood: "lm-eval:letters", "first-token": "letter-only" };
+const DEFAULT_SCORING = "generative";
+export const LABEL_SEPARATOR = " · ";
+
+/**
+ * A label is the system's spec in words, the same whichever other runs are loaded (a
+ * --baseline that names it keeps working): model and setting, then the prompt style and the
+ * scoring mode where they are not the defaults, the shots, and, only between systems those
+ * leave alike, the generation parameters that differ.
+ */
 export function labelSystems(systems: System[]): void {
-  const varies = (f: keyof SystemKey) => new Set(systems.map((s) => s.key[f])).size > 1;
-  const scoring = varies("scoring");
-  const style = varies("prompt_style");
-  const shots = varies("fewshot");
-  // Parameters are long: a row names only those that differ from another row of its model.
-  const differing = varies("params") ? differingParams(systems) : new Set<string>();
+  const base = (k: SystemKey) => [
+    k.model,
+    k.setting,
+    ...(k.prompt_style !== (DEFAULT_STYLE[k.scoring] ?? "") ? [k.prompt_style] : []),
+    ...(k.scoring !== DEFAULT_SCORING ? [k.scoring] : []),
+    ...(k.fewshot !== "" ? [k.fewshot] : []),
+  ];
+  const byBase = new Map<string, System[]>();
   for (const s of systems) {
-    s.label = [
-      s.key.model,
-      s.key.setting,
-      ...(scoring ? [s.key.scoring] : []),
-      ...(style ? [s.key.prompt_style] : []),
-      ...(shots && s.key.fewshot !== "" ? [s.key.fewshot] : []),
-      ...(differing.size > 0 ? [s.key.params.split(", ").filter((kv) => differing.has(kv.split(" ")[0])).join(", ")] : []),
-    ].join(" · ");
+    const b = base(s.key).join(LABEL_SEPARATOR);
+    byBase.set(b, [...(byBase.get(b) ?? []), s]);
   }
+  for (const alike of byBase.values()) {
+    // Parameters are long: a row names only those that differ from another row like it.
+    const differing = alike.length > 1 ? differingParams(alike) : new Set<string>();
+    for (const s of alike) {
+      const params = s.key.params.split(", ").filter((kv) => kv !== "" && differing.has(kv.split(" ")[0]!)).join(", ");
+      s.label = [...base(s.key), ...(params !== "" ? [params] : [])].join(LABEL_SEPARATOR);
+    }
+  }
+}
+
+/** A label as typed on a command line: its parts joined by ":" ("m:zero-shot:direct"). */
+export function typedLabel(label: string): string {
+  return label.split(LABEL_SEPARATOR).join(":");
 }
 
 /** Names of the parameters whose values are not the same in every system (or missing in some). */

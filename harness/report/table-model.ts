@@ -7,7 +7,7 @@ import { aggregateDefinitions } from "./aggregates.ts";
 import { alignTask } from "./comparison.ts";
 import { benchmarkName, benchmarkOf, compareLangs, DOMAIN_ORDER, domainName, familyName, langName } from "./names.ts";
 import type { Estimate, SystemScores, TaskScore } from "./scores.ts";
-import { mixedScoring, type System } from "./systems.ts";
+import { mixedScoring, typedLabel, type System } from "./systems.ts";
 
 export interface Column {
   id: string;
@@ -162,12 +162,19 @@ function cellOf(col: Column, s: SystemScores): Cell | null {
   return { ...agg.macro, n: agg.n, correct: agg.correct, best: false };
 }
 
+/**
+ * --baseline names a row by its label, by the label's parts joined with ":" or, as the README
+ * shows, by MODEL:SETTING: that is the row of the model and setting with the default prompt
+ * style and scoring, or the only row of them.
+ */
 export function findBaseline(scores: readonly SystemScores[], selector: string): SystemScores {
-  const matches = scores.filter((s) => s.system.label === selector || `${s.system.key.model}:${s.system.key.setting}` === selector);
-  if (matches.length === 1) return matches[0];
-  const rows = scores.map((s) => `${s.system.key.model}:${s.system.key.setting}`).join(", ");
+  const byLabel = scores.filter((s) => s.system.label === selector || typedLabel(s.system.label) === selector);
+  if (byLabel.length === 1) return byLabel[0]!;
+  const matches = scores.filter((s) => `${s.system.key.model}:${s.system.key.setting}` === selector);
+  if (matches.length === 1) return matches[0]!;
+  const rows = scores.map((s) => typedLabel(s.system.label)).join(", ");
   if (matches.length === 0) throw new UserError(`--baseline ${selector}: no row is MODEL:SETTING ${selector}. Rows: ${rows}`);
-  throw new UserError(`--baseline ${selector} matches ${matches.length} rows (${matches.map((m) => m.system.label).join("; ")}); name one by its full label.`);
+  throw new UserError(`--baseline ${selector} matches ${matches.length} rows; name one: ${matches.map((m) => typedLabel(m.system.label)).join(", ")}`);
 }
 
 function deltas(row: System, base: System, columns: readonly Column[], opts: TableOptions): (Delta | null)[] {

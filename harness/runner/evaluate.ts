@@ -10,10 +10,10 @@ import { buildFineTunedMessages } from "../prompts/fine-tuned.ts";
 import { fewShotPromptFingerprint } from "../prompts/fewshot.ts";
 import { hashJson } from "../hash.ts";
 import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
-import { UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
+import { ResumableRunError, UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import { createDispatcher } from "./dispatcher.ts";
-import { buildSpec, checkRunId, defaultRunId, parseShard, planTasks, serveIdentity, specHash, type PlannedTask } from "./plan.ts";
+import { buildSpec, checkRunId, defaultRunId, legacyRunId, parseShard, planTasks, serveIdentity, specHash, type PlannedTask } from "./plan.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
@@ -23,7 +23,7 @@ import { describeOwner, RunLock } from "./run-lock.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
 import { firstTokenAnswerer } from "./first-token.ts";
-import { checkpointConflict, fetchServerInfo, probeEndpoint, servedCheckpoint, type ServedCheckpoint } from "./server-info.ts";
+import { checkpointConflict, fetchServerInfo, probeEndpoint, servedCheckpoint, servedModelIds, type ServedCheckpoint } from "./server-info.ts";
 import { TraceStore, storeDir } from "../traces/store.ts";
 import { establishCheckpointIdentity, type CheckpointIdentity } from "./checkpoint-identity.ts";
 import { loadRegistry } from "../tasks/index.ts";
@@ -171,6 +171,24 @@ function tagCachedSamples(answer: ItemAnswerer, identity: string | null): ItemAn
     if (answered?.sample.cached) answered.sample.cache_identity = identity;
     return answered;
   };
+}
+
+/**
+ * A name vLLM does not serve fails every request with a 404: say which names it does serve
+ * now, rather than after five failures (or with another model's max_model_len). Only vLLM
+ * (it answers /version) is held to its list: llama.cpp lists its one model under a file name
+ * and answers to any.
+ */
+function refuseUnservedName(urls: string[], infos: { models: unknown; version: string | null }[], served: string): void {
+  urls.forEach((url, i) => {
+    const ids = servedModelIds(infos[i].models);
+    if (infos[i].version !== null && ids.length > 0 && !ids.includes(served)) {
+      throw new UserError(
+        `the server at ${url} does not serve a model named "${served}"; it serves ${ids.map((id) => `"${id}"`).join(", ")} (its /v1/models). ` +
+          `Name one of those as the served model (--served-model, or served_model in models.yaml).`,
+      );
+    }
+  });
 }
 
 /**
@@ -336,7 +354,9 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     logprobShots = (task, item) => pickPoolShots(pools.get(task.meta.id)!, task.meta.id, item, ps);
   }
   const spec = buildSpec(planInput, tasks);
-  const runId = opts.runId ?? defaultRunId(spec, specHash(spec, tasks.map((t) => t.source)));
+  const hash = specHash(spec, tasks.map((t) => t.source));
+  const legacy = legacyRunId(spec, hash);
+  const runId = opts.runId ?? (existsSync(join(opts.out, legacy, "run.json")) ? legacy : defaultRunId(spec, hash));
 
   // One writer per run folder, from before vLLM starts (two would load the weights twice) to the end.
   const runDir = join(opts.out, runId);
@@ -374,7 +394,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
     // when a served run has errors, give the exit a moment to show before calling it a success.
     if (vllm && outcome.record.tasks.some((t) => t.errors > 0)) await Promise.race([vllm.exited, new Promise((r) => setTimeout(r, 500))]);
-    if (vllm?.died.aborted) throw new UserError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with: medeval run --resume ${runId} --out ${opts.out}`);
+    if (vllm?.died.aborted) throw new ResumableRunError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with:`, runId);
     return outcome;
   } finally {
     store?.close();
@@ -405,6 +425,7 @@ async function runPlanned(
   }
   const liveUrls = model.baseUrls.filter((_, i) => live[i]);
   const infos = await Promise.all(liveUrls.map((url) => fetchServerInfo(url, apiKey)));
+  refuseUnservedName(liveUrls, infos, model.servedModel);
   const replicas = liveUrls.map((url, i) => ({ url, checkpoint: servedCheckpoint(infos[i].models, model.servedModel) }));
   if (!opts.allowDifferentCheckpoints) refuseMixedReplicas(replicas, model.servedModel);
   const server = infos[0];

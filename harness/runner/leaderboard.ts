@@ -15,9 +15,11 @@ export function renderLeaderboard(tasks: TaskSummary[], level = 0.95): string {
   // Columns only the logprob scoring modes fill: shown when some task has them.
   const withNorm = tasks.some((t) => t.acc_norm !== undefined && t.acc_norm !== null);
   const withMass = tasks.some((t) => t.letter_mass !== undefined && t.letter_mass !== null);
+  // A prompt longer than the context is not a reply cut short: its own column, when there is one.
+  const withOverflow = tasks.some((t) => t.context_overflow > 0);
   const table = new Table({
-    head: ["task", "lang", "n", "accuracy", ci, ...(withNorm ? ["acc_norm", `acc_norm ${ci}`] : []), ...(withMass ? ["letter mass"] : []), "unparsed", "truncated", "errors"],
-    colAligns: ["left", "left", "right", "right", "right", ...(withNorm ? (["right", "right"] as const) : []), ...(withMass ? (["right"] as const) : []), "right", "right", "right"],
+    head: ["task", "lang", "n", "accuracy", ci, ...(withNorm ? ["acc_norm", `acc_norm ${ci}`] : []), ...(withMass ? ["letter mass"] : []), "unparsed", "truncated", ...(withOverflow ? ["overflow"] : []), "errors"],
+    colAligns: ["left", "left", "right", "right", "right", ...(withNorm ? (["right", "right"] as const) : []), ...(withMass ? (["right"] as const) : []), "right", "right", ...(withOverflow ? (["right"] as const) : []), "right"],
     style: { head: [], border: [] },
   });
   for (const t of tasks) {
@@ -31,7 +33,8 @@ export function renderLeaderboard(tasks: TaskSummary[], level = 0.95): string {
       ...(withNorm ? [pct(t.acc_norm ?? null), interval(t.acc_norm_ci_low, t.acc_norm_ci_high)] : []),
       ...(withMass ? [t.letter_mass === undefined || t.letter_mass === null ? "–" : t.letter_mass.toFixed(3)] : []),
       `${t.unparsed}${unparsedRate}`,
-      String(t.truncated + t.context_overflow),
+      String(t.truncated),
+      ...(withOverflow ? [String(t.context_overflow)] : []),
       String(t.errors),
     ]);
   }

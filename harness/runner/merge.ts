@@ -1,8 +1,8 @@
 // Join the shards of a run (--shard i/n on n machines) into one run folder, after checking
 // that they are shards of the same spec, over the same data, that together they cover 0..n-1
 // once each, and that no item was answered twice.
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
 import { checkRunId, defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
@@ -10,6 +10,7 @@ import { makeRunFolder, readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { describeOwner, RunLock } from "./run-lock.ts";
 import { checkpointConflict, servedCheckpoint } from "./server-info.ts";
 import { summarizeTask } from "./summarize.ts";
+import { printedCommand } from "../invocation.ts";
 
 export interface MergeResult {
   dir: string;
@@ -32,6 +33,19 @@ function checkOneCheckpoint(shards: readonly { dir: string; record: RunRecord }[
     `${conflict.b.dir} was answered by another checkpoint than ${conflict.a.dir} (from their servers' /v1/models):\n${conflict.differences.map((d) => `  ${d}`).join("\n")}\n` +
       "Shards of one run must come from one model. If these are the same weights stored at different paths, pass --allow-different-checkpoints.",
   );
+}
+
+/**
+ * The merged run took from the first shard's start to the last one's finish (shards run side
+ * by side or one after another): the longest shard alone would understate it.
+ */
+export function mergedTiming(timings: readonly RunRecord["timing"][]): RunRecord["timing"] {
+  const started = timings.map((t) => t.started_at).sort()[0]!;
+  const finishes = timings.map((t) => t.finished_at);
+  const finished = finishes.every((f): f is string => f !== null) ? [...finishes].sort().at(-1)! : null;
+  const span = finished ? (Date.parse(finished) - Date.parse(started)) / 1000 : Number.NaN;
+  const longest = Math.max(...timings.map((t) => t.wall_seconds ?? 0));
+  return { started_at: started, finished_at: finished, wall_seconds: Number.isFinite(span) ? Math.max(span, longest) : longest };
 }
 
 export function mergeShards(shardDirs: string[], outDir: string, options: MergeOptions = {}): MergeResult {
@@ -60,7 +74,7 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
     }
     const writer = RunLock.holder(dir);
     if (writer) throw new UserError(`${dir} is being written by ${describeOwner(writer)}; merge it when that run has finished`);
-    if (!record.complete) throw new UserError(`${dir} (shard ${record.spec.shard.index}/${count}) is not complete; finish it with medeval run --resume first`);
+    if (!record.complete) throw new UserError(`${dir} (shard ${record.spec.shard.index}/${count}) is not complete; finish it first: ${printedCommand(["run", "--resume", record.run_id, "--out", dirname(dir)])}`);
   }
   if (!options.allowDifferentCheckpoints) checkOneCheckpoint(shards);
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
@@ -108,11 +122,7 @@ function writeMerged(dir: string, id: string, hash: string, spec: RunRecord["spe
     run_id: id,
     spec_hash: hash,
     spec,
-    timing: {
-      started_at: shards.map((s) => s.record.timing.started_at).sort()[0],
-      finished_at: shards.map((s) => s.record.timing.finished_at ?? "").sort().at(-1) || null,
-      wall_seconds: Math.max(...shards.map((s) => s.record.timing.wall_seconds ?? 0)),
-    },
+    timing: mergedTiming(shards.map((s) => s.record.timing)),
     usage: {
       prompt_tokens: sum((r) => r.usage.prompt_tokens),
       completion_tokens: sum((r) => r.usage.completion_tokens),

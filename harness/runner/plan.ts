@@ -42,10 +42,14 @@ export type RunSpec = RunRecord["spec"];
 export function parseShard(text: string | undefined): Shard | null {
   if (!text) return null;
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) throw new UserError(`--shard must look like i/n (e.g. 0/4), got "${text}"`);
+  if (!m) throw new UserError(`--shard must look like i/n, shards counted from 0 (0/4, 1/4, 2/4, 3/4), got "${text}"`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index >= count) throw new UserError(`--shard ${text}: need 0 <= i < n`);
+  if (count < 1) throw new UserError(`--shard ${text}: n is the number of shards, at least 1`);
+  if (index >= count) {
+    const all = Array.from({ length: Math.min(count, 8) }, (_, i) => `${i}/${count}`).join(", ");
+    throw new UserError(`--shard ${text}: shards are counted from 0, so the ${count} shards are ${all}${count > 8 ? ", …" : ""} (the last is ${count - 1}/${count})`);
+  }
   return { index, count };
 }
 
@@ -129,6 +133,14 @@ export function checkRunId(flag: string, id: string): void {
 
 /** Run ids are derived from the spec, so re-running the same command finds (and resumes) the same run. */
 export function defaultRunId(spec: RunSpec, hash: string): string {
+  const word = (text: string) => text.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  const shard = spec.shard ? `-shard${spec.shard.index}of${spec.shard.count}` : "";
+  // The prompt style is in the name: a cot and a direct run of one model are told apart at a glance.
+  return `${word(spec.model)}-${spec.setting}-${word(spec.prompt_style)}-${spec.scoring}${shard}-${hash.slice(0, 10)}`;
+}
+
+/** The run id before it named the prompt style: a run started then is still found by the same command. */
+export function legacyRunId(spec: RunSpec, hash: string): string {
   const model = spec.model.replace(/[^A-Za-z0-9_.-]+/g, "_");
   const shard = spec.shard ? `-shard${spec.shard.index}of${spec.shard.count}` : "";
   return `${model}-${spec.setting}-${spec.scoring}${shard}-${hash.slice(0, 10)}`;

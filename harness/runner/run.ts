@@ -2,7 +2,7 @@
 // bounded concurrency, append every finished sample, then summarise from the journal.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
+import { ResumableRunError, UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
 import { Journal, readJournal, sampleKey } from "./journal.ts";
 import { makeRunFolder, readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { defaultRunId, specDifferences, specHash, type PlannedTask, type RunSpec } from "./plan.ts";
@@ -44,12 +44,22 @@ export interface RunInput {
 /** Errors before any success that mark a run as misconfigured rather than unlucky. */
 export const FAIL_FAST_ERRORS = 5;
 
+/**
+ * Answers after which a run whose prompts mostly overflow the context stops: its accuracy
+ * would be a prompt-length artefact (every overflow scores wrong), not the model's.
+ */
+export const OVERFLOW_CHECK_AFTER = 10;
+
 export interface RunOutcome {
   record: RunRecord;
   dir: string;
   interrupted: boolean;
-  /** Requests actually sent this time (cache hits and resumed items excluded). */
+  /** Requests actually sent this time, first attempts only (cache hits and resumed items excluded). */
   sent: number;
+  /** Repeats of those requests after a failure (each retry is one more request on the wire). */
+  retries: number;
+  /** Items answered this time (resumed items excluded). */
+  answered: number;
 }
 
 export async function executeRun(input: RunInput): Promise<RunOutcome> {
@@ -122,12 +132,16 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   );
 
   let sent = 0;
+  let retries = 0;
   let next = 0;
   // A run whose first answers are all errors is misconfigured (wrong URL, model name, key):
   // stop it with the server's message instead of filling the journal with errors.
   let answeredOk = 0;
   const firstErrors: string[] = [];
   let misconfigured: string | null = null;
+  let finishedNow = 0;
+  let overflowed = 0;
+  let overflowStop = false;
   const stop = new AbortController();
   const signal = AbortSignal.any([input.signal, stop.signal]);
   const worker = async (): Promise<void> => {
@@ -137,9 +151,17 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
       const answered = await input.answer(job.task, job.item, signal);
       if (!answered) return;
       sent += answered.sent;
+      // A sample's attempts count every try of its requests: beyond one per request, retries.
+      retries += Math.max(0, answered.sample.attempts - answered.sent);
       journal.append(answered.sample);
       input.progress.update(job.task.meta.id, answered.sample.status);
       if (answered.sample.status !== "error") answeredOk++;
+      finishedNow++;
+      if (answered.sample.status === "context_overflow") overflowed++;
+      if (!overflowStop && finishedNow >= OVERFLOW_CHECK_AFTER && mostOverflow(overflowed, finishedNow)) {
+        overflowStop = true;
+        stop.abort();
+      }
       else if (answeredOk === 0 && firstErrors.push(answered.sample.error ?? "error") >= FAIL_FAST_ERRORS && !misconfigured) {
         misconfigured = firstErrors[0];
         stop.abort();
@@ -184,13 +206,27 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const allFailed = !misconfigured && answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted;
   if (misconfigured || allFailed) {
     const count = misconfigured ? `the first ${FAIL_FAST_ERRORS} requests all` : `all ${firstErrors.length} request(s)`;
-    throw new UserError(
+    throw new ResumableRunError(
       `${count} failed; stopping the run. The first error:\n  ${misconfigured ?? firstErrors[0]}\n` +
-        `Fix the endpoint settings and run again. A fixed URL or API key resumes this run (errored items are retried): ` +
-        `medeval run --resume ${runId} --out ${input.outDir}; another --served-model is another spec, so it starts a new run.`,
+        `Fix the endpoint settings and run again. A fixed URL or API key resumes this run (errored items are retried):`,
+      runId,
+      "Another served model name is another spec, so it starts a new run.",
     );
   }
-  return { record, dir, interrupted: input.signal.aborted, sent };
+  if (overflowStop || (!input.signal.aborted && mostOverflow(overflowed, finishedNow))) {
+    const len = servedCheckpoint(input.server.models, input.spec.served_model)?.max_model_len;
+    throw new UserError(
+      `${overflowed} of ${overflowStop ? "the first " : ""}${finishedNow} prompts did not fit the model's context${len ? ` (max_model_len ${len})` : ""}: ` +
+        `the server refused them as too long, and each would count as wrong; stopping the run (${dir}).\n` +
+        `Make them fit: fewer few-shot examples (--shots), a smaller max_tokens (vLLM reserves it out of the context), ` +
+        `or serve the model with a longer --max-model-len. Either is another spec, so it starts a new run.`,
+    );
+  }
+  return { record, dir, interrupted: input.signal.aborted, sent, retries, answered: finishedNow };
+}
+
+function mostOverflow(overflowed: number, finished: number): boolean {
+  return finished > 0 && overflowed * 2 > finished;
 }
 
 function checkSameCheckpoint(previous: RunRecord, input: RunInput, runId: string, dir: string): void {

@@ -19,6 +19,13 @@ export interface TaskRow {
   source: string;
   /** Why a size is missing or a source unusable, for people. */
   problem: string | null;
+  /** Splits (test, pool) read from the Hub at a branch or tag rather than a commit: their data can change under the same task file. */
+  unpinned: string[];
+}
+
+/** A Hub revision is pinned when it names a commit; a branch ("main") moves. */
+export function isPinnedRevision(revision: string): boolean {
+  return /^[0-9a-f]{40}$/.test(revision);
 }
 
 export async function describeTasks(tasks: TaskSpec[], dataDir: string | undefined): Promise<TaskRow[]> {
@@ -36,6 +43,10 @@ export async function describeTasks(tasks: TaskSpec[], dataDir: string | undefin
       pool_size: pool.n,
       source: sourceLabel(task, dataDir),
       problem: test.problem,
+      unpinned: (["test", "pool"] as const).filter((split) => {
+        const hub = task[split]?.hub;
+        return hub !== undefined && !isPinnedRevision(hub.revision);
+      }),
     });
   }
   return rows;
@@ -44,7 +55,7 @@ export async function describeTasks(tasks: TaskSpec[], dataDir: string | undefin
 function sourceLabel(task: TaskSpec, dataDir: string | undefined): string {
   const spec = task.test;
   if (spec?.local && dataDir && existsSync(join(dataDir, spec.local.path))) return `local:${spec.local.path}`;
-  if (spec?.hub) return `hub:${spec.hub.repo}@${shortRevision(spec.hub.revision)}`;
+  if (spec?.hub) return `hub:${spec.hub.repo}@${shortRevision(spec.hub.revision)}${isPinnedRevision(spec.hub.revision) ? "" : " (unpinned)"}`;
   if (spec?.local) return `local:${spec.local.path} (missing)`;
   return "not configured";
 }
@@ -62,5 +73,5 @@ async function countLocal(task: TaskSpec, split: "test" | "pool", dataDir: strin
 }
 
 function shortRevision(revision: string): string {
-  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 10) : revision;
+  return isPinnedRevision(revision) ? revision.slice(0, 10) : revision;
 }

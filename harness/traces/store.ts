@@ -12,6 +12,7 @@ import { UserError } from "../types.ts";
 import { traceSchema } from "./arrow-batch.ts";
 import { lancedb } from "./lancedb.ts";
 import { loadTermStats, saveTermStats, termStatsPath, type TermStats } from "./term-stats.ts";
+import { printedCommand } from "../invocation.ts";
 
 // Lance sizes its CPU pool as the core count minus 2 reserved for I/O, so on a 2-core machine
 // it has a single thread, and the full-text index builder then deadlocks (every thread
@@ -87,7 +88,7 @@ export class TraceStore {
    */
   static async open(dir: string, opts: { mustExist?: boolean; indexCacheMb?: number } = {}): Promise<TraceStore> {
     if (opts.mustExist && !existsSync(dir)) {
-      throw new UserError(`no trace store at ${dir}. Import traces first: medeval traces import FILE --store ${dir}`);
+      throw new UserError(`no trace store at ${dir}. Import traces first: ${printedCommand(["traces", "import", "FILE", "--store", dir])}`);
     }
     mkdirSync(dir, { recursive: true });
     const { connect, Session } = await lancedb();
@@ -118,7 +119,7 @@ export class TraceStore {
     const have = await this.languages();
     throw new UserError(
       `the trace store at ${this.dir} has no traces in language "${lang}" (it has: ${have.join(", ") || "none"}). ` +
-        `Import some (medeval traces import FILE --store ${this.dir}) or pick another language with --trace-lang.`,
+        `Import some (${printedCommand(["traces", "import", "FILE", "--store", this.dir])}) or pick another language with --trace-lang.`,
     );
   }
 

@@ -9,6 +9,16 @@ import { tempDir } from "../helpers.ts";
 import { makeRun, makeSample, outcomes } from "./make-run.ts";
 
 describe("loading run folders", () => {
+  it("recomputes correct from answer and gold, and refuses a journal where they disagree", () => {
+    const dir = tempDir();
+    const run = makeRun(dir, { model: "m", setting: "zero-shot", tasks: { "medqa.en": [true, false] } });
+    expect([...loadRun(run).tasks.get("medqa.en")!.items.values()].map((i) => i.correct)).toEqual([true, false]);
+    const forged = { ...makeSample("medqa.en", "q9", false), correct: true };
+    appendFileSync(join(run, "samples.jsonl"), `${JSON.stringify(forged)}\n`);
+    expect(() => loadRun(run)).toThrow(UserError);
+    expect(() => loadRun(run)).toThrow(/samples\.jsonl: task medqa\.en, item q9: "correct" is true, but its answer "B" and gold "A" say false/);
+  });
+
   it("takes the last line per item, skips a torn final line and excludes errors from accuracy", () => {
     const dir = tempDir();
     const retried = JSON.stringify(makeSample("medqa.en", "q1", true));

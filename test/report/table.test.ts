@@ -96,10 +96,10 @@ describe("results table", () => {
     makeRun(dir, { model: "m", setting: "zero-shot", scoring: "loglikelihood", tasks: { "medqa.en": outcomes(100, 60) } });
     const scores = loadScores([dir], build);
     expect(() => tableFor(scores, build)).toThrow(/different modes.*--allow-mixed-scoring/);
-    expect(() => tableFor(scores, { ...build, baseline: "m · zero-shot · generative" })).toThrow(/--allow-mixed-scoring/);
+    expect(() => tableFor(scores, { ...build, baseline: "m:zero-shot" })).toThrow(/--allow-mixed-scoring/);
     const refused = spawnSync(CLI, ["table", dir, "--bootstrap", "200"], { encoding: "utf8" });
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/m · zero-shot · generative: generative; m · zero-shot · loglikelihood: loglikelihood/);
+    expect(refused.stderr).toMatch(/m · zero-shot: generative; m · zero-shot · cot · loglikelihood: loglikelihood/);
     const allowed = spawnSync(CLI, ["table", dir, "--bootstrap", "200", "--format", "markdown", "--allow-mixed-scoring"], { encoding: "utf8" });
     expect(allowed.status, allowed.stderr).toBe(0);
     expect(allowed.stdout).toMatch(/MIXED SCORING.*--allow-mixed-scoring/);

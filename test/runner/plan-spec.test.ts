@@ -32,6 +32,17 @@ describe("the spec of a model medeval serves itself", () => {
   });
 });
 
+describe("run ids", () => {
+  it("name the prompt style, so a cot and a direct run of one model are told apart", () => {
+    const cot = buildSpec(input(model()), []);
+    const direct = buildSpec({ ...input(model()), promptStyle: "direct" }, []);
+    expect(defaultRunId(cot, specHash(cot, []))).toMatch(/^qwen-zero-shot-cot-generative-[0-9a-f]{10}$/);
+    expect(defaultRunId(direct, specHash(direct, []))).toMatch(/^qwen-zero-shot-direct-generative-/);
+    const ll = buildSpec({ ...input(model()), scoring: "loglikelihood", promptStyle: "lm-eval:letters" }, []);
+    expect(defaultRunId(ll, specHash(ll, []))).toMatch(/^qwen-zero-shot-lm-eval_letters-loglikelihood-/);
+  });
+});
+
 describe("the response cache's model identity", () => {
   it("tells apart a server medeval starts with other vllm arguments", async () => {
     const { modelIdentity } = await import("../../harness/runner/evaluate.ts");

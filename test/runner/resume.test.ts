@@ -119,9 +119,9 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     const home = tempDir();
     const stopped = await runCli(cliArgs(server.url, out), home, { killAfterRequests: 20, server, signal: "SIGINT" });
     expect(stopped.code).toBe(130);
-    expect(stopped.stderr).toMatch(/medeval run --resume \S+ --out/);
+    expect(stopped.stderr).toMatch(/medeval\.js run --resume \S+ --out/);
     // What the spec does not hold travels with the printed command: the data (else it is downloaded), the intervals' resamples.
-    const printed = /medeval run --resume .*/.exec(stopped.stderr)![0];
+    const printed = /medeval\.js run --resume .*/.exec(stopped.stderr)![0];
     expect(printed).toContain(`--data-dir ${SHARED_DATASETS}`);
     expect(printed).toContain("--bootstrap 1000");
     expect(printed).toContain("--no-cache");

@@ -81,18 +81,37 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
     expect(body).toMatchObject({ model: "fake-model", temperature: 0, top_p: 1, max_tokens: 256, seed: 1234 });
   });
 
-  it("stops a misconfigured run early with the server's own words (wrong served model name)", async () => {
-    const out = tempDir();
-    const opts = options(server, out, { tasks: "medqa.en", limit: 20, concurrency: 1, runId: "wrong-name" });
-    const run = evaluate({ ...opts, overrides: { ...opts.overrides, servedModel: "no-such-model" } });
-    await expect(run).rejects.toThrow(/first 5 requests all failed[\s\S]*no-such-model[\s\S]*medeval run --resume wrong-name/);
+  it("a served model name the server does not serve is refused with the names it does serve", async () => {
+    const opts = options(server, tempDir(), { tasks: "medqa.en", limit: 20, concurrency: 1, runId: "wrong-name" });
+    const before = server.generationRequests().length;
+    const run = evaluate({ ...opts, overrides: { ...opts.overrides, servedModel: "llama" } });
+    await expect(run).rejects.toThrow(/does not serve a model named "llama"; it serves "fake-model"/);
+    expect(server.generationRequests().length).toBe(before); // refused before any request
+  });
+
+  it("stops a misconfigured run early with the server's own words", async () => {
+    const broken = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, respond: () => ({ fault: "http", status: 400, message: "no-such-adapter" }) });
+    try {
+      const opts = options(broken, tempDir(), { tasks: "medqa.en", limit: 20, concurrency: 1, runId: "wrong-name" });
+      const run = evaluate(opts);
+      await expect(run).rejects.toThrow(/first 5 requests all failed[\s\S]*no-such-adapter/);
+      // The command that started the run prints how to resume it (test/runner/resume-hint.test.ts).
+      await expect(run).rejects.toMatchObject({ runId: "wrong-name" });
+    } finally {
+      await broken.close();
+    }
   });
 
   it("a run too small for the fail-fast count whose every request failed does not end as a finished run", async () => {
-    const out = tempDir();
-    const opts = options(server, out, { tasks: "medqa.en", limit: 3, concurrency: 1, runId: "tiny" });
-    const run = evaluate({ ...opts, overrides: { ...opts.overrides, servedModel: "no-such-model" } });
-    await expect(run).rejects.toThrow(/all 3 request\(s\) failed[\s\S]*no-such-model[\s\S]*another --served-model is another spec/);
+    const broken = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, respond: () => ({ fault: "http", status: 400, message: "no-such-adapter" }) });
+    try {
+      const opts = options(broken, tempDir(), { tasks: "medqa.en", limit: 3, concurrency: 1, runId: "tiny" });
+      const run = evaluate(opts);
+      await expect(run).rejects.toThrow(/all 3 request\(s\) failed[\s\S]*no-such-adapter/);
+      await expect(run).rejects.toMatchObject({ runId: "tiny", after: expect.stringMatching(/another spec/) });
+    } finally {
+      await broken.close();
+    }
   });
 
   it("says at once when no server answers at the URL", async () => {

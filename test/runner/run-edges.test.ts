@@ -56,7 +56,7 @@ describe.skipIf(!hasSharedDatasets)(`run edges (${hasSharedDatasets ? "" : SKIP_
       child.on("close", (code) => done({ code, stderr }));
     });
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/1 item\(s\) ended in errors after retries[\s\S]*medeval run --resume \S+ --out/);
+    expect(result.stderr).toMatch(/1 item\(s\) ended in errors after retries[\s\S]*medeval\.js run --resume \S+ --out/);
   });
 
   it("few-shot and fine-tuned prompts are hashed with their own builders", async () => {

@@ -1,6 +1,6 @@
 // `medeval extract` end to end, spawned like a user runs it.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.ts";
@@ -53,18 +53,20 @@ describe("medeval extract", () => {
     expect(JSON.parse(r.stdout.trim())).toEqual({ id: "q1", answer: "B", status: "strict", rule: "strict_line" });
   });
 
-  it("a bad line is an error naming the line and field, and leaves no output file", () => {
+  it("a bad line is reported by line and field and skipped; the others are written, and the exit says so", () => {
     const dir = tempDir();
     const input = join(dir, "in.jsonl");
     const out = join(dir, "out.jsonl");
-    writeFileSync(input, [JSON.stringify(LINES[0]), JSON.stringify({ id: "x", text: "Answer: A", options: { A: "a" } })].join("\n"));
+    writeFileSync(input, [JSON.stringify(LINES[0]), JSON.stringify({ id: "x", text: "Answer: A", options: { A: "a" } }), JSON.stringify(LINES[4])].join("\n"));
     const r = medeval("extract", "--input", input, "--out", out);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("in.jsonl:2");
     expect(r.stderr).toContain('field "options"');
+    expect(r.stderr).toMatch(/1 bad line\(s\) skipped/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    expect(existsSync(out)).toBe(false);
-    expect(readdirSync(dir)).toEqual(["in.jsonl"]);
+    const rows = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string });
+    expect(rows.map((x) => x.id)).toEqual(["q1", "q5"]);
+    expect(readdirSync(dir).sort()).toEqual(["in.jsonl", "out.jsonl"]);
 
     writeFileSync(input, '{"options": ["a", "b"]}\n');
     const missing = medeval("extract", "--input", input);
@@ -73,7 +75,7 @@ describe("medeval extract", () => {
 
     writeFileSync(input, "{not json\n");
     expect(medeval("extract", "--input", input).stderr).toContain("in.jsonl:1: not valid JSON");
-  });
+  }, 120_000);
 
   it("a missing input file is a clear error", () => {
     const r = medeval("extract", "--input", join(tempDir(), "nope.jsonl"));

@@ -24,6 +24,14 @@ async function runTasks(args: string[]): Promise<string> {
 
 afterEach(() => vi.restoreAllMocks());
 
+describe("medeval tasks", () => {
+  it("says which tasks read Hub data at a branch rather than a commit", async () => {
+    const out = await runTasks(["tasks", "--tasks", "medqa,headqa,medmcqa.it", "--data-dir", tempDir()]);
+    expect(out).toMatch(/unpinned: \d+ task\(s\) read Hub data at a branch[\s\S]*headqa\.es \(test, pool\)[\s\S]*medmcqa\.it \(test/);
+    expect(out).not.toMatch(/unpinned:[^\n]*medqa\.en/);
+  });
+});
+
 describe("describeTasks", () => {
   it("counts local items, and says '?' (null) and the Hub source when there is no local file", async () => {
     const registry = loadRegistry();
@@ -31,7 +39,9 @@ describe("describeTasks", () => {
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
     expect(byId["medqa.en"]).toMatchObject({ size: null, source: "hub:GBaker/MedQA-USMLE-4-options-hf@17af9355ef", domain: "in-domain" });
     expect(byId["medqa.it"]).toMatchObject({ size: null, source: "not configured" });
-    expect(byId["medmcqa.it"].source).toBe("hub:Detsutut/medmcqa-ita@main");
+    expect(byId["medmcqa.it"].source).toBe("hub:Detsutut/medmcqa-ita@main (unpinned)");
+    expect(byId["medmcqa.it"].unpinned).toContain("test");
+    expect(byId["medqa.en"].unpinned).toEqual([]);
     expect(byId["mmlu_medical.anatomy.es"]).toMatchObject({ group: "mmlu_medical", subject: "anatomy", domain: "out-of-domain" });
   });
 
@@ -55,7 +65,7 @@ describe("medeval tasks", () => {
   it("prints JSON with --json, for the selected tasks only", async () => {
     const out = await runTasks(["tasks", "--tasks", "medqa.it", "--json", "--data-dir", tempDir()]);
     expect(JSON.parse(out)).toEqual([
-      { id: "medqa.it", family: "medqa", lang: "it", subject: null, domain: "in-domain", group: null, size: null, pool_size: null, source: "not configured", problem: null },
+      { id: "medqa.it", family: "medqa", lang: "it", subject: null, domain: "in-domain", group: null, size: null, pool_size: null, source: "not configured", problem: null, unpinned: [] },
     ]);
   });
 });
