@@ -2,7 +2,7 @@
 // ../shared/notes/vllm-api.md with plain HTTP, no client code in between.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { answerWith, everyNth, failFirstAttempts, faultCycle, firstTokenReply, guessLetter, optionLetters, promptLanguage, replyFor } from "./fake-vllm/helpers.ts";
-import { startFakeVllm, type FakeVllm } from "./fake-vllm/server.ts";
+import { FAKE_VLLM_VERSION, startFakeVllm, type FakeVllm } from "./fake-vllm/server.ts";
 import { tokenize } from "./fake-vllm/tokenizer.ts";
 
 let server: FakeVllm;
@@ -98,9 +98,13 @@ describe("chat completions", () => {
   });
 
   it("checks the context length: prompt + max_tokens over max_model_len is a 400", async () => {
-    const { status, json } = await chat({ max_tokens: 5000 });
+    const { status, json } = await chat({ max_tokens: 4095 });
     expect(status).toBe(400);
-    expect(json.error.message).toMatch(/maximum context length is 4096 tokens/);
+    expect(json.error.message).toMatch(/^You passed \d+ input tokens and requested 4095 output tokens\. However, the model's context length is only 4096 tokens/);
+    server.setBehavior({ overflowWording: "maximum_context" });
+    expect((await chat({ max_tokens: 5000 })).json.error.message).toMatch(/maximum context length is 4096 tokens/);
+    server.setBehavior({ overflowWording: undefined });
+    expect((await chat({ max_tokens: 5000_000 })).json.error.message).toMatch(/^max_tokens=5000000cannot be greater than max_model_len/);
   });
 
   it("guards /v1 with --api-key (401 body is a bare string); /health stays open", async () => {
@@ -229,7 +233,7 @@ describe("other endpoints", () => {
     const models = (await (await fetch(`${server.url}/models`)).json()) as any;
     expect(models.object).toBe("list");
     expect(models.data[0]).toMatchObject({ id: "served-name", object: "model", owned_by: "vllm", root: "/models/Llama-3.1-8B", max_model_len: 4096 });
-    expect(await (await fetch(`${server.root}/version`)).json()).toEqual({ version: "0.16.0" });
+    expect(await (await fetch(`${server.root}/version`)).json()).toEqual({ version: FAKE_VLLM_VERSION });
     await chat();
     const metrics = await (await fetch(`${server.root}/metrics`)).text();
     expect(metrics).toMatch(/vllm:num_requests_running\{model_name="served-name"\} 0/);

@@ -28,10 +28,35 @@ function defaultErrorType(status: number): string {
   return "InternalServerError";
 }
 
-export function contextOverflowMessage(wording: "maximum_context" | "passed_tokens", maxModelLen: number, promptTokens: number, maxTokens: number): string {
-  return wording === "passed_tokens"
-    ? `You passed ${promptTokens} input tokens and requested ${maxTokens} output tokens. However, the model's context length is only ${maxModelLen} tokens, resulting in a maximum input length of ${Math.max(0, maxModelLen - maxTokens)} tokens. Please reduce the length of the input prompt.`
-    : `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${promptTokens + maxTokens} tokens (${promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`;
+/**
+ * The wordings vLLM has used for a request that does not fit the context (all HTTP 400):
+ * - passed_tokens: current (renderers/params.py, prompt + max_tokens over max_model_len);
+ * - maximum_context: older servers;
+ * - max_model_len: max_tokens alone over max_model_len (renderers/params.py; the missing
+ *   space after the number is vLLM's own);
+ * - decoder_prompt: the prompt alone over max_model_len (v1/engine/input_processor.py).
+ */
+export type OverflowWording = "passed_tokens" | "maximum_context" | "max_model_len" | "decoder_prompt";
+
+export function contextOverflowMessage(wording: OverflowWording, maxModelLen: number, promptTokens: number, maxTokens: number): string {
+  switch (wording) {
+    case "passed_tokens":
+      return `You passed ${promptTokens} input tokens and requested ${maxTokens} output tokens. However, the model's context length is only ${maxModelLen} tokens, resulting in a maximum input length of ${Math.max(0, maxModelLen - maxTokens)} tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${promptTokens})`;
+    case "maximum_context":
+      return `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${promptTokens + maxTokens} tokens (${promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`;
+    case "max_model_len":
+      return `max_tokens=${maxTokens}cannot be greater than max_model_len=max_total_tokens=${maxModelLen}. Please request fewer output tokens. (parameter=max_tokens, value=${maxTokens})`;
+    case "decoder_prompt":
+      return `The decoder prompt (length ${promptTokens}) is longer than the maximum model length of ${maxModelLen}. Make sure that \`max_model_len\` is no smaller than the number of text tokens.`;
+  }
+}
+
+/** The wording the server itself uses for an overflow it detects, as current vLLM words it (unless told otherwise). */
+export function detectedOverflowWording(forced: OverflowWording | undefined, maxModelLen: number, promptTokens: number, maxTokens: number): OverflowWording {
+  if (forced) return forced;
+  if (maxTokens > maxModelLen) return "max_model_len";
+  if (promptTokens > maxModelLen) return "decoder_prompt";
+  return "passed_tokens";
 }
 
 export function chatPromptTokens(messages: FakeMessage[]): number {

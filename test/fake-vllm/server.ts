@@ -10,6 +10,7 @@ import {
   completionBody,
   completionLogprobs,
   contextOverflowMessage,
+  detectedOverflowWording,
   embeddingsBody,
   errorBody,
   hashScorer,
@@ -42,6 +43,9 @@ export interface FakeVllm {
   revive(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What GET /version answers by default: a release with the current layout the fake follows (docs/vllm-compat.md). */
+export const FAKE_VLLM_VERSION = "0.17.1";
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
@@ -135,7 +139,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
       }
       case "context_overflow":
         record.status = 400;
-        sendError(res, 400, contextOverflowMessage(fault.wording ?? "maximum_context", opts.maxModelLen ?? 4096, promptTokens, maxTokens), "BadRequestError", "messages");
+        sendError(res, 400, contextOverflowMessage(fault.wording ?? "passed_tokens", opts.maxModelLen ?? 4096, promptTokens, maxTokens), "BadRequestError", "messages");
         return;
       case "hang":
         // Never answer: the client's timeout or abort ends it (close() drops it too).
@@ -208,7 +212,8 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     const requested = (body.max_completion_tokens ?? body.max_tokens) as number | undefined | null;
     const maxTokens = typeof requested === "number" ? requested : maxModelLen - promptTokens;
     if (promptTokens + maxTokens > maxModelLen || maxTokens < 0) {
-      throw new HttpFailure(400, contextOverflowMessage("maximum_context", maxModelLen, promptTokens, maxTokens), "BadRequestError", "messages");
+      const wording = detectedOverflowWording(opts.overflowWording, maxModelLen, promptTokens, maxTokens);
+      throw new HttpFailure(400, contextOverflowMessage(wording, maxModelLen, promptTokens, maxTokens), "BadRequestError", "messages");
     }
     const attempt = nextAttempt("chat", raw);
     record.attempt = attempt;
@@ -267,7 +272,10 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     let promptTokens = 0;
     for (const p of prompts) {
       const count = countTokens(p);
-      if (count + maxTokens > maxModelLen) throw new HttpFailure(400, contextOverflowMessage("maximum_context", maxModelLen, count, maxTokens), "BadRequestError", "prompt");
+      if (count + maxTokens > maxModelLen) {
+        const wording = detectedOverflowWording(opts.overflowWording, maxModelLen, count, maxTokens);
+        throw new HttpFailure(400, contextOverflowMessage(wording, maxModelLen, count, maxTokens), "BadRequestError", "prompt");
+      }
       promptTokens += count;
     }
     const attempt = nextAttempt("completions", raw);
@@ -317,7 +325,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
       res.end();
       return;
     }
-    if (method === "GET" && path === "/version") return sendJson(res, (record.status = 200), { version: opts.version ?? "0.16.0" });
+    if (method === "GET" && path === "/version") return sendJson(res, (record.status = 200), { version: opts.version ?? FAKE_VLLM_VERSION });
     if (method === "GET" && path === "/metrics") {
       const text = metricsText(served(), running - 1, promptTokensTotal, generationTokensTotal, finishedGenerations);
       record.status = 200;

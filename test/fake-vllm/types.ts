@@ -42,8 +42,8 @@ export type Fault =
   | { fault: "http"; status: number; message?: string; type?: string; shape?: "nested" | "flat"; headers?: Record<string, string> }
   /** 429 as a router or hosted API sends it; retryAfter in seconds or an HTTP date. */
   | { fault: "rate_limit"; retryAfter?: number | string }
-  /** A context-length 400 with either wording vLLM has used. */
-  | { fault: "context_overflow"; wording?: "maximum_context" | "passed_tokens" }
+  /** A context-length 400 in one of the wordings vLLM has used (default: the current "passed_tokens"). */
+  | { fault: "context_overflow"; wording?: "maximum_context" | "passed_tokens" | "max_model_len" | "decoder_prompt" }
   /** Never answers; the socket stays open until the client gives up. */
   | { fault: "hang" }
   /** 200 with a JSON content type and a cut-off body. */
@@ -107,6 +107,11 @@ export interface FakeVllmOptions {
   /** Cut generations to max_tokens and report finish_reason "length" (default true). */
   enforceMaxTokens?: boolean;
   version?: string;
+  /**
+   * How the server words the overflows it detects itself: default as current vLLM does
+   * (max_tokens over max_model_len: "max_model_len"; else "passed_tokens"); set one to force it.
+   */
+  overflowWording?: "maximum_context" | "passed_tokens" | "max_model_len" | "decoder_prompt";
   /** /health answers 503 and every /v1 request 503: an engine that died. */
   dead?: boolean;
 }

@@ -216,7 +216,7 @@ describe("loglikelihood answerer", () => {
     server.setBehavior({ respond: () => ({ fault: "context_overflow" }) });
     const { sample } = await answer();
     expect(sample.status).toBe("context_overflow");
-    expect(sample.error).toMatch(/maximum context length/);
+    expect(sample.error).toMatch(/context length is only/);
   });
 
   it("records a server failure after retries as the item's error, and goes on", async () => {
