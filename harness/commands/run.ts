@@ -11,7 +11,7 @@ import { evaluate } from "../runner/evaluate.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
 import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
-import { renderLeaderboard } from "../runner/leaderboard.ts";
+import { reasoningOnlyNote, renderLeaderboard } from "../runner/leaderboard.ts";
 import { ScoringModeSchema, SettingSchema, type ScoringMode, type Setting } from "../types.ts";
 
 interface RunArgs {
@@ -167,6 +167,8 @@ const command: CommandModule<object, RunArgs> = {
         },
       });
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
+      const inReasoning = reasoningOnlyNote(outcome.record.tasks);
+      if (inReasoning) process.stderr.write(`medeval: ${inReasoning}\n`);
       if (outcome.record.spec.setting === "few-shot-traces") {
         const excluded = countExclusions(readJournal(join(outcome.dir, "samples.jsonl")).samples.values());
         const parts = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replace("_", " ")}`);

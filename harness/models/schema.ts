@@ -48,6 +48,11 @@ export const ModelEntrySchema = z
     chat_template_kwargs: z.record(z.string(), z.unknown()).optional(),
     system_prompt: z.string().optional(),
     reasoning: ReasoningModeSchema.default("none"),
+    /**
+     * Read the answer from `reasoning` when the server returns no content (a reasoning parser
+     * that saw no </think>: thinking skipped, or a parser on a model that does not think).
+     */
+    answer_from_reasoning: z.boolean().optional(),
     max_concurrency: z.number().int().positive().optional(),
     timeout_s: z.number().positive().optional(),
     fine_tuned: FineTunedFormatSchema.optional(),
@@ -83,6 +88,8 @@ export interface ModelSpec {
   chatTemplateKwargs?: Record<string, unknown>;
   systemPrompt?: string;
   reasoning: "none" | "field" | "think-tags";
+  /** Read the answer from `reasoning` when content is null (models.yaml answer_from_reasoning). */
+  answerFromReasoning?: boolean;
   maxConcurrency: number;
   timeoutMs: number;
   fineTuned?: FineTunedFormat;

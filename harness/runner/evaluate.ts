@@ -373,7 +373,7 @@ function answererFor(
   if (opts.scoring === "first-token") {
     return firstTokenAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, buildBody: requestBody(model), systemPrompt: model.systemPrompt, cache, modelIdentity });
   }
-  return generativeAnswerer({ dispatcher, buildBody: requestBody(model), prepare, cache, modelIdentity });
+  return generativeAnswerer({ dispatcher, buildBody: requestBody(model), prepare, cache, modelIdentity, answerFromReasoning: model.answerFromReasoning });
 }
 
 function parseServeConfig(name: string, raw: Record<string, unknown>): ServeConfig {

@@ -101,6 +101,7 @@ export function buildSpec(input: PlanInput, tasks: PlannedTask[]): RunSpec {
       ...(m.chatTemplateKwargs ? { chat_template_kwargs: m.chatTemplateKwargs } : {}),
       ...(m.systemPrompt !== undefined ? { system_prompt: m.systemPrompt } : {}),
       ...(m.fineTuned ? { fine_tuned: m.fineTuned } : {}),
+      ...(m.answerFromReasoning ? { answer_from_reasoning: true } : {}),
       ...(m.serve ? { serve: serveIdentity(m.serve) } : {}),
     },
     tasks: tasks.map((t) => t.meta.id),

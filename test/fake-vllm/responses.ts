@@ -110,9 +110,12 @@ export function chatCompletionBody(
       token_ids: null,
     };
   });
+  // With a reasoning parser vLLM counts the reasoning's share of the completion (else the details are null).
+  const reasoningTokens = choices.reduce((n, c) => n + (c.reasoning === null ? 0 : countTokens(c.reasoning)), 0);
+  const details = opts.reasoningParser || choices.some((c) => c.reasoning !== null) ? { reasoning_tokens: reasoningTokens } : null;
   const usage = choices.length === 1 && choices[0].reply.usage
     ? choices[0].reply.usage
-    : { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens, prompt_tokens_details: null };
+    : { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens, prompt_tokens_details: null, completion_tokens_details: details };
   return {
     id: requestId("chatcmpl"),
     object: "chat.completion",

@@ -92,6 +92,19 @@ function messageText(content: unknown): string {
   return "";
 }
 
+/**
+ * vLLM's BaseThinkingReasoningParser.extract_reasoning (vllm/reasoning/basic_parsers.py): drop
+ * a leading <think>; with no </think> the whole text is reasoning and the content null.
+ */
+function parseReasoning(text: string): { reasoning: string | null; content: string | null } {
+  const opened = text.indexOf("<think>");
+  const rest = opened >= 0 ? text.slice(opened + "<think>".length) : text;
+  const closed = rest.indexOf("</think>");
+  if (closed < 0) return { reasoning: rest, content: null };
+  const content = rest.slice(closed + "</think>".length);
+  return { reasoning: rest.slice(0, closed), content: content === "" ? null : content };
+}
+
 export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<FakeVllm> {
   const opts: FakeVllmOptions = { ...initial };
   const requests: RecordedRequest[] = [];
@@ -238,6 +251,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
   function shapeChatReply(reply: FakeReply, maxTokens: number) {
     let reasoning = reply.reasoning ?? null;
     let content = reply.content ?? null;
+    if (opts.reasoningParser && reasoning === null && content !== null) ({ reasoning, content } = parseReasoning(content));
     if ((opts.reasoningField ?? "reasoning") === "inline" && reasoning !== null) {
       content = `<think>\n${reasoning}\n</think>\n\n${content ?? ""}`;
       reasoning = null;

@@ -84,6 +84,14 @@ export interface FakeVllmOptions {
   apiKey?: string;
   /** How reasoning comes back: its own field (new or old name, or both), or inline as <think> (no --reasoning-parser). */
   reasoningField?: "reasoning" | "reasoning_content" | "both" | "inline";
+  /**
+   * The server runs with --reasoning-parser (deepseek_r1, qwen3, …): the reply's text (a reply
+   * given as `content` only, `<think>` tags and all) is split as vLLM's BaseThinkingReasoningParser
+   * splits it: a leading <think> is dropped, and text with no </think> is all reasoning, with
+   * `content: null` and finish_reason "stop" (thinking skipped, or a parser on a model that
+   * does not think). A reply that sets `reasoning` itself is sent as given.
+   */
+  reasoningParser?: boolean;
   /** Error body shape for errors the server itself raises (validation, unknown model). */
   errorShape?: "nested" | "flat";
   respond?: Behavior;
