@@ -17,7 +17,7 @@ import {
   metricsText,
 } from "./responses.ts";
 import { countTokens, firstTokens } from "./tokenizer.ts";
-import type { FakeAnswer, FakeMessage, FakeReply, FakeRequest, FakeVllmOptions, Fault, RecordedRequest } from "./types.ts";
+import { VLLM_SAMPLING_DEFAULTS, type FakeAnswer, type FakeMessage, type FakeReply, type FakeRequest, type FakeVllmOptions, type Fault, type RecordedRequest, type SamplingField } from "./types.ts";
 
 export type { Behavior, FakeAnswer, FakeMessage, FakeReply, FakeRequest, FakeVllmOptions, Fault, RecordedRequest, Scorer } from "./types.ts";
 
@@ -198,6 +198,14 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     }
   }
 
+  /** As vLLM's to_sampling_params: the request's value, else generation_config.json's, else the default. */
+  function effectiveSampling(body: Record<string, unknown>): Record<SamplingField, number> {
+    const fields = Object.keys(VLLM_SAMPLING_DEFAULTS) as SamplingField[];
+    return Object.fromEntries(
+      fields.map((f) => [f, typeof body[f] === "number" ? (body[f] as number) : (opts.generationConfig?.[f] ?? VLLM_SAMPLING_DEFAULTS[f])]),
+    ) as Record<SamplingField, number>;
+  }
+
   function nextAttempt(path: string, raw: string): number {
     const key = `${path}\u0000${raw}`;
     const n = (attempts.get(key) ?? 0) + 1;
@@ -230,6 +238,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     }
     const attempt = nextAttempt("chat", raw);
     record.attempt = attempt;
+    record.sampling = effectiveSampling(body);
     const index = generationIndex++;
     await sleep(latencyDelay());
     const n = typeof body.n === "number" && body.n > 1 ? body.n : 1;
@@ -294,6 +303,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     }
     const attempt = nextAttempt("completions", raw);
     record.attempt = attempt;
+    record.sampling = effectiveSampling(body);
     const index = generationIndex++;
     await sleep(latencyDelay());
     const n = typeof body.n === "number" && body.n > 1 ? body.n : 1;

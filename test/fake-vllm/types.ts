@@ -56,6 +56,19 @@ export type Fault =
 export type FakeAnswer = FakeReply | Fault;
 export type Behavior = (req: FakeRequest) => FakeAnswer | Promise<FakeAnswer>;
 
+export type SamplingField = "temperature" | "top_p" | "top_k" | "min_p" | "repetition_penalty" | "presence_penalty" | "frequency_penalty";
+
+/** vLLM's SamplingParams defaults: what applies when neither the request nor generation_config.json sets a field. */
+export const VLLM_SAMPLING_DEFAULTS: Record<SamplingField, number> = {
+  temperature: 1,
+  top_p: 1,
+  top_k: 0,
+  min_p: 0,
+  repetition_penalty: 1,
+  presence_penalty: 0,
+  frequency_penalty: 0,
+};
+
 /** log P(token | prefix) for the completions endpoint's logprobs. */
 export type Scorer = (prefix: string, token: string) => number;
 
@@ -92,6 +105,12 @@ export interface FakeVllmOptions {
    * does not think). A reply that sets `reasoning` itself is sent as given.
    */
   reasoningParser?: boolean;
+  /**
+   * The checkpoint's generation_config.json as `--generation-config auto` (vLLM's default) uses
+   * it: a sampling parameter the request leaves unset takes its value from here. The values in
+   * effect are recorded per request (`RecordedRequest.sampling`).
+   */
+  generationConfig?: Partial<Record<SamplingField, number>>;
   /** Error body shape for errors the server itself raises (validation, unknown model). */
   errorShape?: "nested" | "flat";
   respond?: Behavior;
@@ -133,6 +152,8 @@ export interface RecordedRequest {
   body: any;
   /** For generation requests: the attempt number the behaviour hook saw. */
   attempt?: number;
+  /** For generation requests: the sampling parameters in effect (request, else generationConfig, else vLLM's neutral default). */
+  sampling?: Record<SamplingField, number>;
   /** HTTP status sent (undefined when the connection was reset or hung). */
   status?: number;
   at: number;

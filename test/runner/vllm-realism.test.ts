@@ -24,7 +24,7 @@ describe.skipIf(!hasSharedDatasets)(`real vLLM shapes through medeval run (${has
     server = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 100_000 });
   });
   afterEach(() => {
-    server.setBehavior({ respond: undefined, reasoningParser: false });
+    server.setBehavior({ respond: undefined, reasoningParser: false, generationConfig: undefined });
     server.reset();
   });
   afterAll(() => server?.close());
@@ -41,6 +41,23 @@ describe.skipIf(!hasSharedDatasets)(`real vLLM shapes through medeval run (${has
       ...extra,
     };
   };
+
+  describe("sampling defaults the server fills from generation_config.json (--generation-config auto)", () => {
+    it("medeval sends neutral values for every sampling parameter it does not set, and records each one in the spec", async () => {
+      server.setBehavior({ generationConfig: { repetition_penalty: 1.05, top_k: 20, min_p: 0.05, presence_penalty: 1.5, frequency_penalty: 0.5, top_p: 0.8, temperature: 0.7 } });
+      const { record } = await evaluate(options({}));
+      const neutral = { temperature: 0, top_p: 1, top_k: -1, min_p: 0, repetition_penalty: 1, presence_penalty: 0, frequency_penalty: 0 };
+      expect(server.generationRequests()[0].sampling).toEqual(neutral);
+      expect(record.spec.params).toMatchObject(neutral);
+    });
+
+    it("a value the user sets is sent and recorded as set", async () => {
+      const yaml = "models:\n  m:\n    base_urls: [URL]\n    served_model: fake-model\n    params: { repetition_penalty: 1.1, top_k: 40 }\n";
+      const { record } = await evaluate(options({}, yaml));
+      expect(server.generationRequests()[0].sampling).toMatchObject({ repetition_penalty: 1.1, top_k: 40, min_p: 0 });
+      expect(record.spec.params).toMatchObject({ repetition_penalty: 1.1, top_k: 40, min_p: 0, presence_penalty: 0 });
+    });
+  });
 
   describe("the answer in `reasoning`, `content: null` (a reasoning parser that saw no </think>)", () => {
     beforeEach(() => server.setBehavior({ reasoningParser: true, respond: (req) => ({ content: `Weighing the options.\nAnswer: ${goldIn(lastUserText(req.messages))}` }) }));
