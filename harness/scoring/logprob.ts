@@ -231,7 +231,8 @@ export interface FirstTokenScore {
 /**
  * Read the answer from the first generated token's top alternatives. Letters beyond the
  * item's options (an "E" on a four-option item) never count, and neither does their mass.
- * The generated token is counted too when the server left it out of its top list.
+ * The generated token is counted too when the server left it out of its top list; entries
+ * with the same text (different token ids) are added up.
  */
 export function scoreFirstToken(first: FirstTokenLogprobs, optionCount: number): FirstTokenScore {
   const letters = LETTERS.slice(0, optionCount) as readonly string[];
@@ -239,11 +240,9 @@ export function scoreFirstToken(first: FirstTokenLogprobs, optionCount: number):
   if (!candidates.some((c) => c.token === first.token)) candidates.push({ token: first.token, logprob: first.logprob });
   const letter_probs: Record<string, number> = Object.fromEntries(letters.map((l) => [l, 0]));
   let clamped = false;
-  const seen = new Set<string>();
+  // Entries are token ids: two ids that decode to the same text ("▁B" and "B" shown as "B")
+  // are listed twice, and both are probability on that letter, so every entry adds.
   for (const c of candidates) {
-    // A server may list the same token string twice (two ids decoding alike): count it once.
-    if (seen.has(c.token)) continue;
-    seen.add(c.token);
     const letter = letterOfToken(c.token);
     if (letter === null || !letters.includes(letter)) continue;
     if (c.logprob <= LOGPROB_FLOOR) clamped = true;

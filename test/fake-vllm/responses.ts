@@ -2,7 +2,7 @@
 // serialised, `model` is the served name, logprobs are clamped at -9999.
 import { randomBytes } from "node:crypto";
 import { countTokens, fnv1a, tokenize } from "./tokenizer.ts";
-import type { FakeMessage, FakeReply, FakeVllmOptions, Scorer } from "./types.ts";
+import type { FakeMessage, FakeReply, FakeVllmOptions, Scorer, TopList } from "./types.ts";
 
 export const LOGPROB_FLOOR = -9999;
 
@@ -133,11 +133,11 @@ export function chatCompletionBody(
 
 function chatLogprobs(choice: ChatChoiceInput, scorer: Scorer): unknown[] {
   const k = choice.topLogprobs ?? 0;
-  const entry = (token: string, logprob: number, top: Record<string, number>) => ({
+  const entry = (token: string, logprob: number, top: Record<string, number> | TopList) => ({
     token,
     logprob: clampLogprob(logprob),
     bytes: [...Buffer.from(token, "utf8")],
-    top_logprobs: Object.entries(top)
+    top_logprobs: (Array.isArray(top) ? [...top] : Object.entries(top))
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
       .map(([t, lp]) => ({ token: t, logprob: clampLogprob(lp), bytes: [...Buffer.from(t, "utf8")] })),

@@ -21,6 +21,12 @@ export interface FakeRequest {
   choice: number;
 }
 
+/**
+ * Top alternatives as a list: two token ids that decode to the same text ("▁B" and "B" both
+ * shown as "B") appear as two entries with one string, as vLLM returns them.
+ */
+export type TopList = Array<[token: string, logprob: number]>;
+
 /** A normal answer. Unset fields get vLLM-like defaults. */
 export interface FakeReply {
   content?: string | null;
@@ -32,7 +38,7 @@ export interface FakeReply {
    * Chat logprobs for the generated tokens (when the request asks for logprobs): one entry
    * per token with its top alternatives. Unset: built from the content with the scorer.
    */
-  logprobs?: Array<{ token: string; logprob: number; top?: Record<string, number> }>;
+  logprobs?: Array<{ token: string; logprob: number; top?: Record<string, number> | TopList }>;
   /** Extra delay for this answer, on top of the server's latency setting. */
   delayMs?: number;
 }

@@ -51,6 +51,16 @@ afterEach(() => {
 });
 
 describe("first-token answerer", () => {
+  it("adds up tokens that decode to the same text (two ids for \"B\"), never keeping only one", async () => {
+    // B's two spellings hold 0.3 + 0.3: more than A's 0.4, though each alone is less.
+    server.setBehavior({ respond: () => firstTokenReply([["A", ln(0.4)], ["B", ln(0.3)], ["B", ln(0.3)]]) });
+    const { sample } = await answer();
+    expect(sample.answer).toBe("B");
+    expect((sample.scores as { letter_probs: Record<string, number> }).letter_probs.B).toBeCloseTo(0.6, 6);
+    expect((sample.scores as { letter_mass: number }).letter_mass).toBeCloseTo(1, 6);
+    expect((sample.scores as { top_logprobs: unknown[] }).top_logprobs).toHaveLength(3);
+  });
+
   it("asks for one token with 20 alternatives at temperature 0, over the model's own body", async () => {
     replyWith({ " B": ln(0.6), "(A": ln(0.2), B: ln(0.1), The: ln(0.05) });
     const { sample, sent } = await answer({
