@@ -26,7 +26,7 @@ beforeAll(async () => {
   server = await startFakeVllm({ servedModelName: "served-name", aliases: ["alias"], root: "/models/Llama-3.1-8B" });
 });
 afterEach(() => {
-  server.setBehavior({ respond: undefined, reasoningField: "reasoning", reasoningParser: false, overflowWording: undefined, errorShape: "nested", apiKey: undefined, scorer: undefined, logprobs: true, completions: true, dead: false });
+  server.setBehavior({ respond: undefined, reasoningField: "reasoning", reasoningParser: undefined, overflowWording: undefined, errorShape: "nested", apiKey: undefined, scorer: undefined, logprobs: true, completions: true, dead: false });
   server.reset();
 });
 afterAll(() => server.close());
@@ -46,13 +46,15 @@ describe("chat completions", () => {
   });
 
   it("with a reasoning parser, a reply without </think> is all reasoning: content null, finish_reason stop, reasoning tokens counted", async () => {
-    server.setBehavior({ reasoningParser: true, respond: () => ({ content: "The answer is B.\nAnswer: B" }) });
+    server.setBehavior({ reasoningParser: "deepseek_r1", respond: () => ({ content: "The answer is B.\nAnswer: B" }) });
     const { json } = await chat();
     expect(json.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: null, reasoning: "The answer is B.\nAnswer: B" } });
     expect(json.usage.completion_tokens_details.reasoning_tokens).toBe(json.usage.completion_tokens);
     server.setBehavior({ respond: () => ({ content: "<think>weighing</think>\n\nAnswer: C" }) });
     expect((await chat()).json.choices[0].message).toMatchObject({ reasoning: "weighing", content: "\n\nAnswer: C" });
-    server.setBehavior({ reasoningParser: false, respond: () => ({ content: "Answer: B" }) });
+    server.setBehavior({ reasoningParser: "qwen3", respond: () => ({ content: "Answer: B" }) });
+    expect((await chat()).json.choices[0].message).toMatchObject({ content: "Answer: B", reasoning: null });
+    server.setBehavior({ reasoningParser: undefined });
     const plain = (await chat()).json;
     expect(plain.choices[0].message).toMatchObject({ content: "Answer: B", reasoning: null });
     expect(plain.usage.completion_tokens_details).toBeNull();

@@ -92,11 +92,19 @@ function messageText(content: unknown): string {
   return "";
 }
 
+/** What a model says when its template opened <think> for it: reasoning text, first token a word. */
+const THINKING_REPLY: FakeReply = {
+  content: "Okay, let me think about this patient.",
+  logprobs: [{ token: "Okay", logprob: Math.log(0.62), top: { Okay: Math.log(0.62), So: Math.log(0.2), First: Math.log(0.1), Let: Math.log(0.05), A: Math.log(0.012) } }],
+};
+
 /**
  * vLLM's BaseThinkingReasoningParser.extract_reasoning (vllm/reasoning/basic_parsers.py): drop
- * a leading <think>; with no </think> the whole text is reasoning and the content null.
+ * a leading <think>; with no </think> the whole text is reasoning and the content null. The
+ * qwen3 parser first asks for both tags, else the whole text is content.
  */
-function parseReasoning(text: string): { reasoning: string | null; content: string | null } {
+function parseReasoning(text: string, parser: "deepseek_r1" | "qwen3"): { reasoning: string | null; content: string | null } {
+  if (parser === "qwen3" && !(text.includes("<think>") && text.includes("</think>"))) return { reasoning: null, content: text };
   const opened = text.indexOf("<think>");
   const rest = opened >= 0 ? text.slice(opened + "<think>".length) : text;
   const closed = rest.indexOf("</think>");
@@ -244,8 +252,9 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     const n = typeof body.n === "number" && body.n > 1 ? body.n : 1;
     const prompt = messages.map((m) => m.content).join("\n");
     const choices = [];
+    const thinking = opts.thinkingTemplate === true && (body.chat_template_kwargs as { enable_thinking?: unknown } | undefined)?.enable_thinking !== false;
     for (let choice = 0; choice < n; choice++) {
-      const answer = await decide({ endpoint: "chat", messages, prompt, body, attempt, index, choice });
+      const answer = thinking ? THINKING_REPLY : await decide({ endpoint: "chat", messages, prompt, body, attempt, index, choice });
       if (isFault(answer)) return applyFault(answer, req, res, record, promptTokens, maxTokens);
       if (answer.delayMs) await sleep(answer.delayMs);
       choices.push({ ...shapeChatReply(answer, maxTokens), reply: answer, topLogprobs: wantLogprobs ? ((top as number | undefined) ?? 0) : null });
@@ -260,7 +269,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
   function shapeChatReply(reply: FakeReply, maxTokens: number) {
     let reasoning = reply.reasoning ?? null;
     let content = reply.content ?? null;
-    if (opts.reasoningParser && reasoning === null && content !== null) ({ reasoning, content } = parseReasoning(content));
+    if (opts.reasoningParser && reasoning === null && content !== null) ({ reasoning, content } = parseReasoning(content, opts.reasoningParser));
     if ((opts.reasoningField ?? "reasoning") === "inline" && reasoning !== null) {
       content = `<think>\n${reasoning}\n</think>\n\n${content ?? ""}`;
       reasoning = null;

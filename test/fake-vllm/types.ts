@@ -104,19 +104,27 @@ export interface FakeVllmOptions {
   /** How reasoning comes back: its own field (new or old name, or both), or inline as <think> (no --reasoning-parser). */
   reasoningField?: "reasoning" | "reasoning_content" | "both" | "inline";
   /**
-   * The server runs with --reasoning-parser (deepseek_r1, qwen3, …): the reply's text (a reply
-   * given as `content` only, `<think>` tags and all) is split as vLLM's BaseThinkingReasoningParser
-   * splits it: a leading <think> is dropped, and text with no </think> is all reasoning, with
+   * The server runs with --reasoning-parser: a reply given as `content` only (`<think>` tags
+   * and all) is split as that parser splits it. "deepseek_r1" (vllm/reasoning/basic_parsers.py,
+   * most parsers): a leading <think> is dropped and text with no </think> is all reasoning, with
    * `content: null` and finish_reason "stop" (thinking skipped, or a parser on a model that
-   * does not think). A reply that sets `reasoning` itself is sent as given.
+   * does not think). "qwen3" (qwen3_reasoning_parser.py): without both tags it is all content.
+   * A reply that sets `reasoning` itself is sent as given.
    */
-  reasoningParser?: boolean;
+  reasoningParser?: "deepseek_r1" | "qwen3";
   /**
    * The checkpoint's generation_config.json as `--generation-config auto` (vLLM's default) uses
    * it: a sampling parameter the request leaves unset takes its value from here. The values in
    * effect are recorded per request (`RecordedRequest.sampling`).
    */
   generationConfig?: Partial<Record<SamplingField, number>>;
+  /**
+   * The chat template opens a <think> block in the prompt (Qwen3-style thinking templates, QwQ,
+   * R1 distills) unless the request sends chat_template_kwargs {enable_thinking: false}: the
+   * reply is then reasoning text that never closes, whatever the behaviour hook says; its
+   * first token is a word ("Okay"), with the article "A" among its alternatives.
+   */
+  thinkingTemplate?: boolean;
   /** Error body shape for errors the server itself raises (validation, unknown model). */
   errorShape?: "nested" | "flat";
   respond?: Behavior;

@@ -24,7 +24,7 @@ describe.skipIf(!hasSharedDatasets)(`real vLLM shapes through medeval run (${has
     server = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 100_000 });
   });
   afterEach(() => {
-    server.setBehavior({ respond: undefined, reasoningParser: false, generationConfig: undefined });
+    server.setBehavior({ respond: undefined, reasoningParser: undefined, generationConfig: undefined });
     server.reset();
   });
   afterAll(() => server?.close());
@@ -60,7 +60,7 @@ describe.skipIf(!hasSharedDatasets)(`real vLLM shapes through medeval run (${has
   });
 
   describe("the answer in `reasoning`, `content: null` (a reasoning parser that saw no </think>)", () => {
-    beforeEach(() => server.setBehavior({ reasoningParser: true, respond: (req) => ({ content: `Weighing the options.\nAnswer: ${goldIn(lastUserText(req.messages))}` }) }));
+    beforeEach(() => server.setBehavior({ reasoningParser: "deepseek_r1", respond: (req) => ({ content: `Weighing the options.\nAnswer: ${goldIn(lastUserText(req.messages))}` }) }));
 
     it("gets its own status and count in run.json and the end-of-run table, never a silent wrong answer", async () => {
       const { record, dir } = await evaluate(options({}));
