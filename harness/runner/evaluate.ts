@@ -364,7 +364,7 @@ function answererFor(
 ): ItemAnswerer {
   const cache = opts.cache ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null;
   if (opts.scoring === "loglikelihood") {
-    return loglikelihoodAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, target: opts.logprobTarget ?? "letters", cache, modelIdentity });
+    return loglikelihoodAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, target: opts.logprobTarget ?? "letters", cache, modelIdentity, tokenizeBaseUrl: model.baseUrls[0] });
   }
   if (opts.scoring === "first-token") {
     return firstTokenAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, buildBody: requestBody(model), systemPrompt: model.systemPrompt, cache, modelIdentity });

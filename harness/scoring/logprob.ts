@@ -253,3 +253,35 @@ export function scoreFirstToken(first: FirstTokenLogprobs, optionCount: number):
   const letter_mass = letters.reduce((sum, l) => sum + letter_probs[l], 0);
   return { answer, letter_probs, letter_mass, generated: first.token, clamped };
 }
+
+/**
+ * lm-evaluation-harness's alignment, by token counts instead of text offsets: the
+ * continuation's tokens are the prompt's tokens after the context's (its
+ * `whole_enc[len(context_enc):]`), both counted by the server's own tokenizer (POST /tokenize,
+ * BOS included on both sides). Needed where echoed tokens are decoded one by one and their
+ * text no longer spells the prompt (SentencePiece tokens lose their leading space, old servers
+ * return raw "Ġ" pieces), so `text_offset` drifts.
+ */
+export function continuationLogprobByCount(lp: EchoLogprobs, contextTokens: number, promptTokens: number): ContinuationScore {
+  const { tokens, token_logprobs: values } = lp;
+  if (!Array.isArray(tokens) || !Array.isArray(values) || tokens.length !== values.length) {
+    throw new LogprobShapeError("the logprobs object lacks tokens or token_logprobs, or their lengths differ");
+  }
+  if (promptTokens <= contextTokens) {
+    throw new LogprobShapeError(`the prompt has ${promptTokens} tokens and its context ${contextTokens}: the continuation has no token of its own`);
+  }
+  if (tokens.length < promptTokens) {
+    throw new LogprobShapeError(`the server echoed ${tokens.length} tokens, fewer than the prompt's ${promptTokens} (echo: true was ignored)`, "no_echo");
+  }
+  let sum = 0;
+  let clamped = false;
+  for (let i = contextTokens; i < promptTokens; i++) {
+    const value = values[i];
+    if (value === null || value === undefined || !Number.isFinite(value)) {
+      throw new LogprobShapeError(`token ${i} (${JSON.stringify(tokens[i])}) of the continuation has no logprob`);
+    }
+    if (value <= LOGPROB_FLOOR) clamped = true;
+    sum += value;
+  }
+  return { logprob: sum, tokens: promptTokens - contextTokens, clamped, straddled: false };
+}

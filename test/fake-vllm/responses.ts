@@ -159,7 +159,20 @@ export interface CompletionChoiceInput {
   echo: boolean;
 }
 
-export function completionLogprobs(choice: CompletionChoiceInput, scorer: Scorer, alternatives?: (prefix: string) => Record<string, number>, bos?: string): unknown {
+/** One echoed token as the server spells it (see FakeVllmOptions.echoDecoding). */
+function decodeAlone(token: string, decoding: "whole" | "sentencepiece" | "raw_pieces"): string {
+  if (decoding === "sentencepiece") return token.replace(/^ /, "");
+  if (decoding === "raw_pieces") return token.replace(/^ /, "\u0120");
+  return token;
+}
+
+export function completionLogprobs(
+  choice: CompletionChoiceInput,
+  scorer: Scorer,
+  alternatives?: (prefix: string) => Record<string, number>,
+  bos?: string,
+  decoding: "whole" | "sentencepiece" | "raw_pieces" = "whole",
+): unknown {
   const k = choice.logprobs ?? 0;
   const tokens: string[] = [];
   const tokenLogprobs: Array<number | null> = [];
@@ -193,6 +206,15 @@ export function completionLogprobs(choice: CompletionChoiceInput, scorer: Scorer
     tokenize(choice.prompt).forEach((t, i) => push(choice.prompt.slice(0, t.offset), t.text, shift + t.offset, i === 0 && !bos));
   }
   for (const t of tokenize(choice.generated)) push(choice.prompt + choice.generated.slice(0, t.offset), t.text, base + t.offset, false);
+  if (decoding !== "whole") {
+    // Each token decoded alone; offsets accumulate what was decoded (vLLM: len(token)).
+    let at = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      tokens[i] = decodeAlone(tokens[i], decoding);
+      offsets[i] = at;
+      at += [...tokens[i]].length;
+    }
+  }
   return { text_offset: offsets, token_logprobs: tokenLogprobs, tokens, top_logprobs: top };
 }
 

@@ -329,7 +329,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
         const generatedTokens = countTokens(generated);
         completionTokens += generatedTokens;
         const choice = { prompt, generated, echo, logprobs, finishReason: answer.finish_reason ?? (generatedTokens >= maxTokens ? "length" : "stop") };
-        const logprobsBody = logprobs === null || opts.logprobs === false ? null : completionLogprobs(choice, opts.scorer ?? hashScorer, opts.alternatives, opts.bos);
+        const logprobsBody = logprobs === null || opts.logprobs === false ? null : completionLogprobs(choice, opts.scorer ?? hashScorer, opts.alternatives, opts.bos, opts.echoDecoding);
         choices.push({ ...choice, logprobsBody });
       }
     }
@@ -382,7 +382,8 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
       });
     }
     const postRoutes = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/tokenize"];
-    if (method !== "POST" || !postRoutes.includes(path) || (path === "/v1/completions" && opts.completions === false)) {
+    const switchedOff = (path === "/v1/completions" && opts.completions === false) || (path === "/tokenize" && opts.tokenize === false);
+    if (method !== "POST" || !postRoutes.includes(path) || switchedOff) {
       return sendJson(res, (record.status = 404), { detail: "Not Found" });
     }
     const contentType = req.headers["content-type"] ?? "";
@@ -402,7 +403,8 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     if (path === "/v1/completions") return handleCompletions(fields, raw, req, res, record);
     if (path === "/v1/embeddings") return handleEmbeddings(fields, res, record);
     const text = Array.isArray(fields.messages) ? fields.messages.map((m: any) => messageText(m?.content)).join("\n") : String(fields.prompt ?? "");
-    const count = countTokens(text);
+    // Like vLLM (add_special_tokens defaults to true), the count includes the BOS token.
+    const count = countTokens(text) + (opts.bos && !Array.isArray(fields.messages) ? 1 : 0);
     return sendJson(res, (record.status = 200), { count, max_model_len: opts.maxModelLen ?? 4096, tokens: Array.from({ length: count }, (_, i) => i) });
   }
 

@@ -138,6 +138,16 @@ export interface FakeVllmOptions {
    * echoed `text` is the prompt without it.
    */
   bos?: string;
+  /**
+   * How echoed completion tokens are decoded: "whole" (default: each token with its leading
+   * space, " A"); "sentencepiece": one by one as vLLM decodes SentencePiece tokens (Llama-2,
+   * Mistral), losing the leading space ("A"); "raw_pieces": the tokenizer's own pieces, as V1
+   * servers ≤ 0.9 returned them ("ĠA"). `text_offset` accumulates the decoded lengths, as
+   * vLLM's does, so it drifts from the prompt.
+   */
+  echoDecoding?: "whole" | "sentencepiece" | "raw_pieces";
+  /** false: POST /tokenize answers 404 (a proxy that exposes /v1 only). */
+  tokenize?: boolean;
   scorer?: Scorer;
   /** Extra candidates for a completions position's top_logprobs beyond the actual token. */
   alternatives?: (prefix: string) => Record<string, number>;
