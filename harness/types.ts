@@ -45,6 +45,9 @@ export type ChatMessage = z.infer<typeof ChatMessageSchema>;
  * - lenient: a looser pattern in en/it/es found a letter
  * - option_text: the answer was matched through an option's text
  * - unparsed: the model answered, but no answer could be found (scored wrong)
+ * - reasoning_only: no content, the whole reply in `reasoning` (finish_reason stop: a reasoning
+ *   parser that never saw </think>); not read unless the model sets answer_from_reasoning, scored
+ *   wrong, counted apart so it is never a silent wrong answer
  * - truncated: the generation was cut (finish_reason "length" or an unclosed <think>): scored wrong, never read for an answer
  * - context_overflow: the prompt did not fit the model's context (HTTP 400): scored wrong, reported apart
  * - error: the request failed after retries: excluded from accuracy, reported as an error
@@ -55,6 +58,7 @@ export const SampleStatusSchema = z.enum([
   "option_text",
   "logprob",
   "unparsed",
+  "reasoning_only",
   "truncated",
   "context_overflow",
   "error",
@@ -128,6 +132,8 @@ export const TaskSummarySchema = z.object({
   /** Answers read from log-probabilities (loglikelihood / first-token scoring). */
   logprob: z.number().int(),
   unparsed: z.number().int(),
+  /** Replies with the answer only in `reasoning` (content null), not read; absent in run.json files written before it existed. */
+  reasoning_only: z.number().int().optional(),
   truncated: z.number().int(),
   context_overflow: z.number().int(),
   errors: z.number().int(),

@@ -2,7 +2,7 @@
 // ../shared/notes/vllm-api.md with plain HTTP, no client code in between.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { answerWith, everyNth, failFirstAttempts, faultCycle, firstTokenReply, guessLetter, optionLetters, promptLanguage, replyFor } from "./fake-vllm/helpers.ts";
-import { startFakeVllm, type FakeVllm } from "./fake-vllm/server.ts";
+import { FAKE_VLLM_VERSION, startFakeVllm, type FakeVllm } from "./fake-vllm/server.ts";
 import { tokenize } from "./fake-vllm/tokenizer.ts";
 
 let server: FakeVllm;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   server = await startFakeVllm({ servedModelName: "served-name", aliases: ["alias"], root: "/models/Llama-3.1-8B" });
 });
 afterEach(() => {
-  server.setBehavior({ respond: undefined, reasoningField: "reasoning", errorShape: "nested", apiKey: undefined, scorer: undefined, logprobs: true, completions: true, dead: false });
+  server.setBehavior({ respond: undefined, reasoningField: "reasoning", reasoningParser: undefined, overflowWording: undefined, errorShape: "nested", apiKey: undefined, scorer: undefined, logprobs: true, completions: true, dead: false });
   server.reset();
 });
 afterAll(() => server.close());
@@ -43,6 +43,21 @@ describe("chat completions", () => {
     expect(choice.message).toMatchObject({ role: "assistant", reasoning: null, refusal: null, tool_calls: [] });
     expect(choice.message.content).toMatch(/\n\nAnswer: C$/);
     expect(json.usage.total_tokens).toBe(json.usage.prompt_tokens + json.usage.completion_tokens);
+  });
+
+  it("with a reasoning parser, a reply without </think> is all reasoning: content null, finish_reason stop, reasoning tokens counted", async () => {
+    server.setBehavior({ reasoningParser: "deepseek_r1", respond: () => ({ content: "The answer is B.\nAnswer: B" }) });
+    const { json } = await chat();
+    expect(json.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: null, reasoning: "The answer is B.\nAnswer: B" } });
+    expect(json.usage.completion_tokens_details.reasoning_tokens).toBe(json.usage.completion_tokens);
+    server.setBehavior({ respond: () => ({ content: "<think>weighing</think>\n\nAnswer: C" }) });
+    expect((await chat()).json.choices[0].message).toMatchObject({ reasoning: "weighing", content: "\n\nAnswer: C" });
+    server.setBehavior({ reasoningParser: "qwen3", respond: () => ({ content: "Answer: B" }) });
+    expect((await chat()).json.choices[0].message).toMatchObject({ content: "Answer: B", reasoning: null });
+    server.setBehavior({ reasoningParser: undefined });
+    const plain = (await chat()).json;
+    expect(plain.choices[0].message).toMatchObject({ content: "Answer: B", reasoning: null });
+    expect(plain.usage.completion_tokens_details).toBeNull();
   });
 
   it("sends reasoning as reasoning, reasoning_content, both, or inline <think>", async () => {
@@ -98,9 +113,13 @@ describe("chat completions", () => {
   });
 
   it("checks the context length: prompt + max_tokens over max_model_len is a 400", async () => {
-    const { status, json } = await chat({ max_tokens: 5000 });
+    const { status, json } = await chat({ max_tokens: 4095 });
     expect(status).toBe(400);
-    expect(json.error.message).toMatch(/maximum context length is 4096 tokens/);
+    expect(json.error.message).toMatch(/^You passed \d+ input tokens and requested 4095 output tokens\. However, the model's context length is only 4096 tokens/);
+    server.setBehavior({ overflowWording: "maximum_context" });
+    expect((await chat({ max_tokens: 5000 })).json.error.message).toMatch(/maximum context length is 4096 tokens/);
+    server.setBehavior({ overflowWording: undefined });
+    expect((await chat({ max_tokens: 5000_000 })).json.error.message).toMatch(/^max_tokens=5000000cannot be greater than max_model_len/);
   });
 
   it("guards /v1 with --api-key (401 body is a bare string); /health stays open", async () => {
@@ -229,7 +248,7 @@ describe("other endpoints", () => {
     const models = (await (await fetch(`${server.url}/models`)).json()) as any;
     expect(models.object).toBe("list");
     expect(models.data[0]).toMatchObject({ id: "served-name", object: "model", owned_by: "vllm", root: "/models/Llama-3.1-8B", max_model_len: 4096 });
-    expect(await (await fetch(`${server.root}/version`)).json()).toEqual({ version: "0.16.0" });
+    expect(await (await fetch(`${server.root}/version`)).json()).toEqual({ version: FAKE_VLLM_VERSION });
     await chat();
     const metrics = await (await fetch(`${server.root}/metrics`)).text();
     expect(metrics).toMatch(/vllm:num_requests_running\{model_name="served-name"\} 0/);

@@ -12,7 +12,7 @@ import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
 import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
 import { DEFAULT_SHOT_CONTENT, DEFAULT_SHOT_SAMPLER, SHOT_CONTENTS, SHOT_SAMPLERS, type ShotContent, type ShotSampler } from "../runner/fewshot-pool.ts";
-import { renderLeaderboard } from "../runner/leaderboard.ts";
+import { reasoningOnlyNote, renderLeaderboard } from "../runner/leaderboard.ts";
 import { DEFAULT_RESAMPLES } from "../stats/bootstrap.ts";
 import { cacheNote } from "../report/cache-note.ts";
 import { ResumableRunError, ScoringModeSchema, SettingSchema, UserError, type ScoringMode, type Setting } from "../types.ts";
@@ -189,6 +189,8 @@ const command: CommandModule<object, RunArgs> = {
         },
       });
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
+      const inReasoning = reasoningOnlyNote(outcome.record.tasks);
+      if (inReasoning) process.stderr.write(`medeval: ${inReasoning}\n`);
       if (outcome.record.spec.setting === "few-shot-traces") {
         const samples = [...readJournal(join(outcome.dir, "samples.jsonl")).samples.values()];
         const excluded = countExclusions(samples);

@@ -120,6 +120,7 @@ function buildSpec(
     // fine_tuned.system_prompt belongs to the fine-tuned setting only (buildFineTunedMessages).
     systemPrompt: entry?.system_prompt,
     reasoning: entry?.reasoning ?? "none",
+    ...(entry?.answer_from_reasoning ? { answerFromReasoning: true } : {}),
     maxConcurrency: overrides.maxConcurrency ?? entry?.max_concurrency ?? defaults?.max_concurrency ?? 32,
     timeoutMs: 1000 * (overrides.timeoutS ?? entry?.timeout_s ?? defaults?.timeout_s ?? 900),
     fineTuned: entry?.fine_tuned,

@@ -9,13 +9,37 @@ export const GenerationParamsSchema = z
     seed: z.number().int().nullable(),
     top_k: z.number().int().optional(),
     min_p: z.number().min(0).max(1).optional(),
-    repetition_penalty: z.number().positive().optional(),
+    repetition_penalty: z.number().positive().max(2).optional(),
+    presence_penalty: z.number().min(-2).max(2).optional(),
+    frequency_penalty: z.number().min(-2).max(2).optional(),
     stop: z.array(z.string()).optional(),
   })
   .strict();
 export type GenerationParams = z.infer<typeof GenerationParamsSchema>;
 
 export const DEFAULT_PARAMS: GenerationParams = { temperature: 0, top_p: 1, max_tokens: 4096, seed: 1234 };
+
+/**
+ * Sampling parameters sent with their neutral value unless the user sets them. vLLM fills a
+ * field a request leaves out from the checkpoint's generation_config.json (`--generation-config
+ * auto`, its default), so "temperature 0" would decode differently on two checkpoints (a
+ * repetition_penalty of 1.05 changes greedy output too). top_k -1 is "off" on every vLLM
+ * version (current ones prefer 0 but accept -1; older ones refuse 0).
+ */
+export const NEUTRAL_SAMPLING = { top_k: -1, min_p: 0, repetition_penalty: 1, presence_penalty: 0, frequency_penalty: 0 } as const;
+
+/** Every sampling parameter a chat request carries: the user's where set, else neutral. */
+export function samplingParams(p: GenerationParams): Record<"temperature" | "top_p" | keyof typeof NEUTRAL_SAMPLING, number> {
+  return {
+    temperature: p.temperature,
+    top_p: p.top_p,
+    top_k: p.top_k ?? NEUTRAL_SAMPLING.top_k,
+    min_p: p.min_p ?? NEUTRAL_SAMPLING.min_p,
+    repetition_penalty: p.repetition_penalty ?? NEUTRAL_SAMPLING.repetition_penalty,
+    presence_penalty: p.presence_penalty ?? NEUTRAL_SAMPLING.presence_penalty,
+    frequency_penalty: p.frequency_penalty ?? NEUTRAL_SAMPLING.frequency_penalty,
+  };
+}
 
 /**
  * How a model's reasoning comes back: in a separate `reasoning`/`reasoning_content` field
@@ -48,6 +72,11 @@ export const ModelEntrySchema = z
     chat_template_kwargs: z.record(z.string(), z.unknown()).optional(),
     system_prompt: z.string().optional(),
     reasoning: ReasoningModeSchema.default("none"),
+    /**
+     * Read the answer from `reasoning` when the server returns no content (a reasoning parser
+     * that saw no </think>: thinking skipped, or a parser on a model that does not think).
+     */
+    answer_from_reasoning: z.boolean().optional(),
     max_concurrency: z.number().int().positive().optional(),
     timeout_s: z.number().positive().optional(),
     fine_tuned: FineTunedFormatSchema.optional(),
@@ -87,6 +116,8 @@ export interface ModelSpec {
   chatTemplateKwargs?: Record<string, unknown>;
   systemPrompt?: string;
   reasoning: "none" | "field" | "think-tags";
+  /** Read the answer from `reasoning` when content is null (models.yaml answer_from_reasoning). */
+  answerFromReasoning?: boolean;
   maxConcurrency: number;
   timeoutMs: number;
   fineTuned?: FineTunedFormat;

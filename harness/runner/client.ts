@@ -4,7 +4,7 @@
 // after the retry budget, or an abort.
 import OpenAI, { APIUserAbortError } from "openai";
 import type { Usage } from "../types.ts";
-import { classifyFailure, isRetryable, MalformedResponseError, retryDelayMs, type BackoffPolicy, type Failure, type FailureKind } from "./errors.ts";
+import { AbortedGenerationError, classifyFailure, isRetryable, MalformedResponseError, retryDelayMs, type BackoffPolicy, type Failure, type FailureKind } from "./errors.ts";
 import { createNodeFetch, type NodeFetch } from "./http-fetch.ts";
 import { fetchServerInfo, servedModelIds } from "./server-info.ts";
 
@@ -139,6 +139,7 @@ function usageOf(raw: any): Usage | null {
 function choicesOf(raw: any): any[] {
   const choices = raw?.choices;
   if (!Array.isArray(choices) || choices.length === 0) throw new MalformedResponseError("the server answered 200 without any choices");
+  if (choices.some((c: any) => c?.finish_reason === "abort")) throw new AbortedGenerationError();
   return choices;
 }
 

@@ -44,11 +44,15 @@ export function isRetryable(failure: Failure): boolean {
 }
 
 /**
- * vLLM's context-length 400 has been worded several ways across versions ("maximum context
- * length is N tokens", "You passed N input tokens and requested M output tokens", "…is too
- * large"), so match loosely.
+ * vLLM's context-length 400 has been worded several ways across versions and code paths
+ * ("maximum context length is N tokens", "You passed N input tokens and requested M output
+ * tokens", "max_tokens=M cannot be greater than max_model_len=…" from renderers/params.py,
+ * "The decoder prompt (length N) is longer than the maximum model length of M" from
+ * input_processor.py, "…is too large"), so match loosely. docs/vllm-compat.md says where each
+ * was read.
  */
-const CONTEXT_OVERFLOW = /maximum context length|context length is only|context window|input tokens and requested|reduce the length|(max_tokens|max_completion_tokens)'? (or '?max_completion_tokens'? )?is too large|prompt is too long|too many tokens/i;
+const CONTEXT_OVERFLOW =
+  /maximum context length|context length is only|context window|input tokens and requested|input characters and requested|reduce the length|cannot be greater than max_(model_len|total_tokens)|longer than the maximum model length|(max_tokens|max_completion_tokens)'? (or '?max_completion_tokens'? )?is too large|prompt is too long|too many tokens/i;
 
 export function isContextOverflowMessage(message: string): boolean {
   return CONTEXT_OVERFLOW.test(message);
@@ -115,6 +119,7 @@ export function classifyFailure(err: unknown, signal?: AbortSignal): Failure {
   }
   if (err instanceof SyntaxError) return { kind: "malformed", message: `the server sent a response that is not valid JSON (${err.message})` };
   if (err instanceof MalformedResponseError) return { kind: "malformed", message: err.message };
+  if (err instanceof AbortedGenerationError) return { kind: "server", message: err.message };
   const description = describeCause(err);
   if (CONNECTION_CODES.test(description)) return { kind: "connection", message: `connection failed (${description})` };
   return { kind: "connection", message: `request failed (${description || String(err)})` };
@@ -123,6 +128,17 @@ export function classifyFailure(err: unknown, signal?: AbortSignal): Failure {
 /** A 200 whose JSON lacks what every OpenAI-compatible answer has (e.g. no choices). */
 export class MalformedResponseError extends Error {
   override name = "MalformedResponseError";
+}
+
+/**
+ * A 200 whose choice ended with finish_reason "abort": vLLM stopped the generation (engine
+ * shutdown, a dropped request) and what came back is not an answer. It may work on another try.
+ */
+export class AbortedGenerationError extends Error {
+  override name = "AbortedGenerationError";
+  constructor() {
+    super('the server aborted the generation (finish_reason "abort"); what it returned is not an answer');
+  }
 }
 
 export interface BackoffPolicy {

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { medevalHome } from "../env.ts";
 import { apiKeyFor, defaultModelsFile, loadModelsFile, normaliseBaseUrl, resolveModel, type ModelOverrides } from "../models/load.ts";
-import type { ModelSpec } from "../models/schema.ts";
+import { samplingParams, type ModelSpec } from "../models/schema.ts";
 import { buildFineTunedMessages } from "../prompts/fine-tuned.ts";
 import { fewShotPromptFingerprint } from "../prompts/fewshot.ts";
 import { hashJson } from "../hash.ts";
@@ -243,14 +243,10 @@ export function requestBody(model: ModelSpec) {
     return {
       model: model.servedModel,
       messages,
-      // Always explicit: vLLM otherwise falls back to the checkpoint's generation_config.json.
-      temperature: p.temperature,
-      top_p: p.top_p,
+      // Every one explicit: vLLM otherwise falls back to the checkpoint's generation_config.json.
+      ...samplingParams(p),
       max_tokens: p.max_tokens,
       ...(p.seed !== null ? { seed: p.seed } : {}),
-      ...(p.top_k !== undefined ? { top_k: p.top_k } : {}),
-      ...(p.min_p !== undefined ? { min_p: p.min_p } : {}),
-      ...(p.repetition_penalty !== undefined ? { repetition_penalty: p.repetition_penalty } : {}),
       ...(p.stop ? { stop: p.stop } : {}),
       ...(model.chatTemplateKwargs ? { chat_template_kwargs: model.chatTemplateKwargs } : {}),
     };
@@ -469,12 +465,12 @@ function answererFor(
   logprobShots?: (task: PlannedTask, item: PlannedTask["items"][number]) => PlannedTask["items"],
 ): ItemAnswerer {
   if (opts.scoring === "loglikelihood") {
-    return loglikelihoodAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, target: opts.logprobTarget ?? "letters", cache, modelIdentity, shots: logprobShots });
+    return loglikelihoodAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, target: opts.logprobTarget ?? "letters", cache, modelIdentity, shots: logprobShots, tokenizeBaseUrl: model.baseUrls[0] });
   }
   if (opts.scoring === "first-token") {
     return firstTokenAnswerer({ pool: dispatcher.pool, servedModel: model.servedModel, buildBody: requestBody(model), systemPrompt: model.systemPrompt, cache, modelIdentity });
   }
-  return generativeAnswerer({ dispatcher, buildBody: requestBody(model), prepare, cache, modelIdentity });
+  return generativeAnswerer({ dispatcher, buildBody: requestBody(model), prepare, cache, modelIdentity, answerFromReasoning: model.answerFromReasoning });
 }
 
 function parseServeConfig(name: string, raw: Record<string, unknown>): ServeConfig {

@@ -8,6 +8,7 @@ import { scoreFirstToken } from "../scoring/logprob.ts";
 import { letterOf, type ChatMessage, type Item, type Sample } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import type { CallOptions, ChatOutcome, ChatRequestBody, ChatTokenLogprob } from "./client.ts";
+import { LetterMassCheck, LOW_LETTER_MASS, reasoningFirstTokenMessage, THINKING_TEMPLATE_ADVICE } from "./first-token-guard.ts";
 import { describeLogprobFailure, noLogprobsMessage, sampleBase, SystematicStop, type LogprobFailure } from "./loglikelihood.ts";
 import type { PlannedTask } from "./plan.ts";
 import type { ItemAnswerer } from "./run.ts";
@@ -54,6 +55,7 @@ const THINKING = /<think>|<\|?think/;
 export function firstTokenAnswerer(opts: FirstTokenOptions): ItemAnswerer {
   const stop = new SystematicStop();
   const stopOnSystematic = opts.stopOnSystematic ?? true;
+  const massCheck = new LetterMassCheck();
   const k = opts.topLogprobs ?? DEFAULT_TOP_LOGPROBS;
   const asked = `logprobs: true, top_logprobs: ${k}`;
 
@@ -119,7 +121,7 @@ export function firstTokenAnswerer(opts: FirstTokenOptions): ItemAnswerer {
           systematic: true,
           message:
             `the model began its answer with a reasoning block (${JSON.stringify(first.token)}): first-token scoring needs thinking off. ` +
-            `Set chat_template_kwargs: {enable_thinking: false} for this model in models.yaml (or serve a non-reasoning model), or use --scoring generative.`,
+            `${THINKING_TEMPLATE_ADVICE} (Or serve a non-reasoning model, or use --scoring generative.)`,
         },
         response.attempts,
         response.endpoint,
@@ -127,6 +129,14 @@ export function firstTokenAnswerer(opts: FirstTokenOptions): ItemAnswerer {
       );
     }
     const score = scoreFirstToken({ token: first.token, logprob: first.logprob, top_logprobs: first.top_logprobs }, item.options.length);
+    // The token is in `reasoning` when the template opened <think> (it is thinking), and also when
+    // a deepseek_r1-style parser gets a bare "B" (it is the answer): the letters' mass tells which.
+    const inReasoning = response.reasoning !== null && response.reasoning.trim() !== "";
+    if (inReasoning && score.letter_mass < LOW_LETTER_MASS) {
+      return failed({ status: "error", systematic: true, message: reasoningFirstTokenMessage(response.reasoning!, score.letter_mass) }, response.attempts, response.endpoint, common);
+    }
+    const notAnswering = massCheck.add(score.letter_mass);
+    if (notAnswering && stopOnSystematic) stop.trip(notAnswering);
     const sample: Sample = {
       ...common,
       answer: score.answer,
@@ -140,6 +150,7 @@ export function firstTokenAnswerer(opts: FirstTokenOptions): ItemAnswerer {
         clamped: score.clamped,
         /** The returned alternatives, for audits: [token, logprob] in the server's order. */
         top_logprobs: (first.top_logprobs ?? []).map((t) => [t.token, t.logprob]),
+        ...(inReasoning ? { token_in_reasoning: true } : {}),
       },
     };
     return { sample, sent };

@@ -23,6 +23,8 @@ export interface GenerativeOptions {
   cache: ResponseCache | null;
   /** Identity of the served model for the cache key (served name + checkpoint root). */
   modelIdentity: string;
+  /** Read the answer from `reasoning` when the reply has no content. */
+  answerFromReasoning?: boolean;
 }
 
 export function generativeAnswerer(opts: GenerativeOptions): ItemAnswerer {
@@ -49,7 +51,7 @@ export function generativeAnswerer(opts: GenerativeOptions): ItemAnswerer {
         found?.done();
       }
     }
-    const sample = toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots, answerLabel: prepared.answerLabel }, result);
+    const sample = toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots, answerLabel: prepared.answerLabel, answerFromReasoning: opts.answerFromReasoning }, result);
     if (prepared.extra) sample.scores = { ...sample.scores, ...prepared.extra };
     return { sample, sent };
   };

@@ -17,9 +17,11 @@ export function renderLeaderboard(tasks: TaskSummary[], level = 0.95): string {
   const withMass = tasks.some((t) => t.letter_mass !== undefined && t.letter_mass !== null);
   // A prompt longer than the context is not a reply cut short: its own column, when there is one.
   const withOverflow = tasks.some((t) => t.context_overflow > 0);
+  // Answers left in `reasoning` (content null): shown whenever there are any, apart from unparsed.
+  const withReasoningOnly = tasks.some((t) => (t.reasoning_only ?? 0) > 0);
   const table = new Table({
-    head: ["task", "lang", "n", "accuracy", ci, ...(withNorm ? ["acc_norm", `acc_norm ${ci}`] : []), ...(withMass ? ["letter mass"] : []), "unparsed", "truncated", ...(withOverflow ? ["overflow"] : []), "errors"],
-    colAligns: ["left", "left", "right", "right", "right", ...(withNorm ? (["right", "right"] as const) : []), ...(withMass ? (["right"] as const) : []), "right", "right", ...(withOverflow ? (["right"] as const) : []), "right"],
+    head: ["task", "lang", "n", "accuracy", ci, ...(withNorm ? ["acc_norm", `acc_norm ${ci}`] : []), ...(withMass ? ["letter mass"] : []), "unparsed", ...(withReasoningOnly ? ["in reasoning"] : []), "truncated", ...(withOverflow ? ["overflow"] : []), "errors"],
+    colAligns: ["left", "left", "right", "right", "right", ...(withNorm ? (["right", "right"] as const) : []), ...(withMass ? (["right"] as const) : []), "right", ...(withReasoningOnly ? (["right"] as const) : []), "right", ...(withOverflow ? (["right"] as const) : []), "right"],
     style: { head: [], border: [] },
   });
   for (const t of tasks) {
@@ -33,10 +35,25 @@ export function renderLeaderboard(tasks: TaskSummary[], level = 0.95): string {
       ...(withNorm ? [pct(t.acc_norm ?? null), interval(t.acc_norm_ci_low, t.acc_norm_ci_high)] : []),
       ...(withMass ? [t.letter_mass === undefined || t.letter_mass === null ? "–" : t.letter_mass.toFixed(3)] : []),
       `${t.unparsed}${unparsedRate}`,
+      ...(withReasoningOnly ? [String(t.reasoning_only ?? 0)] : []),
       String(t.truncated),
       ...(withOverflow ? [String(t.context_overflow)] : []),
       String(t.errors),
     ]);
   }
   return table.toString();
+}
+
+/**
+ * What to do about replies whose answer sits in `reasoning` with no content: said after the
+ * table, since they are scored wrong and a reader might take them for the model's mistakes.
+ */
+export function reasoningOnlyNote(tasks: TaskSummary[]): string | null {
+  const n = tasks.reduce((sum, t) => sum + (t.reasoning_only ?? 0), 0);
+  if (n === 0) return null;
+  return (
+    `${n} item(s) came back with no content and the whole reply in \`reasoning\` (the "in reasoning" column; scored wrong, not read): ` +
+    `the server's --reasoning-parser saw no </think> (thinking skipped or switched off, or a parser on a model that does not think). ` +
+    `Serve without --reasoning-parser, or set answer_from_reasoning: true for this model in models.yaml to read the answer there (a new run: it is in the spec).`
+  );
 }

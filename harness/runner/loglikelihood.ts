@@ -6,12 +6,13 @@
 // The sample's `messages` hold the context as a single user message (there is no chat here:
 // it is the raw prompt text), the continuations are in `scores.continuations`.
 import { loglikelihoodPrompt, type LogprobTarget } from "../prompts/lm-eval.ts";
-import { continuationLogprob, promptOffset, LogprobShapeError, scoreMultipleChoice, type ContinuationScore, type EchoLogprobs } from "../scoring/logprob.ts";
+import { continuationLogprob, continuationLogprobByCount, promptOffset, LogprobShapeError, scoreMultipleChoice, type ContinuationScore, type EchoLogprobs } from "../scoring/logprob.ts";
 import { letterOf, UserError, type Item, type Sample, type Usage } from "../types.ts";
 import { ResponseCache } from "./cache.ts";
 import type { CallOptions, CompletionOutcome, CompletionRequestBody, FailureOutcome } from "./client.ts";
 import type { PlannedTask } from "./plan.ts";
 import type { ItemAnswerer } from "./run.ts";
+import { tokenCounter, type CountTokens } from "./tokenize.ts";
 
 /** What the answerer needs from the endpoint pool (`createEndpointPool(...)` or `createDispatcher(...).pool`). */
 export interface CompletionsEndpoint {
@@ -33,6 +34,12 @@ export interface LoglikelihoodOptions {
   stopOnSystematic?: boolean;
   /** --setting few-shot: the solved examples put before each item's question (lm-evaluation-harness's k-shot). */
   shots?: (task: PlannedTask, item: Item) => Item[];
+  /**
+   * Token counts for aligning by token ids (default: POST /tokenize on the endpoint that
+   * answered, or on `tokenizeBaseUrl` when the answer came from the cache).
+   */
+  countTokens?: CountTokens;
+  tokenizeBaseUrl?: string;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -171,6 +178,18 @@ async function fetchEchoes(opts: LoglikelihoodOptions, prompt: string | string[]
   return { kind: "ok", value: { choices, usage: outcome.usage, attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint, cached: false } };
 }
 
+/** Echoed tokens that line up with the prompt neither by text nor by token count: every item will fail alike. */
+class UnalignableEcho extends Error {
+  constructor(textProblem: string, idProblem: string) {
+    super(
+      `the echoed tokens do not spell the prompt (${textProblem}): servers decode echoed tokens one by one, so SentencePiece tokenizers ` +
+        `(Llama-2, Mistral, Mixtral) lose their leading spaces and old ones return raw pieces like "Ġthe". Aligning by token ids failed too ` +
+        `(it counts the prompt's tokens with POST /tokenize: ${idProblem}). Every item would fail alike: point the run at the vLLM server itself ` +
+        `(its /tokenize beside /v1), or use --scoring first-token or generative.`,
+    );
+  }
+}
+
 /** A 400 that may mean "no lists here" (not a context overflow, not a logprobs cap). */
 function mayBeListRefusal(outcome: Exclude<FailureOutcome, { kind: "aborted" }>): boolean {
   return outcome.kind === "error" && (outcome.status === 400 || outcome.status === 422) && !LOGPROBS_CAP.test(outcome.message);
@@ -181,6 +200,23 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
   const stopOnSystematic = opts.stopOnSystematic ?? true;
   // Once a server refuses a list of prompts, later items go one option per request at once.
   let listsRefused = false;
+  // Once the echoed tokens fail to spell a prompt, every item is aligned by token counts.
+  let alignByIds = false;
+  let scoredItems = 0;
+  const counters = new Map<string, CountTokens>();
+  const counterFor = (endpoint: string): CountTokens => {
+    if (opts.countTokens) return opts.countTokens;
+    const base = endpoint || opts.tokenizeBaseUrl;
+    if (!base) throw new Error("no endpoint to ask POST /tokenize (a cached answer, and no tokenizeBaseUrl)");
+    if (!counters.has(base)) counters.set(base, tokenCounter(base, opts.servedModel));
+    return counters.get(base)!;
+  };
+  /** lm-evaluation-harness's alignment: the continuation is the prompt's tokens after the context's. */
+  const scoreByIds = async (choices: EchoedChoice[], context: string, prompts: string[], endpoint: string, signal: AbortSignal): Promise<ContinuationScore[]> => {
+    const count = counterFor(endpoint);
+    const [contextTokens, ...promptTokens] = await Promise.all([context, ...prompts].map((p) => count(p, signal)));
+    return choices.map((choice, i) => continuationLogprobByCount(choice.logprobs!, contextTokens, promptTokens[i]));
+  };
 
   return async (task, item, signal) => {
     stop.check();
@@ -249,10 +285,28 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
     const choices = fetched.flatMap((f) => f.choices);
     if (choices.some((c) => !c.logprobs)) return errorSample({ status: "error", systematic: true, message: noLogprobsMessage("completions", endpoint, ASKED) });
     let scored: ContinuationScore[];
+    let alignment: "text_offset" | "token_ids" = alignByIds ? "token_ids" : "text_offset";
     try {
       if (choices.length !== full.length) throw new LogprobShapeError(`expected ${full.length} choices (one per option), got ${choices.length}`);
-      scored = choices.map((choice, i) => continuationLogprob(choice.logprobs!, prompt.context, prompt.continuations[i], promptOffset(choice.logprobs!, full[i])));
+      try {
+        if (alignByIds) throw new LogprobShapeError("aligning by token ids");
+        scored = choices.map((choice, i) => continuationLogprob(choice.logprobs!, prompt.context, prompt.continuations[i], promptOffset(choice.logprobs!, full[i])));
+      } catch (textErr) {
+        if (!(textErr instanceof LogprobShapeError)) throw textErr;
+        // Tokens decoded one by one (SentencePiece without their leading space, raw "Ġ" pieces):
+        // their text does not spell the prompt, but their count still lines up with it.
+        try {
+          scored = await scoreByIds(choices, prompt.context, full, endpoint, signal);
+        } catch (idErr) {
+          if (idErr instanceof LogprobShapeError || alignByIds) throw idErr;
+          // Neither way lines up. On the first items this is the server's shape, not the item's.
+          throw scoredItems === 0 ? new UnalignableEcho(textErr.message, (idErr as Error).message) : textErr;
+        }
+        alignByIds = true;
+        alignment = "token_ids";
+      }
     } catch (err) {
+      if (err instanceof UnalignableEcho) return errorSample({ status: "error", systematic: true, message: `${endpoint || "the server"}: ${err.message}` });
       if (!(err instanceof LogprobShapeError)) throw err;
       return errorSample(
         err.reason === "no_echo"
@@ -264,6 +318,7 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
           : { status: "error", systematic: false, message: `${endpoint || "the server"}: ${err.message}` },
       );
     }
+    scoredItems++;
     const logprobs = scored.map((s) => s.logprob);
     const mc = scoreMultipleChoice(logprobs, prompt.choices);
     const letters = item.options.map((_, i) => letterOf(i));
@@ -277,6 +332,7 @@ export function loglikelihoodAnswerer(opts: LoglikelihoodOptions): ItemAnswerer 
       cached: fetched.length > 0 && fetched.every((f) => f.cached),
       scores: {
         ...scoresBase,
+        alignment,
         logprobs,
         token_counts: scored.map((s) => s.tokens),
         lengths_chars: mc.lengths_chars,

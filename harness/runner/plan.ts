@@ -2,7 +2,7 @@
 // and --shard), and the spec whose hash names the run. Everything that changes the requests
 // is in the spec, so a changed spec can never resume into an old run.
 import { hashJson, sha256 } from "../hash.ts";
-import type { ModelSpec } from "../models/schema.ts";
+import { samplingParams, type ModelSpec } from "../models/schema.ts";
 import { loadItems, loadRegistry } from "../tasks/index.ts";
 import type { Item, RunRecord, ScoringMode, Setting, TaskSourceRecord } from "../types.ts";
 import { UserError } from "../types.ts";
@@ -101,10 +101,13 @@ export function buildSpec(input: PlanInput, tasks: PlannedTask[]): RunSpec {
     prompt_style: input.promptStyle,
     prompt_template_hash: input.promptTemplateHash,
     params: {
+      // Every sampling parameter the requests carry, neutral ones included (see NEUTRAL_SAMPLING).
       ...m.params,
+      ...samplingParams(m.params),
       ...(m.chatTemplateKwargs ? { chat_template_kwargs: m.chatTemplateKwargs } : {}),
       ...(m.systemPrompt !== undefined ? { system_prompt: m.systemPrompt } : {}),
       ...(m.fineTuned ? { fine_tuned: m.fineTuned } : {}),
+      ...(m.answerFromReasoning ? { answer_from_reasoning: true } : {}),
       ...(m.serve ? { serve: serveIdentity(m.serve) } : {}),
     },
     tasks: tasks.map((t) => t.meta.id),

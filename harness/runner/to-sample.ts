@@ -22,6 +22,19 @@ export interface SampleContext {
   shots?: string[];
   /** The answer label the prompt asked for, when not the language's (fine-tuned formats). */
   answerLabel?: string;
+  /** Read the answer from `reasoning` when the reply has no content (models.yaml answer_from_reasoning). */
+  answerFromReasoning?: boolean;
+}
+
+const blank = (text: string | null) => text === null || text.trim() === "";
+
+/**
+ * The whole reply came back in `reasoning` with no content: vLLM's reasoning parsers return a
+ * text without </think> that way (thinking skipped or switched off, a parser on a model that
+ * does not think), with finish_reason "stop". A cut-off reply ("length") is truncated instead.
+ */
+export function isReasoningOnly(result: Pick<ResponseData, "content" | "reasoning" | "finishReason">): boolean {
+  return blank(result.content) && !blank(result.reasoning) && result.finishReason !== "length";
 }
 
 export function toSample(ctx: SampleContext, result: RequestResult): Sample {
@@ -53,24 +66,33 @@ export function toSample(ctx: SampleContext, result: RequestResult): Sample {
       error: result.message,
     };
   }
-  const extraction = extractAnswer({
+  const reasoningOnly = isReasoningOnly(result);
+  const raw = {
+    ...base,
     content: result.content,
     reasoning: result.reasoning,
+    finish_reason: result.finishReason,
+    usage: result.usage,
+    cached: result.cached ?? false,
+  };
+  if (reasoningOnly && !ctx.answerFromReasoning) {
+    return { ...raw, answer: null, status: "reasoning_only", correct: false, scores: { rule: "reasoning_only" } };
+  }
+  // With answer_from_reasoning the reasoning is read as the reply (its own <think> tags still apply).
+  const read = reasoningOnly ? { content: result.reasoning, reasoning: null } : { content: result.content, reasoning: result.reasoning };
+  const extraction = extractAnswer({
+    content: read.content,
+    reasoning: read.reasoning,
     finishReason: result.finishReason,
     options: item.options,
     lang: item.lang,
     answerLabel: ctx.answerLabel,
   });
   return {
-    ...base,
-    content: result.content,
-    reasoning: result.reasoning,
-    finish_reason: result.finishReason,
-    usage: result.usage,
+    ...raw,
     answer: extraction.letter,
     status: extraction.status,
     correct: extraction.answer !== null && extraction.answer === item.answer,
-    cached: result.cached ?? false,
-    scores: { rule: extraction.rule },
+    scores: { rule: extraction.rule, ...(reasoningOnly ? { answer_source: "reasoning" } : {}) },
   };
 }

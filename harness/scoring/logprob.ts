@@ -231,7 +231,8 @@ export interface FirstTokenScore {
 /**
  * Read the answer from the first generated token's top alternatives. Letters beyond the
  * item's options (an "E" on a four-option item) never count, and neither does their mass.
- * The generated token is counted too when the server left it out of its top list.
+ * The generated token is counted too when the server left it out of its top list; entries
+ * with the same text (different token ids) are added up.
  */
 export function scoreFirstToken(first: FirstTokenLogprobs, optionCount: number): FirstTokenScore {
   const letters = LETTERS.slice(0, optionCount) as readonly string[];
@@ -239,11 +240,9 @@ export function scoreFirstToken(first: FirstTokenLogprobs, optionCount: number):
   if (!candidates.some((c) => c.token === first.token)) candidates.push({ token: first.token, logprob: first.logprob });
   const letter_probs: Record<string, number> = Object.fromEntries(letters.map((l) => [l, 0]));
   let clamped = false;
-  const seen = new Set<string>();
+  // Entries are token ids: two ids that decode to the same text ("▁B" and "B" shown as "B")
+  // are listed twice, and both are probability on that letter, so every entry adds.
   for (const c of candidates) {
-    // A server may list the same token string twice (two ids decoding alike): count it once.
-    if (seen.has(c.token)) continue;
-    seen.add(c.token);
     const letter = letterOfToken(c.token);
     if (letter === null || !letters.includes(letter)) continue;
     if (c.logprob <= LOGPROB_FLOOR) clamped = true;
@@ -253,4 +252,36 @@ export function scoreFirstToken(first: FirstTokenLogprobs, optionCount: number):
   for (const l of letters) if (letter_probs[l] > 0 && (answer === null || letter_probs[l] > letter_probs[answer])) answer = l;
   const letter_mass = letters.reduce((sum, l) => sum + letter_probs[l], 0);
   return { answer, letter_probs, letter_mass, generated: first.token, clamped };
+}
+
+/**
+ * lm-evaluation-harness's alignment, by token counts instead of text offsets: the
+ * continuation's tokens are the prompt's tokens after the context's (its
+ * `whole_enc[len(context_enc):]`), both counted by the server's own tokenizer (POST /tokenize,
+ * BOS included on both sides). Needed where echoed tokens are decoded one by one and their
+ * text no longer spells the prompt (SentencePiece tokens lose their leading space, old servers
+ * return raw "Ġ" pieces), so `text_offset` drifts.
+ */
+export function continuationLogprobByCount(lp: EchoLogprobs, contextTokens: number, promptTokens: number): ContinuationScore {
+  const { tokens, token_logprobs: values } = lp;
+  if (!Array.isArray(tokens) || !Array.isArray(values) || tokens.length !== values.length) {
+    throw new LogprobShapeError("the logprobs object lacks tokens or token_logprobs, or their lengths differ");
+  }
+  if (promptTokens <= contextTokens) {
+    throw new LogprobShapeError(`the prompt has ${promptTokens} tokens and its context ${contextTokens}: the continuation has no token of its own`);
+  }
+  if (tokens.length < promptTokens) {
+    throw new LogprobShapeError(`the server echoed ${tokens.length} tokens, fewer than the prompt's ${promptTokens} (echo: true was ignored)`, "no_echo");
+  }
+  let sum = 0;
+  let clamped = false;
+  for (let i = contextTokens; i < promptTokens; i++) {
+    const value = values[i];
+    if (value === null || value === undefined || !Number.isFinite(value)) {
+      throw new LogprobShapeError(`token ${i} (${JSON.stringify(tokens[i])}) of the continuation has no logprob`);
+    }
+    if (value <= LOGPROB_FLOOR) clamped = true;
+    sum += value;
+  }
+  return { logprob: sum, tokens: promptTokens - contextTokens, clamped, straddled: false };
 }

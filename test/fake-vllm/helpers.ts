@@ -3,7 +3,7 @@
 import { answerLine, LANGUAGES, WORDS } from "../../harness/languages.ts";
 import { LETTERS } from "../../harness/types.ts";
 import { fnv1a } from "./tokenizer.ts";
-import type { Behavior, FakeAnswer, FakeMessage, FakeReply, FakeRequest, Fault } from "./types.ts";
+import type { Behavior, FakeAnswer, FakeMessage, FakeReply, FakeRequest, Fault, TopList } from "./types.ts";
 
 export type AnswerStyle = "direct" | "cot" | "think" | "reasoning_field";
 
@@ -93,8 +93,8 @@ export function faultCycle(schedule: Array<Fault | null>, inner: Behavior = gues
  * A one-token chat reply with the given top logprobs (as `logprobs: true, top_logprobs: k`
  * returns them): the generated token is the most likely one.
  */
-export function firstTokenReply(top: Record<string, number>): FakeReply {
-  const [token, logprob] = Object.entries(top).sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+export function firstTokenReply(top: Record<string, number> | TopList): FakeReply {
+  const [token, logprob] = (Array.isArray(top) ? [...top] : Object.entries(top)).sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
   return { content: token, finish_reason: "length", logprobs: [{ token, logprob, top }] };
 }
 

@@ -2,7 +2,7 @@
 // serialised, `model` is the served name, logprobs are clamped at -9999.
 import { randomBytes } from "node:crypto";
 import { countTokens, fnv1a, tokenize } from "./tokenizer.ts";
-import type { FakeMessage, FakeReply, FakeVllmOptions, Scorer } from "./types.ts";
+import type { FakeMessage, FakeReply, FakeVllmOptions, Scorer, TopList } from "./types.ts";
 
 export const LOGPROB_FLOOR = -9999;
 
@@ -28,10 +28,35 @@ function defaultErrorType(status: number): string {
   return "InternalServerError";
 }
 
-export function contextOverflowMessage(wording: "maximum_context" | "passed_tokens", maxModelLen: number, promptTokens: number, maxTokens: number): string {
-  return wording === "passed_tokens"
-    ? `You passed ${promptTokens} input tokens and requested ${maxTokens} output tokens. However, the model's context length is only ${maxModelLen} tokens, resulting in a maximum input length of ${Math.max(0, maxModelLen - maxTokens)} tokens. Please reduce the length of the input prompt.`
-    : `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${promptTokens + maxTokens} tokens (${promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`;
+/**
+ * The wordings vLLM has used for a request that does not fit the context (all HTTP 400):
+ * - passed_tokens: current (renderers/params.py, prompt + max_tokens over max_model_len);
+ * - maximum_context: older servers;
+ * - max_model_len: max_tokens alone over max_model_len (renderers/params.py; the missing
+ *   space after the number is vLLM's own);
+ * - decoder_prompt: the prompt alone over max_model_len (v1/engine/input_processor.py).
+ */
+export type OverflowWording = "passed_tokens" | "maximum_context" | "max_model_len" | "decoder_prompt";
+
+export function contextOverflowMessage(wording: OverflowWording, maxModelLen: number, promptTokens: number, maxTokens: number): string {
+  switch (wording) {
+    case "passed_tokens":
+      return `You passed ${promptTokens} input tokens and requested ${maxTokens} output tokens. However, the model's context length is only ${maxModelLen} tokens, resulting in a maximum input length of ${Math.max(0, maxModelLen - maxTokens)} tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${promptTokens})`;
+    case "maximum_context":
+      return `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${promptTokens + maxTokens} tokens (${promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`;
+    case "max_model_len":
+      return `max_tokens=${maxTokens}cannot be greater than max_model_len=max_total_tokens=${maxModelLen}. Please request fewer output tokens. (parameter=max_tokens, value=${maxTokens})`;
+    case "decoder_prompt":
+      return `The decoder prompt (length ${promptTokens}) is longer than the maximum model length of ${maxModelLen}. Make sure that \`max_model_len\` is no smaller than the number of text tokens.`;
+  }
+}
+
+/** The wording the server itself uses for an overflow it detects, as current vLLM words it (unless told otherwise). */
+export function detectedOverflowWording(forced: OverflowWording | undefined, maxModelLen: number, promptTokens: number, maxTokens: number): OverflowWording {
+  if (forced) return forced;
+  if (maxTokens > maxModelLen) return "max_model_len";
+  if (promptTokens > maxModelLen) return "decoder_prompt";
+  return "passed_tokens";
 }
 
 export function chatPromptTokens(messages: FakeMessage[]): number {
@@ -85,9 +110,12 @@ export function chatCompletionBody(
       token_ids: null,
     };
   });
+  // With a reasoning parser vLLM counts the reasoning's share of the completion (else the details are null).
+  const reasoningTokens = choices.reduce((n, c) => n + (c.reasoning === null ? 0 : countTokens(c.reasoning)), 0);
+  const details = opts.reasoningParser || choices.some((c) => c.reasoning !== null) ? { reasoning_tokens: reasoningTokens } : null;
   const usage = choices.length === 1 && choices[0].reply.usage
     ? choices[0].reply.usage
-    : { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens, prompt_tokens_details: null };
+    : { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens, prompt_tokens_details: null, completion_tokens_details: details };
   return {
     id: requestId("chatcmpl"),
     object: "chat.completion",
@@ -105,11 +133,11 @@ export function chatCompletionBody(
 
 function chatLogprobs(choice: ChatChoiceInput, scorer: Scorer): unknown[] {
   const k = choice.topLogprobs ?? 0;
-  const entry = (token: string, logprob: number, top: Record<string, number>) => ({
+  const entry = (token: string, logprob: number, top: Record<string, number> | TopList) => ({
     token,
     logprob: clampLogprob(logprob),
     bytes: [...Buffer.from(token, "utf8")],
-    top_logprobs: Object.entries(top)
+    top_logprobs: (Array.isArray(top) ? [...top] : Object.entries(top))
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
       .map(([t, lp]) => ({ token: t, logprob: clampLogprob(lp), bytes: [...Buffer.from(t, "utf8")] })),
@@ -131,7 +159,20 @@ export interface CompletionChoiceInput {
   echo: boolean;
 }
 
-export function completionLogprobs(choice: CompletionChoiceInput, scorer: Scorer, alternatives?: (prefix: string) => Record<string, number>, bos?: string): unknown {
+/** One echoed token as the server spells it (see FakeVllmOptions.echoDecoding). */
+function decodeAlone(token: string, decoding: "whole" | "sentencepiece" | "raw_pieces"): string {
+  if (decoding === "sentencepiece") return token.replace(/^ /, "");
+  if (decoding === "raw_pieces") return token.replace(/^ /, "\u0120");
+  return token;
+}
+
+export function completionLogprobs(
+  choice: CompletionChoiceInput,
+  scorer: Scorer,
+  alternatives?: (prefix: string) => Record<string, number>,
+  bos?: string,
+  decoding: "whole" | "sentencepiece" | "raw_pieces" = "whole",
+): unknown {
   const k = choice.logprobs ?? 0;
   const tokens: string[] = [];
   const tokenLogprobs: Array<number | null> = [];
@@ -165,6 +206,15 @@ export function completionLogprobs(choice: CompletionChoiceInput, scorer: Scorer
     tokenize(choice.prompt).forEach((t, i) => push(choice.prompt.slice(0, t.offset), t.text, shift + t.offset, i === 0 && !bos));
   }
   for (const t of tokenize(choice.generated)) push(choice.prompt + choice.generated.slice(0, t.offset), t.text, base + t.offset, false);
+  if (decoding !== "whole") {
+    // Each token decoded alone; offsets accumulate what was decoded (vLLM: len(token)).
+    let at = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      tokens[i] = decodeAlone(tokens[i], decoding);
+      offsets[i] = at;
+      at += [...tokens[i]].length;
+    }
+  }
   return { text_offset: offsets, token_logprobs: tokenLogprobs, tokens, top_logprobs: top };
 }
 

@@ -10,13 +10,14 @@ import {
   completionBody,
   completionLogprobs,
   contextOverflowMessage,
+  detectedOverflowWording,
   embeddingsBody,
   errorBody,
   hashScorer,
   metricsText,
 } from "./responses.ts";
 import { countTokens, firstTokens } from "./tokenizer.ts";
-import type { FakeAnswer, FakeMessage, FakeReply, FakeRequest, FakeVllmOptions, Fault, RecordedRequest } from "./types.ts";
+import { VLLM_SAMPLING_DEFAULTS, type FakeAnswer, type FakeMessage, type FakeReply, type FakeRequest, type FakeVllmOptions, type Fault, type RecordedRequest, type SamplingField } from "./types.ts";
 
 export type { Behavior, FakeAnswer, FakeMessage, FakeReply, FakeRequest, FakeVllmOptions, Fault, RecordedRequest, Scorer } from "./types.ts";
 
@@ -42,6 +43,9 @@ export interface FakeVllm {
   revive(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What GET /version answers by default: a release with the current layout the fake follows (docs/vllm-compat.md). */
+export const FAKE_VLLM_VERSION = "0.17.1";
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
@@ -86,6 +90,27 @@ function messageText(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) return content.map((part) => (typeof part?.text === "string" ? part.text : "")).join("");
   return "";
+}
+
+/** What a model says when its template opened <think> for it: reasoning text, first token a word. */
+const THINKING_REPLY: FakeReply = {
+  content: "Okay, let me think about this patient.",
+  logprobs: [{ token: "Okay", logprob: Math.log(0.62), top: { Okay: Math.log(0.62), So: Math.log(0.2), First: Math.log(0.1), Let: Math.log(0.05), A: Math.log(0.012) } }],
+};
+
+/**
+ * vLLM's BaseThinkingReasoningParser.extract_reasoning (vllm/reasoning/basic_parsers.py): drop
+ * a leading <think>; with no </think> the whole text is reasoning and the content null. The
+ * qwen3 parser first asks for both tags, else the whole text is content.
+ */
+function parseReasoning(text: string, parser: "deepseek_r1" | "qwen3"): { reasoning: string | null; content: string | null } {
+  if (parser === "qwen3" && !(text.includes("<think>") && text.includes("</think>"))) return { reasoning: null, content: text };
+  const opened = text.indexOf("<think>");
+  const rest = opened >= 0 ? text.slice(opened + "<think>".length) : text;
+  const closed = rest.indexOf("</think>");
+  if (closed < 0) return { reasoning: rest, content: null };
+  const content = rest.slice(closed + "</think>".length);
+  return { reasoning: rest.slice(0, closed), content: content === "" ? null : content };
 }
 
 export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<FakeVllm> {
@@ -135,7 +160,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
       }
       case "context_overflow":
         record.status = 400;
-        sendError(res, 400, contextOverflowMessage(fault.wording ?? "maximum_context", opts.maxModelLen ?? 4096, promptTokens, maxTokens), "BadRequestError", "messages");
+        sendError(res, 400, contextOverflowMessage(fault.wording ?? "passed_tokens", opts.maxModelLen ?? 4096, promptTokens, maxTokens), "BadRequestError", "messages");
         return;
       case "hang":
         // Never answer: the client's timeout or abort ends it (close() drops it too).
@@ -181,6 +206,14 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     }
   }
 
+  /** As vLLM's to_sampling_params: the request's value, else generation_config.json's, else the default. */
+  function effectiveSampling(body: Record<string, unknown>): Record<SamplingField, number> {
+    const fields = Object.keys(VLLM_SAMPLING_DEFAULTS) as SamplingField[];
+    return Object.fromEntries(
+      fields.map((f) => [f, typeof body[f] === "number" ? (body[f] as number) : (opts.generationConfig?.[f] ?? VLLM_SAMPLING_DEFAULTS[f])]),
+    ) as Record<SamplingField, number>;
+  }
+
   function nextAttempt(path: string, raw: string): number {
     const key = `${path}\u0000${raw}`;
     const n = (attempts.get(key) ?? 0) + 1;
@@ -208,17 +241,20 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     const requested = (body.max_completion_tokens ?? body.max_tokens) as number | undefined | null;
     const maxTokens = typeof requested === "number" ? requested : maxModelLen - promptTokens;
     if (promptTokens + maxTokens > maxModelLen || maxTokens < 0) {
-      throw new HttpFailure(400, contextOverflowMessage("maximum_context", maxModelLen, promptTokens, maxTokens), "BadRequestError", "messages");
+      const wording = detectedOverflowWording(opts.overflowWording, maxModelLen, promptTokens, maxTokens);
+      throw new HttpFailure(400, contextOverflowMessage(wording, maxModelLen, promptTokens, maxTokens), "BadRequestError", "messages");
     }
     const attempt = nextAttempt("chat", raw);
     record.attempt = attempt;
+    record.sampling = effectiveSampling(body);
     const index = generationIndex++;
     await sleep(latencyDelay());
     const n = typeof body.n === "number" && body.n > 1 ? body.n : 1;
     const prompt = messages.map((m) => m.content).join("\n");
     const choices = [];
+    const thinking = opts.thinkingTemplate === true && (body.chat_template_kwargs as { enable_thinking?: unknown } | undefined)?.enable_thinking !== false;
     for (let choice = 0; choice < n; choice++) {
-      const answer = await decide({ endpoint: "chat", messages, prompt, body, attempt, index, choice });
+      const answer = thinking ? THINKING_REPLY : await decide({ endpoint: "chat", messages, prompt, body, attempt, index, choice });
       if (isFault(answer)) return applyFault(answer, req, res, record, promptTokens, maxTokens);
       if (answer.delayMs) await sleep(answer.delayMs);
       choices.push({ ...shapeChatReply(answer, maxTokens), reply: answer, topLogprobs: wantLogprobs ? ((top as number | undefined) ?? 0) : null });
@@ -233,6 +269,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
   function shapeChatReply(reply: FakeReply, maxTokens: number) {
     let reasoning = reply.reasoning ?? null;
     let content = reply.content ?? null;
+    if (opts.reasoningParser && reasoning === null && content !== null) ({ reasoning, content } = parseReasoning(content, opts.reasoningParser));
     if ((opts.reasoningField ?? "reasoning") === "inline" && reasoning !== null) {
       content = `<think>\n${reasoning}\n</think>\n\n${content ?? ""}`;
       reasoning = null;
@@ -267,11 +304,15 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     let promptTokens = 0;
     for (const p of prompts) {
       const count = countTokens(p);
-      if (count + maxTokens > maxModelLen) throw new HttpFailure(400, contextOverflowMessage("maximum_context", maxModelLen, count, maxTokens), "BadRequestError", "prompt");
+      if (count + maxTokens > maxModelLen) {
+        const wording = detectedOverflowWording(opts.overflowWording, maxModelLen, count, maxTokens);
+        throw new HttpFailure(400, contextOverflowMessage(wording, maxModelLen, count, maxTokens), "BadRequestError", "prompt");
+      }
       promptTokens += count;
     }
     const attempt = nextAttempt("completions", raw);
     record.attempt = attempt;
+    record.sampling = effectiveSampling(body);
     const index = generationIndex++;
     await sleep(latencyDelay());
     const n = typeof body.n === "number" && body.n > 1 ? body.n : 1;
@@ -288,7 +329,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
         const generatedTokens = countTokens(generated);
         completionTokens += generatedTokens;
         const choice = { prompt, generated, echo, logprobs, finishReason: answer.finish_reason ?? (generatedTokens >= maxTokens ? "length" : "stop") };
-        const logprobsBody = logprobs === null || opts.logprobs === false ? null : completionLogprobs(choice, opts.scorer ?? hashScorer, opts.alternatives, opts.bos);
+        const logprobsBody = logprobs === null || opts.logprobs === false ? null : completionLogprobs(choice, opts.scorer ?? hashScorer, opts.alternatives, opts.bos, opts.echoDecoding);
         choices.push({ ...choice, logprobsBody });
       }
     }
@@ -317,7 +358,7 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
       res.end();
       return;
     }
-    if (method === "GET" && path === "/version") return sendJson(res, (record.status = 200), { version: opts.version ?? "0.16.0" });
+    if (method === "GET" && path === "/version") return sendJson(res, (record.status = 200), { version: opts.version ?? FAKE_VLLM_VERSION });
     if (method === "GET" && path === "/metrics") {
       const text = metricsText(served(), running - 1, promptTokensTotal, generationTokensTotal, finishedGenerations);
       record.status = 200;
@@ -341,7 +382,8 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
       });
     }
     const postRoutes = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/tokenize"];
-    if (method !== "POST" || !postRoutes.includes(path) || (path === "/v1/completions" && opts.completions === false)) {
+    const switchedOff = (path === "/v1/completions" && opts.completions === false) || (path === "/tokenize" && opts.tokenize === false);
+    if (method !== "POST" || !postRoutes.includes(path) || switchedOff) {
       return sendJson(res, (record.status = 404), { detail: "Not Found" });
     }
     const contentType = req.headers["content-type"] ?? "";
@@ -361,7 +403,8 @@ export async function startFakeVllm(initial: FakeVllmOptions = {}): Promise<Fake
     if (path === "/v1/completions") return handleCompletions(fields, raw, req, res, record);
     if (path === "/v1/embeddings") return handleEmbeddings(fields, res, record);
     const text = Array.isArray(fields.messages) ? fields.messages.map((m: any) => messageText(m?.content)).join("\n") : String(fields.prompt ?? "");
-    const count = countTokens(text);
+    // Like vLLM (add_special_tokens defaults to true), the count includes the BOS token.
+    const count = countTokens(text) + (opts.bos && !Array.isArray(fields.messages) ? 1 : 0);
     return sendJson(res, (record.status = 200), { count, max_model_len: opts.maxModelLen ?? 4096, tokens: Array.from({ length: count }, (_, i) => i) });
   }
 

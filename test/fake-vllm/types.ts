@@ -21,6 +21,12 @@ export interface FakeRequest {
   choice: number;
 }
 
+/**
+ * Top alternatives as a list: two token ids that decode to the same text ("▁B" and "B" both
+ * shown as "B") appear as two entries with one string, as vLLM returns them.
+ */
+export type TopList = Array<[token: string, logprob: number]>;
+
 /** A normal answer. Unset fields get vLLM-like defaults. */
 export interface FakeReply {
   content?: string | null;
@@ -32,7 +38,7 @@ export interface FakeReply {
    * Chat logprobs for the generated tokens (when the request asks for logprobs): one entry
    * per token with its top alternatives. Unset: built from the content with the scorer.
    */
-  logprobs?: Array<{ token: string; logprob: number; top?: Record<string, number> }>;
+  logprobs?: Array<{ token: string; logprob: number; top?: Record<string, number> | TopList }>;
   /** Extra delay for this answer, on top of the server's latency setting. */
   delayMs?: number;
 }
@@ -42,8 +48,8 @@ export type Fault =
   | { fault: "http"; status: number; message?: string; type?: string; shape?: "nested" | "flat"; headers?: Record<string, string> }
   /** 429 as a router or hosted API sends it; retryAfter in seconds or an HTTP date. */
   | { fault: "rate_limit"; retryAfter?: number | string }
-  /** A context-length 400 with either wording vLLM has used. */
-  | { fault: "context_overflow"; wording?: "maximum_context" | "passed_tokens" }
+  /** A context-length 400 in one of the wordings vLLM has used (default: the current "passed_tokens"). */
+  | { fault: "context_overflow"; wording?: "maximum_context" | "passed_tokens" | "max_model_len" | "decoder_prompt" }
   /** Never answers; the socket stays open until the client gives up. */
   | { fault: "hang" }
   /** 200 with a JSON content type and a cut-off body. */
@@ -55,6 +61,19 @@ export type Fault =
 
 export type FakeAnswer = FakeReply | Fault;
 export type Behavior = (req: FakeRequest) => FakeAnswer | Promise<FakeAnswer>;
+
+export type SamplingField = "temperature" | "top_p" | "top_k" | "min_p" | "repetition_penalty" | "presence_penalty" | "frequency_penalty";
+
+/** vLLM's SamplingParams defaults: what applies when neither the request nor generation_config.json sets a field. */
+export const VLLM_SAMPLING_DEFAULTS: Record<SamplingField, number> = {
+  temperature: 1,
+  top_p: 1,
+  top_k: 0,
+  min_p: 0,
+  repetition_penalty: 1,
+  presence_penalty: 0,
+  frequency_penalty: 0,
+};
 
 /** log P(token | prefix) for the completions endpoint's logprobs. */
 export type Scorer = (prefix: string, token: string) => number;
@@ -84,6 +103,28 @@ export interface FakeVllmOptions {
   apiKey?: string;
   /** How reasoning comes back: its own field (new or old name, or both), or inline as <think> (no --reasoning-parser). */
   reasoningField?: "reasoning" | "reasoning_content" | "both" | "inline";
+  /**
+   * The server runs with --reasoning-parser: a reply given as `content` only (`<think>` tags
+   * and all) is split as that parser splits it. "deepseek_r1" (vllm/reasoning/basic_parsers.py,
+   * most parsers): a leading <think> is dropped and text with no </think> is all reasoning, with
+   * `content: null` and finish_reason "stop" (thinking skipped, or a parser on a model that
+   * does not think). "qwen3" (qwen3_reasoning_parser.py): without both tags it is all content.
+   * A reply that sets `reasoning` itself is sent as given.
+   */
+  reasoningParser?: "deepseek_r1" | "qwen3";
+  /**
+   * The checkpoint's generation_config.json as `--generation-config auto` (vLLM's default) uses
+   * it: a sampling parameter the request leaves unset takes its value from here. The values in
+   * effect are recorded per request (`RecordedRequest.sampling`).
+   */
+  generationConfig?: Partial<Record<SamplingField, number>>;
+  /**
+   * The chat template opens a <think> block in the prompt (Qwen3-style thinking templates, QwQ,
+   * R1 distills) unless the request sends chat_template_kwargs {enable_thinking: false}: the
+   * reply is then reasoning text that never closes, whatever the behaviour hook says; its
+   * first token is a word ("Okay"), with the article "A" among its alternatives.
+   */
+  thinkingTemplate?: boolean;
   /** Error body shape for errors the server itself raises (validation, unknown model). */
   errorShape?: "nested" | "flat";
   respond?: Behavior;
@@ -97,6 +138,16 @@ export interface FakeVllmOptions {
    * echoed `text` is the prompt without it.
    */
   bos?: string;
+  /**
+   * How echoed completion tokens are decoded: "whole" (default: each token with its leading
+   * space, " A"); "sentencepiece": one by one as vLLM decodes SentencePiece tokens (Llama-2,
+   * Mistral), losing the leading space ("A"); "raw_pieces": the tokenizer's own pieces, as V1
+   * servers ≤ 0.9 returned them ("ĠA"). `text_offset` accumulates the decoded lengths, as
+   * vLLM's does, so it drifts from the prompt.
+   */
+  echoDecoding?: "whole" | "sentencepiece" | "raw_pieces";
+  /** false: POST /tokenize answers 404 (a proxy that exposes /v1 only). */
+  tokenize?: boolean;
   scorer?: Scorer;
   /** Extra candidates for a completions position's top_logprobs beyond the actual token. */
   alternatives?: (prefix: string) => Record<string, number>;
@@ -107,6 +158,11 @@ export interface FakeVllmOptions {
   /** Cut generations to max_tokens and report finish_reason "length" (default true). */
   enforceMaxTokens?: boolean;
   version?: string;
+  /**
+   * How the server words the overflows it detects itself: default as current vLLM does
+   * (max_tokens over max_model_len: "max_model_len"; else "passed_tokens"); set one to force it.
+   */
+  overflowWording?: "maximum_context" | "passed_tokens" | "max_model_len" | "decoder_prompt";
   /** /health answers 503 and every /v1 request 503: an engine that died. */
   dead?: boolean;
 }
@@ -120,6 +176,8 @@ export interface RecordedRequest {
   body: any;
   /** For generation requests: the attempt number the behaviour hook saw. */
   attempt?: number;
+  /** For generation requests: the sampling parameters in effect (request, else generationConfig, else vLLM's neutral default). */
+  sampling?: Record<SamplingField, number>;
   /** HTTP status sent (undefined when the connection was reset or hung). */
   status?: number;
   at: number;

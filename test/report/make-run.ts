@@ -79,7 +79,7 @@ export function makeRun(dir: string, opts: MakeRunOptions): string {
   const summaries: TaskSummary[] = [];
   for (const [task, outcomes] of Object.entries(opts.tasks)) {
     const ids = opts.itemIds?.[task] ?? outcomes.map((_, i) => `q${i}`);
-    const counts = { strict: 0, unparsed: 0, truncated: 0, context_overflow: 0, error: 0, lenient: 0, option_text: 0, logprob: 0 };
+    const counts = { strict: 0, unparsed: 0, reasoning_only: 0, truncated: 0, context_overflow: 0, error: 0, lenient: 0, option_text: 0, logprob: 0 };
     let correct = 0;
     outcomes.forEach((ok, i) => {
       const status = opts.statuses?.[task]?.[i] ?? "strict";

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createChatClient, type ChatClientOptions } from "../../harness/runner/client.ts";
 import { fetchServerInfo, probeEndpoint } from "../../harness/runner/server-info.ts";
 import { failFirstAttempts, replyFor } from "../fake-vllm/helpers.ts";
-import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
+import { FAKE_VLLM_VERSION, startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 
 const MESSAGES = [{ role: "user", content: "Question: Which vessel?\nA. Aorta\nB. Vena cava\nC. Portal vein\nD. Renal artery" }];
 const BODY = { model: "fake-model", messages: MESSAGES, temperature: 0, top_p: 1, max_tokens: 256, seed: 7 };
@@ -138,17 +138,26 @@ describe("chat: faults", () => {
     expect(outcome).toMatchObject({ kind: "ok", attempts: 2 });
   });
 
-  it.each(["maximum_context", "passed_tokens"] as const)("a context-length 400 (%s wording) is its own outcome, never retried", async (wording) => {
+  it.each(["maximum_context", "passed_tokens", "max_model_len", "decoder_prompt"] as const)("a context-length 400 (%s wording) is its own outcome, never retried", async (wording) => {
     server.setBehavior({ respond: () => ({ fault: "context_overflow", wording }) });
     const outcome = await client().chat(BODY);
     expect(outcome).toMatchObject({ kind: "context_overflow", status: 400, attempts: 1 });
     expect(server.generationRequests()).toHaveLength(1);
   });
 
+  it('finish_reason "abort" is an error, not an answer: retried, then reported', async () => {
+    server.setBehavior({ respond: () => ({ content: "B", finish_reason: "abort" }) });
+    const outcome = await client({ maxRetries: 1 }).chat(BODY);
+    expect(outcome).toMatchObject({ kind: "error", failure: "server", attempts: 2 });
+    expect(outcome.kind === "error" && outcome.message).toMatch(/aborted the generation \(finish_reason "abort"\)/);
+    const completion = await client({ maxRetries: 0 }).completions({ model: "fake-model", prompt: "Q", max_tokens: 1 });
+    expect(completion).toMatchObject({ kind: "error", failure: "server" });
+  });
+
   it("detects a real overflow of max_model_len", async () => {
     const outcome = await client().chat({ ...BODY, max_tokens: 100_000 });
     expect(outcome.kind).toBe("context_overflow");
-    expect(outcome.kind === "context_overflow" && outcome.message).toMatch(/maximum context length is 4096/);
+    expect(outcome.kind === "context_overflow" && outcome.message).toMatch(/cannot be greater than max_model_len=max_total_tokens=4096/);
   });
 
   it("401 names the api key variable and is not retried", async () => {
@@ -285,7 +294,7 @@ describe("completions and embeddings", () => {
 describe("server info", () => {
   it("reads /v1/models and /version, and probes /health", async () => {
     const info = await fetchServerInfo(server.url);
-    expect(info.version).toBe("0.16.0");
+    expect(info.version).toBe(FAKE_VLLM_VERSION);
     expect((info.models as any).data[0]).toMatchObject({ id: "fake-model", owned_by: "vllm", max_model_len: 4096 });
     expect(await probeEndpoint(server.url)).toBe(true);
     server.setBehavior({ dead: true });

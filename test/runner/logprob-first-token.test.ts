@@ -46,11 +46,50 @@ afterAll(async () => {
   await server?.close();
 });
 afterEach(() => {
-  server.setBehavior({ respond: guessingBehavior, logprobs: true, maxLogprobs: 20 });
+  server.setBehavior({ respond: guessingBehavior, logprobs: true, maxLogprobs: 20, thinkingTemplate: false, reasoningParser: undefined });
   server.reset();
 });
 
+describe("first-token answerer on a template that opens <think> in the prompt", () => {
+  const thinkingOff = (messages: unknown) => ({ model: "x", messages, chat_template_kwargs: { enable_thinking: false } });
+  const answerB = () => firstTokenReply({ B: ln(0.9), A: ln(0.05) });
+
+  it("with a reasoning parser (the token lands in `reasoning`): stops at once, saying what to change", async () => {
+    server.setBehavior({ thinkingTemplate: true, reasoningParser: "deepseek_r1", respond: answerB });
+    await expect(answer()).rejects.toThrow(/reasoning.*enable_thinking: false.*--chat-template.*--scoring loglikelihood/s);
+  });
+
+  it("without one: the letters' mass is far below an answer's on the first items, so it stops instead of reading the article \"A\"", async () => {
+    server.setBehavior({ thinkingTemplate: true, respond: answerB });
+    const run = answerer();
+    const samples: Sample[] = [];
+    let stopped: unknown = null;
+    for (let i = 0; i < 10 && stopped === null; i++) {
+      await run(TASK, ITEM, signal).then((r) => r && samples.push(r.sample), (err) => (stopped = err));
+    }
+    expect(stopped).toBeInstanceOf(UserError);
+    expect(String(stopped)).toMatch(/letters hold 1\.2% .*enable_thinking: false/s);
+    expect(samples.length).toBeLessThan(5);
+  });
+
+  it("with enable_thinking: false the same server is scored", async () => {
+    server.setBehavior({ thinkingTemplate: true, reasoningParser: "deepseek_r1", respond: answerB });
+    const run = answerer({ buildBody: thinkingOff as FirstTokenOptions["buildBody"] });
+    for (let i = 0; i < 6; i++) expect((await run(TASK, ITEM, signal))?.sample).toMatchObject({ answer: "B", status: "logprob" });
+  });
+});
+
 describe("first-token answerer", () => {
+  it("adds up tokens that decode to the same text (two ids for \"B\"), never keeping only one", async () => {
+    // B's two spellings hold 0.3 + 0.3: more than A's 0.4, though each alone is less.
+    server.setBehavior({ respond: () => firstTokenReply([["A", ln(0.4)], ["B", ln(0.3)], ["B", ln(0.3)]]) });
+    const { sample } = await answer();
+    expect(sample.answer).toBe("B");
+    expect((sample.scores as { letter_probs: Record<string, number> }).letter_probs.B).toBeCloseTo(0.6, 6);
+    expect((sample.scores as { letter_mass: number }).letter_mass).toBeCloseTo(1, 6);
+    expect((sample.scores as { top_logprobs: unknown[] }).top_logprobs).toHaveLength(3);
+  });
+
   it("asks for one token with 20 alternatives at temperature 0, over the model's own body", async () => {
     replyWith({ " B": ln(0.6), "(A": ln(0.2), B: ln(0.1), The: ln(0.05) });
     const { sample, sent } = await answer({

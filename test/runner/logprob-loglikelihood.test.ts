@@ -64,8 +64,36 @@ afterAll(async () => {
   await server?.close();
 });
 afterEach(() => {
-  server.setBehavior({ respond: guessingBehavior, completions: true, logprobs: true, maxLogprobs: 20 });
+  server.setBehavior({ respond: guessingBehavior, completions: true, logprobs: true, maxLogprobs: 20, echoDecoding: "whole", tokenize: true });
   server.reset();
+});
+
+describe("loglikelihood answerer on tokens decoded one by one (SentencePiece, raw pieces)", () => {
+  it.each(["sentencepiece", "raw_pieces"] as const)("%s: aligns by token ids as lm-evaluation-harness does (POST /tokenize counts the context's tokens)", async (echoDecoding) => {
+    server.setBehavior({ echoDecoding });
+    const { sample } = await answer();
+    expect(sample.status).toBe("logprob");
+    expect(sample.answer).toBe("B");
+    expect(sample.scores).toMatchObject({ alignment: "token_ids", logprobs: [-2.5, -0.75, -1.5, -9999], token_counts: [1, 1, 1, 1], clamped: ["D"] });
+    expect(server.requests.some((r) => r.path === "/tokenize")).toBe(true);
+  });
+
+  it("with a BOS token too: the counts include it on both sides", async () => {
+    const withBos = await startFakeVllm({ servedModelName: "fake-model", scorer, bos: "<s>", echoDecoding: "sentencepiece" });
+    const bosPool = createEndpointPool({ baseUrls: [withBos.url], timeoutMs: 10_000, maxRetries: 1, backoff: { baseMs: 1, maxMs: 5 }, maxConcurrency: 8 });
+    try {
+      const result = await answerer({ pool: bosPool })(plannedTask(), ITEM, signal);
+      expect(result?.sample.scores).toMatchObject({ alignment: "token_ids", logprobs: [-2.5, -0.75, -1.5, -9999] });
+    } finally {
+      bosPool.close();
+      await withBos.close();
+    }
+  });
+
+  it("a shape failure on the first item is systematic: the run stops with a message (no /tokenize to align by)", async () => {
+    server.setBehavior({ echoDecoding: "sentencepiece", tokenize: false });
+    await expect(answer()).rejects.toThrow(/do not spell the prompt.*POST \/tokenize/s);
+  });
 });
 
 describe("loglikelihood answerer", () => {
@@ -216,7 +244,7 @@ describe("loglikelihood answerer", () => {
     server.setBehavior({ respond: () => ({ fault: "context_overflow" }) });
     const { sample } = await answer();
     expect(sample.status).toBe("context_overflow");
-    expect(sample.error).toMatch(/maximum context length/);
+    expect(sample.error).toMatch(/context length is only/);
   });
 
   it("records a server failure after retries as the item's error, and goes on", async () => {

@@ -196,11 +196,13 @@ describe("scoreFirstToken", () => {
     expect(s.letter_mass).toBeCloseTo(Math.exp(-4), 12);
   });
 
-  it("counts the generated token when the top list leaves it out, and a repeated token once", () => {
+  it("counts the generated token when the top list leaves it out, and a repeated string as the two tokens it is", () => {
+    // Two token ids decoding to "B" ("▁B" and "B"): both are probability on B.
     const s = scoreFirstToken({ token: "A", logprob: Math.log(0.3), top_logprobs: [{ token: "B", logprob: Math.log(0.25) }, { token: "B", logprob: Math.log(0.25) }] }, 2);
-    expect(s.answer).toBe("A");
-    expect(s.letter_probs.B).toBeCloseTo(0.25, 12);
-    expect(s.letter_mass).toBeCloseTo(0.55, 12);
+    expect(s.answer).toBe("B");
+    expect(s.letter_probs.B).toBeCloseTo(0.5, 12);
+    expect(s.letter_probs.A).toBeCloseTo(0.3, 12);
+    expect(s.letter_mass).toBeCloseTo(0.8, 12);
   });
 
   it("flags a clamped letter, whose probability is 0", () => {
