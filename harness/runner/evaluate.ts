@@ -17,7 +17,7 @@ import { buildSpec, checkRunId, defaultRunId, parseShard, planTasks, serveIdenti
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
-import { executeRun, type ItemAnswerer, type RunOutcome } from "./run.ts";
+import { executeRun, EXIT_UNANSWERED_ITEMS, type ItemAnswerer, type RunOutcome } from "./run.ts";
 import { readRunRecord } from "./run-files.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { loglikelihoodAnswerer } from "./loglikelihood.ts";
@@ -60,6 +60,10 @@ export interface EvaluateOptions {
   offline?: boolean;
   /** Resume even when the server reports other weights than the run's (the same weights at another path). */
   allowDifferentCheckpoints?: boolean;
+  /** Items that fail after retries count as done (run.json records it); they stay errors everywhere they are shown. */
+  acceptErrors?: boolean;
+  /** How long requests wait for an endpoint that is out before they fail (the pool's default 60 s; tests shorten it). */
+  unavailableWaitMs?: number;
 }
 
 /** With --resume, the stored spec supplies everything the command line leaves out. */
@@ -301,7 +305,9 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
     // when a served run has errors, give the exit a moment to show before calling it a success.
     if (vllm && outcome.record.tasks.some((t) => t.errors > 0)) await Promise.race([vllm.exited, new Promise((r) => setTimeout(r, 500))]);
-    if (vllm?.died.aborted) throw new UserError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with: medeval run --resume ${runId} --out ${opts.out}`);
+    if (vllm?.died.aborted) {
+      throw new UserError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with: medeval run --resume ${runId} --out ${opts.out}`, EXIT_UNANSWERED_ITEMS);
+    }
     return outcome;
   } finally {
     store?.close();
@@ -338,7 +344,7 @@ async function runPlanned(
   // The checkpoint behind the served name, so a cache never mixes two checkpoints served under one name.
   const root = checkpoint?.root;
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
-  const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries });
+  const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries, unavailableWaitMs: opts.unavailableWaitMs });
   try {
     return await executeRun({
       spec,
@@ -352,6 +358,7 @@ async function runPlanned(
       progress: createProgress(opts.progress),
       signal,
       allowDifferentCheckpoints: opts.allowDifferentCheckpoints,
+      acceptErrors: opts.acceptErrors,
     });
   } finally {
     dispatcher.close();

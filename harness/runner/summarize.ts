@@ -22,7 +22,8 @@ export function isScored(sample: Pick<Sample, "status">): boolean {
   return sample.status !== "error";
 }
 
-export function summarizeTask(task: TaskMeta, samples: Sample[], boot: BootstrapSettings): TaskSummary {
+/** `planned`: the items the run set out to answer for the task (samples may be fewer). */
+export function summarizeTask(task: TaskMeta, samples: Sample[], boot: BootstrapSettings, planned: number): TaskSummary {
   const counts: Record<SampleStatus, number> = {
     strict: 0,
     lenient: 0,
@@ -56,6 +57,7 @@ export function summarizeTask(task: TaskMeta, samples: Sample[], boot: Bootstrap
     domain: task.domain,
     ...(task.group ? { group: task.group } : {}),
     n: samples.length,
+    planned,
     scored: values.length,
     correct,
     accuracy: values.length > 0 ? correct / values.length : null,
