@@ -30,6 +30,8 @@ export interface TaskComparison extends TaskInfo {
   benchmark: string;
   /** Items scored on both sides with the same content. */
   n: number;
+  /** Items either side's run planned for the task: n falls short of it by errors, items never sent and unpaired items. */
+  total: number;
   accA: number | null;
   accB: number | null;
   diff: Difference;
@@ -129,10 +131,10 @@ export function compareSystems(a: System, b: System, opts: CompareOptions): Comp
     const ta = a.tasks.get(task)!;
     const aligned = alignTask(ta, b.tasks.get(task)!);
     const cmp = pairedComparison(aligned.a, aligned.b, { ...boot, seed: `${opts.seed}:${task}` });
-    return { info: ta, cmp, changed: aligned.changed };
+    return { info: ta, cmp, changed: aligned.changed, total: Math.max(ta.planned, b.tasks.get(task)!.planned) };
   });
   const holm = holmAdjust(raw.map((r) => (r.cmp.n === 0 ? Number.NaN : r.cmp.p)));
-  const tasks: TaskComparison[] = raw.map(({ info, cmp, changed }, i) => ({
+  const tasks: TaskComparison[] = raw.map(({ info, cmp, changed, total }, i) => ({
     task: info.task,
     family: info.family,
     lang: info.lang,
@@ -140,6 +142,7 @@ export function compareSystems(a: System, b: System, opts: CompareOptions): Comp
     ...(info.group ? { group: info.group } : {}),
     benchmark: benchmarkOf(info),
     n: cmp.n,
+    total,
     accA: nullable(cmp.accA),
     accB: nullable(cmp.accB),
     diff: { diff: nullable(cmp.diff), low: nullable(cmp.ci.low), high: nullable(cmp.ci.high) },

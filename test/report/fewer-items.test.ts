@@ -6,6 +6,10 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { loadScores, tableFor } from "../../harness/report/build.ts";
+import { compareSystems } from "../../harness/report/comparison.ts";
+import { loadRun } from "../../harness/report/load.ts";
+import { renderComparison } from "../../harness/report/render-comparison.ts";
+import { groupSystems } from "../../harness/report/systems.ts";
 import { renderCsv, renderJson } from "../../harness/report/render-data.ts";
 import { renderHtmlReport } from "../../harness/report/render-html.ts";
 import { renderLatex } from "../../harness/report/render-latex.ts";
@@ -90,5 +94,19 @@ describe("figures from fewer items than planned", () => {
     const term = renderTerminal(model, { ci: "halfwidth" });
     expect(term).toContain("(17/100)†");
     expect(term).toContain("– (0/100)†");
+  });
+
+  it("are marked n/total† with a footnote in compare (terminal, Markdown, JSON)", () => {
+    const dir = results();
+    const side = (model: string) => groupSystems([loadRun(join(dir, `${model}-zero-shot-generative-medqa.en`))])[0];
+    const cmp = compareSystems(side("flaky"), side("steady"), { resamples: 200, seed: 1, level: 0.95, alpha: 0.05 });
+    expect(cmp.tasks[0]).toMatchObject({ task: "medqa.en", n: 95, total: 100 });
+    const term = renderComparison(cmp, "terminal");
+    expect(term).toMatch(/│ medqa\.en\s*│ 95\/100† │/);
+    expect(term).toMatch(/† n\/total: items scored on both sides/);
+    expect(renderComparison(cmp, "markdown")).toContain("| medqa.en | 95/100† |");
+    expect(JSON.parse(renderComparison(cmp, "json")).tasks[0]).toMatchObject({ n: 95, total: 100 });
+    const clean = compareSystems(side("steady"), side("third"), { resamples: 200, seed: 1, level: 0.95, alpha: 0.05 });
+    expect(renderComparison(clean, "terminal")).not.toContain("†");
   });
 });
