@@ -214,7 +214,8 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
         `medeval run --resume ${runId} --out ${input.outDir}; another --served-model is another spec, so it starts a new run.`,
     );
   }
-  const endpointDown = windowFull && !input.signal.aborted ? { lastError: lastError ?? "error" } : null;
+  // Only a stop that left items unsent is one: a window filled by the last items changed nothing.
+  const endpointDown = windowFull && !input.signal.aborted && next < pending.length ? { lastError: lastError ?? "error" } : null;
   return { record, dir, interrupted: input.signal.aborted, sent, endpointDown };
 }
 
