@@ -120,6 +120,11 @@ export const TaskSummarySchema = z.object({
   domain: z.enum(["in-domain", "out-of-domain"]),
   group: z.string().optional(),
   n: z.number().int(),
+  /**
+   * Items the run set out to answer (after --limit and --shard); n falls short of it when the
+   * run stopped early. Absent in records written before it was kept: then it is n.
+   */
+  planned: z.number().int().optional(),
   /** Items scored (n minus errors). */
   scored: z.number().int(),
   correct: z.number().int(),
@@ -194,6 +199,7 @@ export const RunRecordSchema = z.object({
   bootstrap: z.object({ resamples: z.number().int(), seed: z.number().int(), level: z.number() }),
   timing: z.object({ started_at: z.string(), finished_at: z.string().nullable(), wall_seconds: z.number().nullable() }),
   usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), requests: z.number(), cached: z.number() }),
+  /** Every planned item has an answer, or an errored sample whose error the user accepted (errors_accepted). */
   complete: z.boolean(),
   /** Whether the response cache was read, and under which checkpoint identity or why not (absent in older records). */
   cache: z
@@ -204,6 +210,11 @@ export const RunRecordSchema = z.object({
       basis: z.string(),
     })
     .optional(),
+  /**
+   * The run was finished with --accept-errors: items whose request failed after retries count
+   * as done for `complete`. They are still errors, left out of accuracy and shown as such.
+   */
+  errors_accepted: z.boolean().optional(),
   tasks: z.array(TaskSummarySchema),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;

@@ -8,6 +8,8 @@ import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
 import { evaluate } from "../runner/evaluate.ts";
+import { coverageLine, unanswered } from "../runner/coverage.ts";
+import { EXIT_UNANSWERED_ITEMS, FAILURE_WINDOW, type RunOutcome } from "../runner/run.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
 import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
@@ -63,6 +65,7 @@ interface RunArgs {
   "embed-model"?: string;
   offline?: boolean;
   "allow-different-checkpoints": boolean;
+  "accept-errors": boolean;
 }
 
 /** The embedder for --select embedding, with its model name for the spec. */
@@ -125,6 +128,11 @@ const command: CommandModule<object, RunArgs> = {
         default: false,
         describe: "resume a run although the server reports other weights (root) or context length for the model: only for the same weights at another path",
       })
+      .option("accept-errors", {
+        type: "boolean",
+        default: false,
+        describe: "finish the run although some items failed after retries (recorded in run.json; they stay errors in every table)",
+      })
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,mmlu_medical.it --limit 50", "")
       .example("$0 run --model llama-3.1-8b --tasks mmlu_medical.en --setting few-shot --shots 5 --prompt-style direct", "5-shot from each subject's dev split")
       .example("$0 run --model llama-3.1-8b --tasks medqa.it --setting few-shot-traces --shots 3 --select bm25 --trace-lang en", "")
@@ -174,6 +182,7 @@ const command: CommandModule<object, RunArgs> = {
         signal: controller.signal,
         allowDifferentCheckpoints: argv["allow-different-checkpoints"],
         notice: (line) => process.stderr.write(`medeval: ${line}\n`),
+        acceptErrors: argv["accept-errors"],
         vllmBin: argv["vllm-bin"],
         logprobTarget: argv["logprob-target"] as LogprobTarget,
         fewshot: {
@@ -202,19 +211,9 @@ const command: CommandModule<object, RunArgs> = {
       process.stdout.write(`run: ${outcome.dir}\n  ${requestsLine(outcome)}; run.json and samples.jsonl are there.\n`);
       const cached = cacheNote(outcome.record.tasks.map((t) => ({ task: t.task, n: t.n, fromCache: t.from_cache })));
       if (cached) process.stdout.write(`  ${cached}\n`);
-      const errored = outcome.record.tasks.reduce((n, t) => n + t.errors, 0);
-      if (errored > 0 && outcome.record.complete && !outcome.interrupted) {
-        process.stderr.write(
-          `medeval: ${errored} item(s) ended in errors after retries (excluded from accuracy, counted in the errors column). ` +
-            `Resuming retries them:\n  ${resumeCommand(argv, outcome.record.run_id)}\n`,
-        );
-      }
-      if (outcome.interrupted || !outcome.record.complete) {
-        process.stderr.write(
-          `medeval: the run is not complete. Resume it with:\n  ${resumeCommand(argv, outcome.record.run_id)}\n`,
-        );
-        process.exitCode = outcome.interrupted ? 130 : 1;
-      }
+      const end = runEnd(outcome, resumeCommand(argv, outcome.record.run_id));
+      if (end.message) process.stderr.write(end.message);
+      process.exitCode = end.exitCode;
     } catch (err) {
       if (!(err instanceof ResumableRunError)) throw err;
       throw new UserError(`${err.message}\n  ${resumeCommand(argv, err.runId)}${err.after ? `\n${err.after}` : ""}`, err.exitCode);
@@ -230,6 +229,30 @@ export function requestsLine(outcome: { answered: number; sent: number; retries:
   const requests = outcome.sent + outcome.retries;
   const retried = outcome.retries > 0 ? ` incl. ${outcome.retries} ${outcome.retries === 1 ? "retry" : "retries"}` : "";
   return `${outcome.answered} ${outcome.answered === 1 ? "item" : "items"}, ${requests} ${requests === 1 ? "request" : "requests"}${retried}`;
+}
+
+/** How a run ended, for people and for the exit status: interrupted, items without an answer, or done. */
+export function runEnd(outcome: RunOutcome, resume: string): { exitCode: number; message: string } {
+  const { record } = outcome;
+  const lines = unanswered(record).map((c) => `  ${coverageLine(c)}`);
+  if (outcome.interrupted) return { exitCode: 130, message: `medeval: the run is not complete. Resume it with:\n  ${resume}\n` };
+  if (lines.length > 0 && !record.complete) {
+    const why = outcome.endpointDown
+      ? `the endpoint stopped answering: the last ${FAILURE_WINDOW} items all failed after retries, so the run stopped. The server's last error:\n  ${outcome.endpointDown.lastError}\n`
+      : "some items failed after retries; their accuracy would rest on the items that happened to succeed.\n";
+    return {
+      exitCode: EXIT_UNANSWERED_ITEMS,
+      message:
+        `medeval: the run is not complete: ${why}${lines.join("\n")}\n` +
+        `Resuming retries them (once the server answers again):\n  ${resume}\n` +
+        "or add --accept-errors to that command to finish the run with these errors (they stay errors in every table).\n",
+    };
+  }
+  if (lines.length > 0) {
+    return { exitCode: 0, message: `medeval: errors accepted (--accept-errors); left out of accuracy and marked in every table:\n${lines.join("\n")}\n` };
+  }
+  if (!record.complete) return { exitCode: 1, message: `medeval: the run is not complete. Resume it with:\n  ${resume}\n` };
+  return { exitCode: 0, message: "" };
 }
 
 /**

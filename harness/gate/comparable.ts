@@ -53,7 +53,11 @@ export function checkComparable(baseline: GateSide, candidate: GateSide, opts: {
   const warnings: string[] = [];
 
   if (!candidate.complete) {
-    problems.push(`candidate ${candidate.origin}: the run is not complete (run.json "complete": false). Resume it with \`medeval run\` before checking.`);
+    const items = candidate.unanswered?.length ? ` Items without an answer: ${candidate.unanswered.join("; ")}.` : "";
+    problems.push(
+      `candidate ${candidate.origin}: the run is not complete (run.json "complete": false, or errors not accepted); its figures would rest on fewer items than planned.${items} ` +
+        "Resume it with `medeval run --resume RUN_ID` to retry them, or finish it with --accept-errors (tasks within --max-error-rate are then judged on the items both sides scored).",
+    );
   }
   if (!baseline.complete) {
     problems.push(`baseline ${baseline.origin}: it was saved from an incomplete run. Save a baseline from a complete run.`);

@@ -1,7 +1,7 @@
 // The Markdown summary: a pull-request comment or GitHub's step summary.
 import type { GateRow } from "./decide.ts";
 import { formatP } from "./decide.ts";
-import { type CheckReport, percent, points, ruleText, verdictWord } from "./report.ts";
+import { type CheckReport, pairedCount, pairedCountNote, percent, points, ruleText, verdictWord } from "./report.ts";
 
 const cell = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const code = (text: string): string => `\`${text.replace(/`/g, "'")}\``;
@@ -17,7 +17,7 @@ function table(rows: GateRow[], level: number): string {
   const head = `| | n | baseline % | candidate % | Δ pts | ${ci} | p (Holm) | +/− items | verdict |\n|---|---:|---:|---:|---:|---|---:|---:|---|`;
   const body = rows.map(
     (r) =>
-      `| ${cell(r.name)} | ${r.n}${r.excluded ? ` (${r.excluded} excl.)` : ""} | ${percent(r.baseline)} | ${percent(r.candidate)} | ` +
+      `| ${cell(r.name)} | ${pairedCount(r)} | ${percent(r.baseline)} | ${percent(r.candidate)} | ` +
       `${points(r.diff)} | [${points(r.ci.low)}, ${points(r.ci.high)}] | ${formatP(r.pHolm)} | +${r.gained} / −${r.lost} | ${VERDICT_MARK[r.verdict]} |`,
   );
   return [head, ...body].join("\n");
@@ -41,6 +41,8 @@ export function renderMarkdown(report: CheckReport): string {
     const aggregates = d.rows.filter((r) => r.kind === "aggregate");
     out.push("### Tasks", "", table(tasks, d.options.level), "");
     if (aggregates.length > 0) out.push("### Aggregates (macro over tasks)", "", table(aggregates, d.options.level), "");
+    const note = pairedCountNote(d);
+    if (note) out.push(note, "");
     if (d.regressions.length > 0) {
       out.push("### Regressions", "", ...d.regressions.map((r) => `- **${cell(r.name)}**: ${r.reason}`), "");
     }

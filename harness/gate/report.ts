@@ -1,5 +1,6 @@
 // What a check found, in one value every output (terminal, Markdown, JUnit) is made from.
-import type { GateDecision } from "./decide.ts";
+import { FEWER_ITEMS_MARK } from "../runner/coverage.ts";
+import type { GateDecision, GateRow } from "./decide.ts";
 import type { GateSide } from "./side.ts";
 
 export interface SideSummary {
@@ -56,4 +57,18 @@ export function points(x: number): string {
 
 export function percent(x: number): string {
   return Number.isNaN(x) ? "–" : (x * 100).toFixed(2);
+}
+
+/** The n column: "998/1000†" where items were left out of the pairing (a failed request on either side). */
+export function pairedCount(row: GateRow): string {
+  return row.excluded > 0 ? `${row.n}/${row.n + row.excluded}${FEWER_ITEMS_MARK}` : String(row.n);
+}
+
+/** The footnote to pairedCount's mark, or null when no row left an item out. */
+export function pairedCountNote(decision: GateDecision): string | null {
+  if (!decision.rows.some((r) => r.excluded > 0)) return null;
+  return (
+    `${FEWER_ITEMS_MARK} n/total: items scored on both sides of all the task's items; the others failed on either side (accepted errors, ` +
+    `within --max-error-rate ${decision.options.maxErrorRate}) and are left out, so the figures rest on fewer items than planned.`
+  );
 }

@@ -5,6 +5,7 @@ import { sha256 } from "../hash.ts";
 import type { LoadedRun } from "../report/load.ts";
 import { UserError, type RunRecord, type TaskSummary } from "../types.ts";
 import { compareIds } from "./id-list.ts";
+import { coverageLine, unanswered } from "../runner/coverage.ts";
 import { taskInfoOf } from "../report/load.ts";
 import { cacheUse } from "../runner/summarize.ts";
 
@@ -38,7 +39,10 @@ export interface GateSide {
   harness: RunRecord["harness"];
   server: RunRecord["server"];
   startedAt: string;
+  /** Every planned item has an answer, or the run's errors were accepted (--accept-errors). */
   complete: boolean;
+  /** For a run that is not complete: per task, how many items have no answer. */
+  unanswered?: string[];
   tasks: GateTask[];
 }
 
@@ -77,7 +81,10 @@ export function sideFromRun(run: LoadedRun): GateSide {
     harness: record.harness,
     server: record.server,
     startedAt: record.timing.started_at,
-    complete: record.complete && !run.tornFinalLine,
+    // A run.json from before errors made a run incomplete may say "complete" over failed
+    // items: without their acceptance (--accept-errors) its figures rest on fewer items than planned.
+    complete: record.complete && !run.tornFinalLine && (record.errors_accepted === true || record.tasks.every((t) => t.errors === 0)),
+    unanswered: unanswered(record).map(coverageLine),
     tasks,
   };
 }

@@ -1,7 +1,7 @@
 // The check's result in the terminal.
 import Table from "cli-table3";
 import { formatP, type GateRow } from "./decide.ts";
-import { type CheckReport, percent, points, ruleText, verdictWord } from "./report.ts";
+import { type CheckReport, pairedCount, pairedCountNote, percent, points, ruleText, verdictWord } from "./report.ts";
 
 function rowsTable(rows: GateRow[], level: number): string {
   const table = new Table({
@@ -12,7 +12,7 @@ function rowsTable(rows: GateRow[], level: number): string {
   for (const r of rows) {
     table.push([
       r.name,
-      r.excluded ? `${r.n} (${r.excluded} excl.)` : String(r.n),
+      pairedCount(r),
       percent(r.baseline),
       percent(r.candidate),
       points(r.diff),
@@ -33,6 +33,8 @@ export function renderTerminal(report: CheckReport): string {
   const d = report.decision;
   if (d) {
     out.push(`rule: ${ruleText(d)}`, rowsTable(d.rows, d.options.level));
+    const note = pairedCountNote(d);
+    if (note) out.push(note);
     for (const r of d.regressions) out.push(`REGRESSION ${r.name}: ${r.reason}`);
   }
   for (const w of report.warnings) out.push(`warning: ${w}`);

@@ -27,6 +27,8 @@ export interface TaskComparison extends TaskInfo {
   benchmark: string;
   /** Items scored on both sides with the same content. */
   n: number;
+  /** Items either side's run planned for the task: n falls short of it by errors, items never sent and unpaired items. */
+  total: number;
   accA: number | null;
   accB: number | null;
   diff: Difference;
@@ -142,6 +144,7 @@ export function compareSystems(a: System, b: System, opts: CompareOptions): Comp
       ...(info.group ? { group: info.group } : {}),
       benchmark: benchmarkOf(info),
       n: cmp.n,
+      total: Math.max(info.planned, b.tasks.get(info.task)!.planned),
       accA: nullable(cmp.accA),
       accB: nullable(cmp.accB),
       diff: { diff: nullable(cmp.diff), low: nullable(cmp.ci.low), high: nullable(cmp.ci.high) },

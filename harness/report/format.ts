@@ -1,4 +1,5 @@
 // How figures are written in tables: accuracies in percent with one decimal.
+import { FEWER_ITEMS_NOTE, fewerItemsText } from "../runner/coverage.ts";
 import type { Cell, Delta, Row, TableModel } from "./table-model.ts";
 import { printedCommand } from "../invocation.ts";
 
@@ -22,6 +23,11 @@ export function estimateText(cell: Pick<Cell, "value" | "low" | "high">, style: 
   return { value: pct(cell.value), ci: `[${pct(cell.low)}, ${pct(cell.high)}]` };
 }
 
+/** "(38/40)†" beside a cell whose figure rests on fewer items than planned, else "". */
+export function cellCoverage(cell: Pick<Cell, "n" | "total">): string {
+  return fewerItemsText(cell.n, cell.total);
+}
+
 /** A row's name as tables print it: whether it is the baseline, and whether its runs are unfinished. */
 export function rowTitle(row: Pick<Row, "label" | "isBaseline" | "incomplete">): string {
   return `${row.label}${row.isBaseline ? " (baseline)" : ""}${row.incomplete ? " (incomplete)" : ""}`;
@@ -37,7 +43,7 @@ export function ciStyleName(style: CiStyle, level: number): string {
 }
 
 export function footnotes(model: TableModel, ci: CiStyle): string[] {
-  const lines = [`Accuracy (%) ${ciStyleName(ci, model.level)}; best per column in bold.`];
+  const lines = [`Accuracy (%) ${ciStyleName(ci, model.level)}; best per column in bold (among rows with every item scored).`];
   if (model.baseline) {
     lines.push(
       `Δ: paired difference against ${model.baseline} on the items both scored; * = significant at α=${model.alpha} ` +
@@ -47,6 +53,7 @@ export function footnotes(model: TableModel, ci: CiStyle): string[] {
   if (model.rows.some((r) => r.incomplete)) {
     lines.push(`(incomplete): a run behind the row did not finish (run.json "complete": false); its figures cover only the items done so far. Resume it with \`${printedCommand(["run", "--resume", "RUN_ID"])}\`.`);
   }
+  if (model.rows.some((r) => r.cells.some((c) => c !== null && c.n < c.total))) lines.push(FEWER_ITEMS_NOTE);
   if (model.mixedScoring) lines.push("MIXED SCORING: rows differ in scoring mode (generative / loglikelihood / first-token; see the row labels), shown together because --allow-mixed-scoring was given.");
   return [...lines, ...model.notes];
 }

@@ -34,6 +34,8 @@ export function taskInfoOf(t: TaskInfo): TaskInfo {
 export interface TaskOutcomes extends TaskInfo {
   /** By item id: the last line per item (a resumed run may append a retry). */
   items: Map<string, ItemOutcome>;
+  /** Items the run set out to answer (run.json's planned; else the lines on disk). */
+  planned: number;
 }
 
 export interface LoadedRun {
@@ -103,12 +105,12 @@ export function loadRunWithSamples(dir: string): { run: LoadedRun; samples: Samp
   const record = readRunRecord(runFile);
   const infoOf = taskInfoResolver(record, runFile);
   const tasks = new Map<string, TaskOutcomes>();
-  for (const t of record.tasks) tasks.set(t.task, { ...infoOf(t.task), items: new Map() });
+  for (const t of record.tasks) tasks.set(t.task, { ...infoOf(t.task), items: new Map(), planned: t.planned ?? t.n });
 
   const journal = readJournal(samplesFile);
   for (const s of journal.samples.values()) {
     let task = tasks.get(s.task);
-    if (!task) tasks.set(s.task, (task = { ...infoOf(s.task), items: new Map() }));
+    if (!task) tasks.set(s.task, (task = { ...infoOf(s.task), items: new Map(), planned: 0 }));
     task.items.set(s.item_id, {
       item_id: s.item_id,
       item_hash: s.item_hash,
@@ -120,7 +122,11 @@ export function loadRunWithSamples(dir: string): { run: LoadedRun; samples: Samp
   const lines = journal.lines;
   const superseded = journal.lines - journal.samples.size;
   const tornFinalLine = journal.tornBytes > 0;
-  for (const [id, t] of tasks) if (t.items.size === 0) tasks.delete(id);
+  // A planned task the run never reached stays: its cells say 0 of its items were scored.
+  for (const [id, t] of tasks) {
+    t.planned = Math.max(t.planned, t.items.size);
+    if (t.planned === 0) tasks.delete(id);
+  }
   return { run: { dir, record, tasks, lines, superseded, tornFinalLine }, samples: [...journal.samples.values()] };
 }
 

@@ -2,6 +2,7 @@
 import Table from "cli-table3";
 import type { Comparison } from "./comparison.ts";
 import { pct, signedPct } from "./format.ts";
+import { FEWER_ITEMS_MARK } from "../runner/coverage.ts";
 
 export type ComparisonFormat = "terminal" | "markdown" | "json";
 
@@ -17,7 +18,7 @@ function interval(d: { diff: number | null; low: number | null; high: number | n
 function taskRows(cmp: Comparison): string[][] {
   return cmp.tasks.map((t) => [
     t.task,
-    String(t.n),
+    t.n < t.total ? `${t.n}/${t.total}${FEWER_ITEMS_MARK}` : String(t.n),
     pct(t.accA),
     pct(t.accB),
     interval(t.diff),
@@ -55,6 +56,12 @@ function notes(cmp: Comparison): string[] {
       `b = only A right, c = only B right; p = exact McNemar for a task, for an aggregate (macro Δ) the smallest α at which its percentile interval excludes 0; ` +
       `* = Holm-adjusted p < ${cmp.alpha} across the tasks and aggregates.`,
   ];
+  if (cmp.tasks.some((t) => t.n < t.total)) {
+    lines.push(
+      `${FEWER_ITEMS_MARK} n/total: items scored on both sides of the task's planned items; the others failed after retries or were never sent on a side ` +
+        "(or are on one side only), so the difference rests on fewer items than planned. Resume the run(s) to retry them (medeval run --resume RUN_ID).",
+    );
+  }
   if (cmp.mixedScoring) lines.push(`MIXED SCORING: A is ${cmp.a.key.scoring}, B is ${cmp.b.key.scoring}; compared because --allow-mixed-scoring was given.`);
   if (cmp.tasksOnlyInA.length) lines.push(`Tasks only in A (not compared): ${cmp.tasksOnlyInA.join(", ")}`);
   if (cmp.tasksOnlyInB.length) lines.push(`Tasks only in B (not compared): ${cmp.tasksOnlyInB.join(", ")}`);

@@ -15,6 +15,7 @@ export function renderCsv(model: TableModel, scores: readonly SystemScores[]): s
     "n_total", "n_scored", "correct", "errors", "unparsed", "truncated", "context_overflow",
     "accuracy", "ci_low", "ci_high", "ci_level", "best",
     "baseline", "delta", "delta_low", "delta_high", "discordant_b", "discordant_c", "p", "p_test", "p_holm", "significant", "complete",
+    "fewer_items",
   ];
   const records: (string | number | boolean)[][] = [header];
   model.rows.forEach((row, r) => {
@@ -27,9 +28,10 @@ export function renderCsv(model: TableModel, scores: readonly SystemScores[]): s
       records.push([
         row.model, row.setting, row.scoring, row.prompt_style, row.label, row.runs.join(" "), col.kind, col.domain, col.benchmark,
         col.kind === "task" ? col.tasks[0] : col.id, col.lang ?? "all",
-        t?.total ?? "", cell.n, cell.correct, t?.errors ?? "", t?.unparsed ?? "", t?.truncated ?? "", t?.context_overflow ?? "",
+        cell.total, cell.n, cell.correct, t?.errors ?? "", t?.unparsed ?? "", t?.truncated ?? "", t?.context_overflow ?? "",
         round(cell.value), round(cell.low), round(cell.high), model.level, cell.best,
         model.baseline ?? "", round(d?.diff), round(d?.low), round(d?.high), d?.b ?? "", d?.c ?? "", sig(d?.p), d?.test ?? "", sig(d?.pHolm), d ? d.significant : "", !row.incomplete,
+        cell.n < cell.total,
       ]);
     });
   });

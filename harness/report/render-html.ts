@@ -1,7 +1,7 @@
 // The HTML report: one self-contained page (no external files or scripts) with the results
 // table, the aggregates of every system and the forest plot.
 import { benchmarkSpans, domainSpans } from "./header-spans.ts";
-import { type CiStyle, deltaText, estimateText, footnotes, pct, rowTitle } from "./format.ts";
+import { cellCoverage, type CiStyle, deltaText, estimateText, footnotes, pct, rowTitle } from "./format.ts";
 import { esc } from "./html.ts";
 import { forestPlotSvg } from "./render-svg.ts";
 import type { SystemScores } from "./scores.ts";
@@ -16,7 +16,9 @@ function cellHtml(cell: Cell | null, ci: CiStyle, link: string | null): string {
   const { value, ci: interval } = estimateText(cell, ci);
   const bold = cell.best ? `<b>${value}</b>` : value;
   const v = link ? `<a href="${esc(link)}">${bold}</a>` : bold;
-  return `<td title="n=${cell.n}, correct=${cell.correct}">${v} <span class="ci">${esc(interval)}</span></td>`;
+  const coverage = cellCoverage(cell);
+  const mark = coverage ? ` <span class="fewer">${esc(coverage)}</span>` : "";
+  return `<td title="n=${cell.n} of ${cell.total}, correct=${cell.correct}">${v} <span class="ci">${esc(interval)}</span>${mark}</td>`;
 }
 
 /** Links to `medeval view`: each cell's tasks, in the run of the row's system that holds them. */
@@ -75,7 +77,7 @@ export function renderHtmlReport(model: TableModel, scores: readonly SystemScore
     "body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}" +
     "th,td{border:1px solid #ccc;padding:4px 8px;text-align:center;font-size:13px}th.row,td:first-child{text-align:left}" +
     ".ci{color:#666;font-size:11px}tr.delta td{color:#555;font-size:12px}td.sig{color:#b00;font-weight:bold}" +
-    ".notes{font-size:12px;color:#444}.runs{font-size:12px}code{font-size:12px}";
+    ".fewer{color:#b00;font-size:11px}.notes{font-size:12px;color:#444}.runs{font-size:12px}code{font-size:12px}";
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${css}</style></head>
 <body>

@@ -1,21 +1,23 @@
 // LaTeX rendering: a booktabs table in a standalone document that compiles with pdflatex.
 import { benchmarkSpans, domainSpans } from "./header-spans.ts";
-import { type CiStyle, deltaText, estimateText, footnotes, rowTitle } from "./format.ts";
+import { cellCoverage, type CiStyle, deltaText, estimateText, footnotes, rowTitle } from "./format.ts";
 import type { Cell, TableModel } from "./table-model.ts";
 
 export function latexEscape(s: string): string {
   return s.replace(/[\\{}$&#^_%~]/g, (ch) =>
     ch === "\\" ? "\\textbackslash{}" : ch === "^" ? "\\textasciicircum{}" : ch === "~" ? "\\textasciitilde{}" : `\\${ch}`,
-  ).replace(/Δ/g, "$\\Delta$").replace(/±/g, "$\\pm$").replace(/α/g, "$\\alpha$").replace(/·/g, "$\\cdot$").replace(/–/g, "--");
+  ).replace(/Δ/g, "$\\Delta$").replace(/±/g, "$\\pm$").replace(/α/g, "$\\alpha$").replace(/·/g, "$\\cdot$").replace(/–/g, "--").replace(/†/g, "$^{\\dagger}$");
 }
 
 function cellTex(cell: Cell | null, ci: CiStyle): string {
   if (!cell) return "--";
   const { value, ci: interval } = estimateText(cell, ci);
   const v = cell.best ? `\\textbf{${value}}` : value;
-  if (!interval) return v;
+  const coverage = cellCoverage(cell);
+  const mark = coverage ? `\\,{\\scriptsize${latexEscape(coverage)}}` : "";
+  if (!interval) return `${v}${mark}`;
   const small = ci === "halfwidth" ? `{\\scriptsize$\\pm$${interval.replace("± ", "")}}` : `{\\scriptsize${interval}}`;
-  return `${v}\\,${small}`;
+  return `${v}\\,${small}${mark}`;
 }
 
 function deltaTex(cell: Cell | null): string {

@@ -1,6 +1,6 @@
 // Forest plot: for each column of the table (task × language, groups, averages), the
 // accuracy and confidence interval of every system, as one self-contained SVG.
-import { pct } from "./format.ts";
+import { cellCoverage, pct } from "./format.ts";
 import { esc } from "./html.ts";
 import type { TableModel } from "./table-model.ts";
 
@@ -33,13 +33,14 @@ export function forestPlotSvg(model: TableModel): string {
       parts.push(`<text x="${LABEL_W - 8}" y="${cy + 4}" class="label" text-anchor="end">${esc(row.label)}</text>`);
       if (cell && cell.value !== null) {
         const color = palette[r % palette.length];
-        const tip = `${row.label}, ${title}: ${pct(cell.value)} [${pct(cell.low)}, ${pct(cell.high)}], n=${cell.n}`;
+        const tip = `${row.label}, ${title}: ${pct(cell.value)} [${pct(cell.low)}, ${pct(cell.high)}], n=${cell.n} of ${cell.total}`;
         parts.push(`<g><title>${esc(tip)}</title>`);
         if (cell.low !== null && cell.high !== null) {
           parts.push(`<line x1="${x(cell.low).toFixed(1)}" x2="${x(cell.high).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="${color}" stroke-width="2"/>`);
         }
         parts.push(`<rect x="${(x(cell.value) - 4).toFixed(1)}" y="${cy - 4}" width="8" height="8" fill="${color}"/></g>`);
-        const text = `${pct(cell.value)} [${pct(cell.low)}, ${pct(cell.high)}]`;
+        const coverage = cellCoverage(cell);
+        const text = `${pct(cell.value)} [${pct(cell.low)}, ${pct(cell.high)}]${coverage ? ` ${coverage}` : ""}`;
         parts.push(`<text x="${LABEL_W + PLOT_W + 10}" y="${cy + 4}" class="value${cell.best ? " best" : ""}">${esc(text)}</text>`);
       } else {
         parts.push(`<text x="${LABEL_W + PLOT_W + 10}" y="${cy + 4}" class="value">–</text>`);

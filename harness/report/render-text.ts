@@ -1,7 +1,7 @@
 // Terminal (cli-table3) and Markdown renderings of a results table.
 import Table from "cli-table3";
 import { benchmarkSpans, domainSpans } from "./header-spans.ts";
-import { type CiStyle, deltaText, estimateText, footnotes, rowTitle } from "./format.ts";
+import { cellCoverage, type CiStyle, deltaText, estimateText, footnotes, rowTitle } from "./format.ts";
 import type { Cell, TableModel } from "./table-model.ts";
 
 export interface TextOptions {
@@ -14,7 +14,8 @@ function cellText(cell: Cell | null, opts: TextOptions, bold: (s: string) => str
   if (!cell) return "–";
   const { value, ci } = estimateText(cell, opts.ci);
   const text = ci ? `${value} ${ci}` : value;
-  return cell.best ? bold(text) : text;
+  const coverage = cellCoverage(cell);
+  return `${cell.best ? bold(text) : text}${coverage ? ` ${coverage}` : ""}`;
 }
 
 function deltaCell(cell: Cell | null): string {

@@ -27,6 +27,8 @@ export interface TaskScore extends TaskInfo {
   run_id: string;
   /** Samples on disk for the task (last line per item). */
   total: number;
+  /** Items the run planned for the task: scored falls short of it by the errors and the items never sent. */
+  planned: number;
   /** total minus errors. */
   scored: number;
   correct: number;
@@ -86,6 +88,7 @@ export function taskScore(t: TaskOutcomes & { run_id: string; bootstrap: { resam
     benchmark: benchmarkOf(t),
     run_id: t.run_id,
     total: t.items.size,
+    planned: t.planned,
     scored: values.length,
     correct,
     errors,

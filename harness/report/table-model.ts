@@ -45,6 +45,8 @@ export interface Delta {
 export interface Cell extends Estimate {
   /** Scored items behind the cell. */
   n: number;
+  /** Items the runs planned for the cell's tasks: more than n where requests failed or were never sent. */
+  total: number;
   correct: number;
   best: boolean;
   delta?: Delta;
@@ -60,6 +62,8 @@ export interface Row {
   isBaseline: boolean;
   /** Some run behind the row is not complete (run.json "complete": false): its figures cover only the items finished. */
   incomplete: boolean;
+  /** Some task of the row scored fewer items than planned (errors, accepted or not, or items never sent): never bold. */
+  fewerItems: boolean;
   /** Aligned with columns; null where the system has no (or not all) tasks of the column. */
   cells: (Cell | null)[];
 }
@@ -150,8 +154,10 @@ export function tableColumns(scores: readonly SystemScores[], subjects: SubjectC
 function cellOf(col: Column, s: SystemScores): Cell | null {
   if (col.kind === "task") {
     const t = s.tasks.get(col.tasks[0]);
-    if (!t || t.scored === 0) return null;
-    return { ...t.accuracy, n: t.scored, correct: t.correct, best: false };
+    if (!t) return null;
+    // A task none of whose items was scored still says so: "– (0/40)".
+    if (t.scored === 0) return { value: null, low: null, high: null, n: 0, total: t.planned, correct: 0, best: false };
+    return { ...t.accuracy, n: t.scored, total: t.planned, correct: t.correct, best: false };
   }
   const agg = s.aggregates.find((a) => a.id === col.id);
   if (!agg || agg.n === 0) return null;
@@ -159,7 +165,8 @@ function cellOf(col: Column, s: SystemScores): Cell | null {
   // of the column's tasks is not comparable with the rows that have them all (it would even
   // win the column's bold): leave it out. A task without a scored item counts as missing.
   if (!col.tasks.every((t) => (s.tasks.get(t)?.scored ?? 0) > 0)) return null;
-  return { ...agg.macro, n: agg.n, correct: agg.correct, best: false };
+  const total = col.tasks.reduce((acc, t) => acc + (s.tasks.get(t)?.planned ?? 0), 0);
+  return { ...agg.macro, n: agg.n, total, correct: agg.correct, best: false };
 }
 
 /**
@@ -228,18 +235,21 @@ export function buildTable(scores: readonly SystemScores[], opts: TableOptions):
       runs: s.system.runs.map((r) => r.record.run_id),
       isBaseline: s === base,
       incomplete: s.system.runs.some((r) => !r.record.complete || r.tornFinalLine),
+      fewerItems: [...s.tasks.values()].some((t) => t.scored < t.planned),
       cells,
     };
   });
-  // Bold: the best as printed (0.1 points), ties all bold, among rows whose runs finished.
+  // Bold: the best as printed (0.1 points), ties all bold, among rows whose runs finished with
+  // every item scored (an accuracy over the items that happened to succeed is biased upward).
   const shown = (v: number) => Math.round(v * 1000);
+  const contends = (r: Row) => !r.incomplete && !r.fewerItems;
   columns.forEach((_, i) => {
-    const values = rows.filter((r) => !r.incomplete).map((r) => r.cells[i]?.value ?? null).filter((v): v is number => v !== null);
+    const values = rows.filter(contends).map((r) => r.cells[i]?.value ?? null).filter((v): v is number => v !== null);
     if (values.length < 2) return;
     const best = Math.max(...values.map(shown));
     for (const r of rows) {
       const cell = r.cells[i];
-      if (!r.incomplete && cell && cell.value !== null && shown(cell.value) === best) cell.best = true;
+      if (contends(r) && cell && cell.value !== null && shown(cell.value) === best) cell.best = true;
     }
   });
   const notes: string[] = [];

@@ -10,6 +10,8 @@ export interface DispatcherOptions {
   /** Requests in flight across all endpoints. */
   concurrency: number;
   maxRetries?: number;
+  /** How long requests wait for an endpoint that is out before they fail (the pool's default when absent). */
+  unavailableWaitMs?: number;
 }
 
 export function createDispatcher(model: ModelSpec, opts: DispatcherOptions): ChatDispatcher & { pool: EndpointPool; close(): void } {
@@ -21,6 +23,7 @@ export function createDispatcher(model: ModelSpec, opts: DispatcherOptions): Cha
     maxRetries: opts.maxRetries ?? 6,
     backoff: { baseMs: 500, maxMs: 30_000 },
     maxConcurrency: Math.max(1, Math.ceil(opts.concurrency / model.baseUrls.length)),
+    unavailableWaitMs: opts.unavailableWaitMs,
   });
   return {
     pool,

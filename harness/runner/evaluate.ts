@@ -17,7 +17,7 @@ import { buildSpec, checkRunId, defaultRunId, legacyRunId, parseShard, planTasks
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
-import { executeRun, type ItemAnswerer, type RunOutcome } from "./run.ts";
+import { executeRun, EXIT_UNANSWERED_ITEMS, type ItemAnswerer, type RunOutcome } from "./run.ts";
 import { makeRunFolder, readRunRecord } from "./run-files.ts";
 import { describeOwner, RunLock } from "./run-lock.ts";
 import { logprobPromptStyle, logprobTargetOfStyle, logprobTemplateHash, type LogprobTarget } from "../prompts/lm-eval.ts";
@@ -66,6 +66,10 @@ export interface EvaluateOptions {
   allowDifferentCheckpoints?: boolean;
   /** One-line notices for the person running (the cache is not read, …); the command prints them. */
   notice?: (line: string) => void;
+  /** Items that fail after retries count as done (run.json records it); they stay errors everywhere they are shown. */
+  acceptErrors?: boolean;
+  /** How long requests wait for an endpoint that is out before they fail (the pool's default 60 s; tests shorten it). */
+  unavailableWaitMs?: number;
 }
 
 /** With --resume, the stored spec supplies everything the command line leaves out. */
@@ -390,7 +394,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
     // when a served run has errors, give the exit a moment to show before calling it a success.
     if (vllm && outcome.record.tasks.some((t) => t.errors > 0)) await Promise.race([vllm.exited, new Promise((r) => setTimeout(r, 500))]);
-    if (vllm?.died.aborted) throw new ResumableRunError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with:`, runId);
+    if (vllm?.died.aborted) throw new ResumableRunError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with:`, runId, "", EXIT_UNANSWERED_ITEMS);
     return outcome;
   } finally {
     store?.close();
@@ -433,7 +437,7 @@ async function runPlanned(
   const identity = establishCheckpointIdentity({ serveModel: serve?.model, serveArgs: serve?.args, root, revision: model.revision, fingerprint: model.fingerprint });
   const { cache, record: cacheRecord } = cacheFor(opts, identity);
   const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
-  const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries });
+  const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries, unavailableWaitMs: opts.unavailableWaitMs });
   try {
     return await executeRun({
       spec,
@@ -448,6 +452,7 @@ async function runPlanned(
       progress: createProgress(opts.progress),
       signal,
       allowDifferentCheckpoints: opts.allowDifferentCheckpoints,
+      acceptErrors: opts.acceptErrors,
     });
   } finally {
     dispatcher.close();

@@ -1,6 +1,7 @@
 // The table printed at the end of a run: one row per task, straight from run.json.
 import Table from "cli-table3";
 import type { TaskSummary } from "../types.ts";
+import { coverageOf, FEWER_ITEMS_MARK, FEWER_ITEMS_NOTE } from "./coverage.ts";
 
 function pct(x: number | null): string {
   return x === null ? "–" : (100 * x).toFixed(1);
@@ -24,12 +25,15 @@ export function renderLeaderboard(tasks: TaskSummary[], level = 0.95): string {
     colAligns: ["left", "left", "right", "right", "right", ...(withNorm ? (["right", "right"] as const) : []), ...(withMass ? (["right"] as const) : []), "right", ...(withReasoningOnly ? (["right"] as const) : []), "right", ...(withOverflow ? (["right"] as const) : []), "right"],
     style: { head: [], border: [] },
   });
+  let short = false;
   for (const t of tasks) {
+    const c = coverageOf(t);
+    short ||= c.scored < c.planned;
     const unparsedRate = t.scored > 0 ? ` (${pct(t.unparsed / t.scored)}%)` : "";
     table.push([
       t.task,
       t.lang,
-      String(t.n),
+      c.scored < c.planned ? `${c.scored} of ${c.planned}${FEWER_ITEMS_MARK}` : String(c.planned),
       pct(t.accuracy),
       interval(t.ci_low, t.ci_high),
       ...(withNorm ? [pct(t.acc_norm ?? null), interval(t.acc_norm_ci_low, t.acc_norm_ci_high)] : []),
@@ -41,7 +45,7 @@ export function renderLeaderboard(tasks: TaskSummary[], level = 0.95): string {
       String(t.errors),
     ]);
   }
-  return table.toString();
+  return short ? `${table.toString()}\n${FEWER_ITEMS_NOTE}` : table.toString();
 }
 
 /**

@@ -113,9 +113,16 @@ function writeMerged(dir: string, id: string, hash: string, spec: RunRecord["spe
   const first = shards[0].record;
   const all = [...byTask.values()].flat();
   writeFileSync(join(dir, "samples.jsonl"), all.map((s) => `${JSON.stringify(s)}\n`).join(""));
+  const plannedOf = (task: string) =>
+    shards.reduce((acc, s) => {
+      const t = s.record.tasks.find((x) => x.task === task);
+      return acc + (t?.planned ?? t?.n ?? 0);
+    }, 0);
   const tasks = first.tasks.map((t) =>
-    summarizeTask({ id: t.task, family: t.family, lang: t.lang, domain: t.domain, group: t.group }, byTask.get(t.task) ?? [], first.bootstrap),
+    summarizeTask({ id: t.task, family: t.family, lang: t.lang, domain: t.domain, group: t.group }, byTask.get(t.task) ?? [], first.bootstrap, plannedOf(t.task)),
   );
+  // Each shard is complete; one whose errors were accepted makes the merged run's accepted too.
+  const accepted = shards.some((s) => s.record.errors_accepted === true);
   const sum = (f: (r: RunRecord) => number) => shards.reduce((acc, s) => acc + f(s.record), 0);
   const record: RunRecord = {
     ...first,
@@ -132,6 +139,7 @@ function writeMerged(dir: string, id: string, hash: string, spec: RunRecord["spe
     complete: true,
     // One cache record when every shard had the same; per task, from_cache counts each sample's own identity.
     cache: shards.every((s) => JSON.stringify(s.record.cache) === JSON.stringify(first.cache)) ? first.cache : undefined,
+    ...(accepted ? { errors_accepted: true } : {}),
     tasks,
   };
   writeJsonAtomic(join(dir, "run.json"), record);

@@ -39,10 +39,20 @@ export interface RunInput {
   allowDifferentCheckpoints?: boolean;
   /** Whether the response cache is read, and under which checkpoint identity (recorded in run.json). */
   cache?: RunRecord["cache"];
+  /** Items that failed after retries count as done: the run can be complete with errors (recorded in run.json). */
+  acceptErrors?: boolean;
 }
 
-/** Errors before any success that mark a run as misconfigured rather than unlucky. */
-export const FAIL_FAST_ERRORS = 5;
+/**
+ * Items in a row (in the order they finish) that failed after retries: at the start of a run
+ * they mark it as misconfigured (wrong URL, model name, key); later, an endpoint that stopped
+ * answering. Each such item has already spent its retries, so the run stops rather than
+ * spending them again on every item left.
+ */
+export const FAILURE_WINDOW = 5;
+
+/** The exit status of a run that ended with items that have no answer (errored, or not sent): resume retries them. */
+export const EXIT_UNANSWERED_ITEMS = 4;
 
 /**
  * Answers after which a run whose prompts mostly overflow the context stops: its accuracy
@@ -60,6 +70,8 @@ export interface RunOutcome {
   retries: number;
   /** Items answered this time (resumed items excluded). */
   answered: number;
+  /** The run stopped early: the last FAILURE_WINDOW items all failed; the server's last words. */
+  endpointDown: { lastError: string } | null;
 }
 
 export async function executeRun(input: RunInput): Promise<RunOutcome> {
@@ -108,11 +120,12 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   });
 
   // Done = a non-error sample for the same item content. Errors are retried on resume.
-  const pending: { task: PlannedTask; item: Item }[] = [];
+  const pending: { task: PlannedTask; item: Item; retry: boolean }[] = [];
   for (const task of input.tasks) {
     for (const item of task.items) {
       const prev = existing.samples.get(sampleKey(task.meta.id, item.id));
-      if (!prev || prev.status === "error" || prev.item_hash !== item.hash) pending.push({ task, item });
+      const retry = prev?.status === "error" && prev.item_hash === item.hash;
+      if (!prev || retry || prev.item_hash !== item.hash) pending.push({ task, item, retry });
     }
   }
   const pendingCount = new Map<string, number>();
@@ -134,14 +147,16 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   let sent = 0;
   let retries = 0;
   let next = 0;
-  // A run whose first answers are all errors is misconfigured (wrong URL, model name, key):
-  // stop it with the server's message instead of filling the journal with errors.
+  // FAILURE_WINDOW items in a row that failed: at the start a misconfigured run (stopped with
+  // the server's first message), later an endpoint that stopped answering (its last message).
   let answeredOk = 0;
   const firstErrors: string[] = [];
-  let misconfigured: string | null = null;
   let finishedNow = 0;
   let overflowed = 0;
   let overflowStop = false;
+  let failedInARow = 0;
+  let lastError: string | null = null;
+  let windowFull = false;
   const stop = new AbortController();
   const signal = AbortSignal.any([input.signal, stop.signal]);
   const worker = async (): Promise<void> => {
@@ -155,15 +170,25 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
       retries += Math.max(0, answered.sample.attempts - answered.sent);
       journal.append(answered.sample);
       input.progress.update(job.task.meta.id, answered.sample.status);
-      if (answered.sample.status !== "error") answeredOk++;
       finishedNow++;
       if (answered.sample.status === "context_overflow") overflowed++;
       if (!overflowStop && finishedNow >= OVERFLOW_CHECK_AFTER && mostOverflow(overflowed, finishedNow)) {
         overflowStop = true;
         stop.abort();
+        continue;
       }
-      else if (answeredOk === 0 && firstErrors.push(answered.sample.error ?? "error") >= FAIL_FAST_ERRORS && !misconfigured) {
-        misconfigured = firstErrors[0];
+      if (answered.sample.status !== "error") {
+        answeredOk++;
+        failedInARow = 0;
+        continue;
+      }
+      lastError = answered.sample.error ?? "error";
+      if (answeredOk === 0) firstErrors.push(lastError);
+      // An item that failed before failing again on resume says little about the endpoint
+      // (some prompts always fail); only items sent for the first time fill the window.
+      if (job.retry) continue;
+      if (++failedInARow >= FAILURE_WINDOW && !windowFull) {
+        windowFull = true;
         stop.abort();
       }
     }
@@ -187,7 +212,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     finalizeRecord(dir, baseRecord(), input.tasks, input.bootstrap, {
       startedAt,
       wallSeconds: previousWall + (Date.now() - clock) / 1000,
-    });
+    }, input.acceptErrors ?? false);
   if (failure) {
     // run.json was reset to "not complete" at the start: leave it describing what the journal
     // holds (a resume that fails must not wipe the summary of the items already done).
@@ -200,14 +225,13 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   }
 
   const record = finalize();
-  // A run too small to reach the fail-fast count, whose every request failed, is just as
-  // misconfigured: it must not end as a finished run.
-  // (Not a resume that only retried items which failed again: the run has answers.)
-  const allFailed = !misconfigured && answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted;
-  if (misconfigured || allFailed) {
-    const count = misconfigured ? `the first ${FAIL_FAST_ERRORS} requests all` : `all ${firstErrors.length} request(s)`;
+  // Nothing ever answered (not a resume that only retried items which failed again: that run
+  // has answers): misconfigured, whether the window filled or the run was too small to fill it.
+  const misconfigured = answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted;
+  if (misconfigured) {
+    const count = windowFull ? `the first ${FAILURE_WINDOW} requests all` : `all ${firstErrors.length} request(s)`;
     throw new ResumableRunError(
-      `${count} failed; stopping the run. The first error:\n  ${misconfigured ?? firstErrors[0]}\n` +
+      `${count} failed; stopping the run. The first error:\n  ${firstErrors[0]}\n` +
         `Fix the endpoint settings and run again. A fixed URL or API key resumes this run (errored items are retried):`,
       runId,
       "Another served model name is another spec, so it starts a new run.",
@@ -222,7 +246,9 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
         `or serve the model with a longer --max-model-len. Either is another spec, so it starts a new run.`,
     );
   }
-  return { record, dir, interrupted: input.signal.aborted, sent, retries, answered: finishedNow };
+  // Only a stop that left items unsent is one: a window filled by the last items changed nothing.
+  const endpointDown = windowFull && !input.signal.aborted && next < pending.length ? { lastError: lastError ?? "error" } : null;
+  return { record, dir, interrupted: input.signal.aborted, sent, retries, answered: finishedNow, endpointDown };
 }
 
 function mostOverflow(overflowed: number, finished: number): boolean {
@@ -258,6 +284,7 @@ export function finalizeRecord(
   tasks: PlannedTask[],
   bootstrap: BootstrapSettings,
   timing: { startedAt: string; wallSeconds: number },
+  acceptErrors: boolean,
 ): RunRecord {
   const existing = readJournal(join(dir, "samples.jsonl"));
   let complete = true;
@@ -271,18 +298,22 @@ export function finalizeRecord(
         continue;
       }
       samples.push(s);
+      // An item whose request failed has no answer: the run is not done until it has one, or the user accepts the error.
+      if (s.status === "error" && !acceptErrors) complete = false;
       if (s.cached) usage.cached++;
       else if (s.status !== "error") usage.requests++;
       usage.prompt_tokens += s.usage?.prompt_tokens ?? 0;
       usage.completion_tokens += s.usage?.completion_tokens ?? 0;
     }
-    return summarizeTask(task.meta, samples, bootstrap);
+    return summarizeTask(task.meta, samples, bootstrap, task.items.length);
   });
+  const accepted = acceptErrors && summaries.some((t) => t.errors > 0);
   const record: RunRecord = {
     ...base,
     timing: { started_at: timing.startedAt, finished_at: complete ? new Date().toISOString() : null, wall_seconds: timing.wallSeconds },
     usage,
     complete,
+    ...(accepted ? { errors_accepted: true } : {}),
     tasks: summaries,
   };
   writeJsonAtomic(join(dir, "run.json"), record);

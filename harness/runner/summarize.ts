@@ -36,7 +36,8 @@ export function cacheUse(samples: Iterable<Pick<Sample, "cached" | "cache_identi
   return count === 0 ? undefined : { samples: count, identities: [...identities].sort(), untied };
 }
 
-export function summarizeTask(task: TaskMeta, samples: Sample[], boot: BootstrapSettings): TaskSummary {
+/** `planned`: the items the run set out to answer for the task (samples may be fewer). */
+export function summarizeTask(task: TaskMeta, samples: Sample[], boot: BootstrapSettings, planned: number): TaskSummary {
   const counts: Record<SampleStatus, number> = {
     strict: 0,
     lenient: 0,
@@ -72,6 +73,7 @@ export function summarizeTask(task: TaskMeta, samples: Sample[], boot: Bootstrap
     domain: task.domain,
     ...(task.group ? { group: task.group } : {}),
     n: samples.length,
+    planned,
     scored: values.length,
     correct,
     accuracy: values.length > 0 ? correct / values.length : null,

@@ -10,6 +10,8 @@ import { resampleStratifiedPairedDiffs } from "../../harness/stats/paired.ts";
 import { percentileInterval } from "../../harness/stats/quantile.ts";
 import { tempDir } from "../helpers.ts";
 import { changed, outcomes, writeRun, type FixtureTask } from "./run-fixture.ts";
+import { renderMarkdown } from "../../harness/gate/markdown.ts";
+import { renderTerminal } from "../../harness/gate/terminal.ts";
 
 const FAST: GateOptions = { ...DEFAULT_GATE_OPTIONS, resamples: 2000 };
 
@@ -138,6 +140,35 @@ describe("gate decisions", () => {
     const tied = check([medqa(BASE)], [{ ...medqa(BASE), cached: { count: 300, identity: "files:ab12" } }]);
     expect(tied.exitCode).toBe(0);
     expect(tied.warnings).toContain("candidate answers from the response cache: medqa.en 300 of 1000 (checkpoint files:ab12)");
+  });
+
+  it("never passes a candidate whose errors were not accepted: its figures rest on fewer items than planned (exit 2)", () => {
+    const cand = changed(BASE, 12, 8);
+    cand[0] = "error";
+    cand[999] = "error";
+    const dir = tempDir("medeval-gate-");
+    const baseline = writeRun(dir, { runId: "a", tasks: [medqa(BASE)] });
+    // As run.json said before errors made a run incomplete: "complete": true, nothing accepted.
+    const candidate = writeRun(dir, { runId: "b", tasks: [medqa(cand)], errorsAccepted: false });
+    const report = runCheck({ baseline, candidate, options: FAST, allowMixedScoring: false });
+    expect(report.exitCode).toBe(2);
+    expect(report.problems[0]).toMatch(/not complete.*medqa\.en: 2 of 1000 items have no answer \(2 failed after retries\).*--resume.*--accept-errors/);
+  });
+
+  it("shows the paired n of the total with a mark and a footnote where errored items were left out", () => {
+    const cand = changed(BASE, 12, 8);
+    cand[0] = "error";
+    cand[999] = "error";
+    const report = check([medqa(BASE)], [medqa(cand)]);
+    expect(report.exitCode).toBe(0);
+    const term = renderTerminal(report);
+    expect(term).toMatch(/│ medqa\.en\s*│\s*998\/1000† │/);
+    expect(term).toMatch(/† n\/total: items scored on both sides/);
+    const md = renderMarkdown(report);
+    expect(md).toContain("| medqa.en | 998/1000† |");
+    expect(md).toMatch(/† n\/total/);
+    const clean = check([medqa(BASE)], [medqa(changed(BASE, 12, 8))]);
+    expect(renderTerminal(clean)).not.toContain("†");
   });
 
   it("leaves errored items out of the pairing and says how many", () => {

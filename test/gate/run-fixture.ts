@@ -26,6 +26,8 @@ export interface FixtureRun {
   tasks: FixtureTask[];
   scoring?: RunRecord["spec"]["scoring"];
   complete?: boolean;
+  /** run.json's errors_accepted; by default a run with "error" outcomes was finished with --accept-errors. */
+  errorsAccepted?: boolean;
   promptStyle?: string;
 }
 
@@ -109,6 +111,7 @@ export function buildRecord(run: FixtureRun): RunRecord {
     timing: { started_at: "2025-01-02T03:04:05.000Z", finished_at: "2025-01-02T04:04:05.000Z", wall_seconds: 3600 },
     usage: { prompt_tokens: 0, completion_tokens: 0, requests: 0, cached: 0 },
     complete: run.complete ?? true,
+    ...((run.errorsAccepted ?? run.tasks.some((t) => t.outcomes.includes("error"))) ? { errors_accepted: true } : {}),
     tasks: run.tasks.map(summary),
   });
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { readJournal } from "../../harness/runner/journal.ts";
 import type { PlannedTask, RunSpec } from "../../harness/runner/plan.ts";
 import type { ProgressReporter } from "../../harness/runner/progress.ts";
-import { executeRun, type ItemAnswerer } from "../../harness/runner/run.ts";
+import { executeRun, FAILURE_WINDOW, type ItemAnswerer } from "../../harness/runner/run.ts";
 import type { Item, Sample } from "../../harness/types.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -160,5 +160,67 @@ describe("a resume whose retried items fail again", () => {
     const resumed = await run();
     expect(resumed.sent).toBe(2);
     expect(resumed.record.tasks[0]).toMatchObject({ n: 6, errors: 2 });
+  });
+});
+
+describe("items that failed after retries", () => {
+  const errorSample = (it: Item, error = "HTTP 500: boom"): Sample => ({ ...sampleFor(it), status: "error", correct: false, answer: null, error });
+  const run = (out: string, answer: ItemAnswerer, extra: { acceptErrors?: boolean; n?: number; concurrency?: number } = {}) =>
+    executeRun({
+      spec, tasks: [plannedTask(extra.n ?? 10)], outDir: out, runId: "r", answer, concurrency: extra.concurrency ?? 1,
+      bootstrap: { resamples: 10, seed: 1, level: 0.95 }, server: { models: null, version: null }, progress: silent, signal: new AbortController().signal,
+      acceptErrors: extra.acceptErrors,
+    });
+
+  it("leave the run not complete, until the user accepts them (recorded in run.json)", async () => {
+    const out = tempDir();
+    const answer: ItemAnswerer = async (_t, it) => ({ sample: it.id === "3" ? errorSample(it) : sampleFor(it), sent: 1 });
+    const first = await run(out, answer);
+    expect(first.record.complete).toBe(false);
+    expect(first.record.errors_accepted).toBeUndefined();
+    expect(first.record.tasks[0]).toMatchObject({ n: 10, planned: 10, scored: 9, errors: 1 });
+    expect(first.endpointDown).toBeNull();
+    const accepted = await run(out, answer, { acceptErrors: true });
+    expect(accepted.record.complete).toBe(true);
+    expect(accepted.record.errors_accepted).toBe(true);
+    const onDisk = JSON.parse(readFileSync(join(out, "r", "run.json"), "utf8"));
+    expect(onDisk).toMatchObject({ complete: true, errors_accepted: true });
+    // A resume that answers the item is complete without anything to accept.
+    const fixed = await run(out, async (_t, it) => ({ sample: sampleFor(it), sent: 1 }));
+    expect(fixed.record).toMatchObject({ complete: true });
+    expect(fixed.record.errors_accepted).toBeUndefined();
+  });
+
+  it("stop the run when the last FAILURE_WINDOW items all failed mid-run, with the server's last error", async () => {
+    const out = tempDir();
+    let calls = 0;
+    const answer: ItemAnswerer = async (_t, it) => {
+      calls++;
+      return { sample: Number(it.id) < 10 ? sampleFor(it) : errorSample(it, `connection refused (item ${it.id})`), sent: 1 };
+    };
+    const outcome = await run(out, answer, { n: 60 });
+    expect(calls).toBe(10 + FAILURE_WINDOW);
+    expect(outcome.endpointDown).toEqual({ lastError: `connection refused (item ${9 + FAILURE_WINDOW})` });
+    expect(outcome.record.complete).toBe(false);
+    expect(outcome.record.tasks[0]).toMatchObject({ n: 10 + FAILURE_WINDOW, planned: 60, scored: 10, errors: FAILURE_WINDOW });
+  });
+
+  it("a few failures among answers do not stop the run", async () => {
+    const out = tempDir();
+    const answer: ItemAnswerer = async (_t, it) => ({ sample: Number(it.id) % 4 === 0 ? errorSample(it) : sampleFor(it), sent: 1 });
+    const outcome = await run(out, answer, { n: 40, concurrency: 3 });
+    expect(outcome.endpointDown).toBeNull();
+    expect(outcome.record.tasks[0]).toMatchObject({ n: 40, planned: 40, errors: 10 });
+  });
+
+  it("items retried on resume that fail again do not count as an endpoint that stopped answering", async () => {
+    const out = tempDir();
+    const hopeless = (it: Item) => Number(it.id) % 2 === 0;
+    const answer: ItemAnswerer = async (_t, it) => ({ sample: hopeless(it) ? errorSample(it) : sampleFor(it), sent: 1 });
+    await run(out, answer, { n: 20 });
+    const resumed = await run(out, answer, { n: 20 });
+    expect(resumed.sent).toBe(10);
+    expect(resumed.endpointDown).toBeNull();
+    expect(resumed.record.tasks[0]).toMatchObject({ n: 20, errors: 10 });
   });
 });

@@ -24,13 +24,13 @@ describe("summarizeTask", () => {
       sample("4", "context_overflow", false, ll),
       sample("5", "error", false, ll),
     ];
-    const s = summarizeTask(meta, samples, boot);
+    const s = summarizeTask(meta, samples, boot, samples.length);
     expect(s).toMatchObject({ n: 5, scored: 4, correct: 1, accuracy: 0.25, context_overflow: 2, errors: 1 });
     expect(s.acc_norm).toBe(0.5);
   });
 
   it("generative samples get no acc_norm", () => {
-    const s = summarizeTask(meta, [sample("1", "strict", true, { rule: "strict_line" }), sample("2", "context_overflow", false)], boot);
+    const s = summarizeTask(meta, [sample("1", "strict", true, { rule: "strict_line" }), sample("2", "context_overflow", false)], boot, 2);
     expect(s.acc_norm).toBeUndefined();
     expect(s.accuracy).toBe(0.5);
   });
