@@ -42,7 +42,7 @@ describe.skipIf(!hasSharedDatasets)(`plain few-shot run (${hasSharedDatasets ? "
   it("MMLU 5-shot: the first five of the subject's dev split, as answered chat turns, recorded in the spec and run id", async () => {
     const dev = await split("mmlu_medical.anatomy.en", "pool");
     const { record, dir } = await evaluate(options());
-    expect(record.run_id).toMatch(/-few-shot-generative-/);
+    expect(record.run_id).toMatch(/-few-shot-direct-generative-/);
     expect(record.spec.fewshot).toMatchObject({ source: "pool", k: 5, sampler: "first", content: "answer", format: "multi-turn" });
     const pools = record.spec.fewshot!.pools as { task: string; files: { path: string }[]; items_hash: string }[];
     expect(pools).toHaveLength(1);

@@ -137,7 +137,7 @@ describe.skipIf(!hasSharedDatasets)(`runs with items that have no answer (${hasS
       expect(run.code, run.stderr).toBe(EXIT_UNANSWERED_ITEMS);
       expect(run.stderr).toMatch(/medqa\.en: 2 of 40 items have no answer \(2 failed after retries\)/);
       expect(run.stderr).toMatch(/headqa\.es: 2 of 40 items have no answer/);
-      const resume = /medeval run --resume .*/.exec(run.stderr)![0];
+      const resume = /\S+ run --resume .*/.exec(run.stderr)![0];
       expect(resume).toContain(`--data-dir ${SHARED_DATASETS}`);
       expect(run.stdout).toMatch(/38 of 40†/);
       const runId = /--resume (\S+)/.exec(resume)![1];

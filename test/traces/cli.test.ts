@@ -54,7 +54,7 @@ describe("medeval traces", () => {
   it("says what to do for a missing store, a missing language and a bad source", () => {
     const noStore = medeval(["traces", "stats", "--store", join(dir, "nowhere")], dir);
     expect(noStore.code).toBe(2);
-    expect(noStore.stderr).toMatch(/no trace store at .*medeval traces import/);
+    expect(noStore.stderr).toMatch(/no trace store at .* traces import FILE/);
     const noLang = medeval(["traces", "search", "fever", "--lang", "es"], dir);
     expect(noLang.code).toBe(2);
     expect(noLang.stderr).toMatch(/no traces in language "es"/);

@@ -32,7 +32,7 @@ describe("report → view links", () => {
     const page = renderHtmlReport(model, scores, { ci: "interval", source: results });
     expect(page).toContain(`medeval view ${results} --port ${VIEW_LINK_PORT}`);
 
-    const links = [...page.matchAll(/<td title="n=(\d+), correct=(\d+)"><a href="([^"]+)">/g)].map((m) => ({ n: Number(m[1]), correct: Number(m[2]), href: m[3].replaceAll("&amp;", "&") }));
+    const links = [...page.matchAll(/<td title="n=(\d+) of \d+, correct=(\d+)"><a href="([^"]+)">/g)].map((m) => ({ n: Number(m[1]), correct: Number(m[2]), href: m[3].replaceAll("&amp;", "&") }));
     const cells = model.rows.flatMap((r) => r.cells.filter((c) => c !== null));
     expect(links).toHaveLength(cells.length);
     const taskLinks = links.filter((l) => l.href.includes("#/samples?"));
