@@ -47,7 +47,7 @@ export function footnotes(model: TableModel, ci: CiStyle): string[] {
   if (model.baseline) {
     lines.push(
       `Δ: paired difference against ${model.baseline} on the items both scored; * = significant at α=${model.alpha} ` +
-        "(p: exact McNemar for a task, the paired bootstrap for an average or group; Holm-adjusted across the row's columns).",
+        "(p: exact McNemar for a task, the paired bootstrap for an average or group; Holm-adjusted across every task and distinct average of the row's comparison, as in `medeval compare`).",
     );
   }
   if (model.rows.some((r) => r.incomplete)) {

@@ -2,7 +2,7 @@
 // and per task the accuracy with its interval and n, computed by the same taskScore as
 // `table` (so the figures agree with every table of the same folder).
 import { servedCheckpoint } from "../runner/server-info.ts";
-import { fewshotLabel, paramsLabel } from "../report/systems.ts";
+import { fewshotLabel, paramsLabel, type SystemKey } from "../report/systems.ts";
 import { taskScore, type Estimate } from "../report/scores.ts";
 import type { ViewRun } from "./run-index.ts";
 
@@ -19,15 +19,10 @@ export interface TaskRow {
   accuracy: Estimate;
 }
 
-export interface RunSummary {
+/** A run's system as a table row names it (report/systems.ts), with what the runs list adds. */
+export interface RunSummary extends SystemKey {
   key: string;
   run_id: string;
-  model: string;
-  setting: string;
-  scoring: string;
-  prompt_style: string;
-  fewshot: string;
-  params: string;
   started_at: string;
   finished_at: string | null;
   checkpoint: string | null;

@@ -7,6 +7,7 @@ import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
 import { buildOracle, expectedAccuracy, oracleBehavior, type OracleTask } from "./oracle.ts";
+import { fakeRunOptions } from "./fake-run-options.ts";
 
 const TASK = "medqa.en";
 const LIMIT = 40;
@@ -33,25 +34,7 @@ describe.skipIf(!hasSharedDatasets)(`response cache and checkpoint identity (${h
   });
 
   function options(out: string, notices: string[] = [], extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
-    return {
-      overrides: { modelUrl: [server.url], servedModel: "ckpt", params: { max_tokens: 256 } },
-      modelsFile: join(out, "no-models.yaml"),
-      tasks: TASK,
-      setting: "zero-shot",
-      promptStyle: "cot",
-      scoring: "generative",
-      limit: LIMIT,
-      concurrency: 4,
-      seed: 7,
-      dataDir: SHARED_DATASETS,
-      out,
-      cache: true,
-      bootstrap: 200,
-      progress: "none",
-      signal: new AbortController().signal,
-      notice: (line) => notices.push(line),
-      ...extra,
-    };
+    return fakeRunOptions({ url: server.url, servedModel: "ckpt", out, tasks: TASK, limit: LIMIT }, { cache: true, notice: (line) => notices.push(line), ...extra });
   }
 
   it("another model under the same served name and root is asked again and gets its own score", async () => {

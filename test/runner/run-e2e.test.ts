@@ -8,29 +8,13 @@ import type { RunRecord, Sample } from "../../harness/types.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
 import { buildOracle, expectedAccuracy, oracleBehavior, type OracleTask } from "./oracle.ts";
+import { fakeRunOptions } from "./fake-run-options.ts";
 
 const TASKS = "medqa.en,medmcqa.en,mmlu_medical.anatomy.en,mmlu_medical.medical_genetics.en,headqa.es,medexpqa.it";
 const LIMIT = 30;
 
 function options(server: FakeVllm, out: string, extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
-  return {
-    overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-    modelsFile: join(out, "no-models.yaml"),
-    tasks: TASKS,
-    setting: "zero-shot",
-    promptStyle: "cot",
-    scoring: "generative",
-    limit: LIMIT,
-    concurrency: 8,
-    seed: 7,
-    dataDir: SHARED_DATASETS,
-    out,
-    cache: false,
-    bootstrap: 2000,
-    progress: "none",
-    signal: new AbortController().signal,
-    ...extra,
-  };
+  return fakeRunOptions({ url: server.url, out, tasks: TASKS, limit: LIMIT }, { concurrency: 8, bootstrap: 2000, ...extra });
 }
 
 describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {

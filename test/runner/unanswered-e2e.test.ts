@@ -14,32 +14,14 @@ import { lastUserText } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
 import { buildOracle, oracleBehavior, type OracleTask } from "./oracle.ts";
+import { fakeRunOptions } from "./fake-run-options.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const TASKS = "medqa.en,headqa.es";
 const LIMIT = 40;
 
 function options(server: FakeVllm, out: string, extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
-  return {
-    overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-    modelsFile: join(out, "no-models.yaml"),
-    tasks: TASKS,
-    setting: "zero-shot",
-    promptStyle: "cot",
-    scoring: "generative",
-    limit: LIMIT,
-    concurrency: 4,
-    seed: 7,
-    dataDir: SHARED_DATASETS,
-    out,
-    cache: false,
-    bootstrap: 200,
-    progress: "none",
-    signal: new AbortController().signal,
-    maxRetries: 1,
-    unavailableWaitMs: 300,
-    ...extra,
-  };
+  return fakeRunOptions({ url: server.url, out, tasks: TASKS, limit: LIMIT }, { maxRetries: 1, unavailableWaitMs: 300, ...extra });
 }
 
 interface CliResult { code: number | null; stdout: string; stderr: string }
