@@ -9,7 +9,7 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-interface TaskCounter {
+export interface TaskCounter {
   id: string;
   total: number;
   done: number;
@@ -18,7 +18,36 @@ interface TaskCounter {
   startedDone: number;
 }
 
-const FORMAT = " {task} |{bar}| {value}/{total} {rate}/s ETA {eta_formatted} err {errors} unparsed {unparsed}";
+const FORMAT = " {task} |{bar}| {value}/{total} {rate}/s run ETA {eta} err {errors} unparsed {unparsed}";
+
+/** Answers this run needs before its rate says anything about the time left. */
+export const MIN_ANSWERS_FOR_ETA = 10;
+
+/**
+ * Seconds until the whole run is done: the items left in every task over the run's rate since
+ * it started. The tasks share one pool, so a task's own rate says nothing of when it ends (a
+ * task waiting its turn showed "5m20s" with 7 s left); "?" until enough answers came in.
+ */
+export function runEtaSeconds(counters: Iterable<TaskCounter>, startedAt: number, now: number): number | null {
+  let left = 0;
+  let fresh = 0;
+  for (const c of counters) {
+    left += c.total - c.done;
+    fresh += c.done - c.startedDone;
+  }
+  const seconds = (now - startedAt) / 1000;
+  if (fresh < MIN_ANSWERS_FOR_ETA || seconds <= 0) return left === 0 ? 0 : null;
+  return Math.round(left / (fresh / seconds));
+}
+
+/** "?", "42s", "5m07s", "1h02m". */
+export function formatEta(seconds: number | null): string {
+  if (seconds === null) return "?";
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
 
 export function createProgress(mode: "auto" | "bar" | "plain" | "none", stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
   const resolved = mode === "auto" ? (stream.isTTY ? "bar" : "plain") : mode;
@@ -48,7 +77,7 @@ class BarProgress implements ProgressReporter {
     const width = Math.max(...tasks.map((t) => t.id.length), 4);
     for (const t of tasks) {
       const counter: TaskCounter = { id: t.id, total: t.total, done: t.done, errors: 0, unparsed: 0, startedDone: t.done };
-      const bar = this.multibar.create(t.total, t.done, { task: t.id.padEnd(width), rate: "0.0", errors: 0, unparsed: 0 });
+      const bar = this.multibar.create(t.total, t.done, { task: t.id.padEnd(width), rate: "0.0", eta: "?", errors: 0, unparsed: 0 });
       this.bars.set(t.id, { bar, counter });
     }
   }
@@ -61,6 +90,8 @@ class BarProgress implements ProgressReporter {
     if (status === "error") c.errors++;
     if (status === "unparsed") c.unparsed++;
     entry.bar.update(c.done, { rate: rateOf(c, this.startedAt).toFixed(1), errors: c.errors, unparsed: c.unparsed });
+    const eta = formatEta(runEtaSeconds([...this.bars.values()].map((b) => b.counter), this.startedAt, Date.now()));
+    for (const b of this.bars.values()) b.bar.update({ eta });
   }
 
   stop(): void {
@@ -106,11 +137,12 @@ class PlainProgress implements ProgressReporter {
       unparsed += c.unparsed;
       fresh += c.done - c.startedDone;
     }
-    const seconds = (Date.now() - this.startedAt) / 1000;
+    const now = Date.now();
+    const seconds = (now - this.startedAt) / 1000;
     const rate = seconds > 0 ? fresh / seconds : 0;
-    const eta = rate > 0 ? Math.round((total - done) / rate) : null;
+    const eta = formatEta(runEtaSeconds(this.counters.values(), this.startedAt, now));
     this.stream.write(
-      `progress: ${done}/${total} items, ${rate.toFixed(1)}/s, ETA ${eta === null ? "?" : `${eta}s`}, errors ${errors}, unparsed ${unparsed}\n`,
+      `progress: ${done}/${total} items, ${rate.toFixed(1)}/s, ETA ${eta}, errors ${errors}, unparsed ${unparsed}\n`,
     );
   }
 

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createProgress } from "../../harness/runner/progress.ts";
+import { createProgress, formatEta, MIN_ANSWERS_FOR_ETA, runEtaSeconds } from "../../harness/runner/progress.ts";
 
 function captureStream(tty: boolean): NodeJS.WriteStream & { text: () => string } {
   let text = "";
@@ -49,5 +49,27 @@ describe("progress", () => {
     progress.update("t", "strict");
     progress.stop();
     expect(stream.text()).toBe("");
+  });
+});
+
+describe("the run's ETA", () => {
+  const counter = (id: string, total: number, done: number, startedDone = 0) => ({ id, total, done, errors: 0, unparsed: 0, startedDone });
+
+  it("is the items left in every task over the run's rate, not a waiting task's own rate", () => {
+    // 10 s in, 50 answers (all medqa.en): 250 items left at 5/s is 50 s, for headqa.es too,
+    // which has not had its turn yet (its own rate, 0/s, gave minutes or nothing).
+    const counters = [counter("medqa.en", 100, 50), counter("headqa.es", 200, 0)];
+    expect(runEtaSeconds(counters, 0, 10_000)).toBe(50);
+    expect(formatEta(runEtaSeconds(counters, 0, 10_000))).toBe("50s");
+  });
+
+  it("says ? until enough answers came in, counts only this invocation's answers, and formats minutes and hours", () => {
+    expect(runEtaSeconds([counter("medqa.en", 100, MIN_ANSWERS_FOR_ETA - 1)], 0, 1000)).toBeNull();
+    expect(formatEta(null)).toBe("?");
+    // Resumed with 90 done: 5 new answers are too few to say anything.
+    expect(runEtaSeconds([counter("medqa.en", 100, 95, 90)], 0, 1000)).toBeNull();
+    expect(runEtaSeconds([counter("medqa.en", 100, 100, 90)], 0, 1000)).toBe(0);
+    expect(formatEta(307)).toBe("5m07s");
+    expect(formatEta(3720)).toBe("1h02m");
   });
 });
