@@ -5,6 +5,7 @@ import { cellCoverage, type CiStyle, deltaText, estimateText, footnotes, pct, ro
 import { esc } from "./html.ts";
 import { forestPlotSvg } from "./render-svg.ts";
 import type { SystemScores } from "./scores.ts";
+import { fewshotLabel, paramsLabel } from "./systems.ts";
 import type { Cell, TableModel } from "./table-model.ts";
 import { viewLink, viewLinkHint } from "./view-link.ts";
 
@@ -62,10 +63,36 @@ function aggregatesHtml(scores: readonly SystemScores[]): string {
             `<td>${pct(a.micro.value)} [${pct(a.micro.low)}, ${pct(a.micro.high)}]</td></tr>`,
         )
         .join("");
-      const runs = s.system.runs.map((r) => `<code>${esc(r.record.run_id)}</code>`).join(", ");
       return (
-        `<h3>${esc(s.system.label)}</h3><p class="runs">Runs: ${runs}</p>` +
+        `<h3>${esc(s.system.label)}</h3>${runsHtml(s)}` +
         `<table class="aggregates"><thead><tr><th>Aggregate</th><th>Tasks</th><th>Items</th><th>Macro</th><th>Micro</th></tr></thead><tbody>${rows}</tbody></table>`
+      );
+    })
+    .join("");
+}
+
+const TASK_COUNTS = ["planned", "scored", "correct", "unparsed", "reasoning_only", "truncated", "context_overflow", "errors"] as const;
+
+/** Each run behind a row: where and how it was asked, when, and what became of every item of each task. */
+function runsHtml(s: SystemScores): string {
+  return s.system.runs
+    .map(({ record }) => {
+      const spec = record.spec;
+      const settings = [
+        `endpoint ${spec.base_urls.join(", ")} as ${spec.served_model}`,
+        `${spec.setting}, ${spec.prompt_style}, ${spec.scoring}`,
+        ...(spec.fewshot ? [fewshotLabel(spec.fewshot as Record<string, unknown>)] : []),
+        paramsLabel(spec.params as Record<string, unknown>),
+        `started ${record.timing.started_at}${record.timing.finished_at ? `, finished ${record.timing.finished_at}` : ", not finished"}`,
+        record.complete ? "complete" : "not complete",
+      ].filter((x) => x !== "");
+      const head = `<tr><th>Task</th>${TASK_COUNTS.map((c) => `<th>${c.replace("_", " ")}</th>`).join("")}</tr>`;
+      const rows = record.tasks
+        .map((t) => `<tr><td>${esc(t.task)}</td>${TASK_COUNTS.map((c) => `<td>${c === "planned" ? (t.planned ?? t.n) : (t[c] ?? 0)}</td>`).join("")}</tr>`)
+        .join("");
+      return (
+        `<p class="runs">Run <code>${esc(record.run_id)}</code>: ${settings.map(esc).join("; ")}</p>` +
+        `<table class="counts"><thead>${head}</thead><tbody>${rows}</tbody></table>`
       );
     })
     .join("");
@@ -75,7 +102,7 @@ export function renderHtmlReport(model: TableModel, scores: readonly SystemScore
   const title = opts.title ?? "medeval results";
   const css =
     "body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}" +
-    "th,td{border:1px solid #ccc;padding:4px 8px;text-align:center;font-size:13px}th.row,td:first-child{text-align:left}" +
+    "th,td{border:1px solid #ccc;padding:4px 8px;text-align:center;font-size:13px}th.row,td:first-child{text-align:left}th.row{white-space:nowrap}" +
     ".ci{color:#666;font-size:11px}tr.delta td{color:#555;font-size:12px}td.sig{color:#b00;font-weight:bold}" +
     ".fewer{color:#b00;font-size:11px}.notes{font-size:12px;color:#444}.runs{font-size:12px}code{font-size:12px}";
   return `<!DOCTYPE html>

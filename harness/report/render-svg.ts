@@ -4,7 +4,9 @@ import { cellCoverage, pct } from "./format.ts";
 import { esc } from "./html.ts";
 import type { TableModel } from "./table-model.ts";
 
-const LABEL_W = 280;
+/** The label column's least width, and what one character of a 12px Helvetica label takes at most on average. */
+const MIN_LABEL_W = 280;
+const LABEL_CHAR_W = 7;
 const PLOT_W = 400;
 const VALUE_W = 170;
 const ROW_H = 18;
@@ -13,6 +15,8 @@ const AXIS_H = 26;
 const PAD = 10;
 
 export function forestPlotSvg(model: TableModel): string {
+  // Wide enough for the longest row label: text anchored at its end was cut off on the left.
+  const LABEL_W = Math.max(MIN_LABEL_W, PAD + 8 + LABEL_CHAR_W * Math.max(0, ...model.rows.map((r) => r.label.length)));
   const values = model.rows.flatMap((r) => r.cells.flatMap((c) => (c ? [c.low ?? c.value ?? 0, c.high ?? c.value ?? 1] : [])));
   const lo = values.length ? Math.max(0, Math.floor(Math.min(...values) * 10) / 10) : 0;
   const hi = values.length ? Math.min(1, Math.ceil(Math.max(...values) * 10) / 10) : 1;

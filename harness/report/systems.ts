@@ -37,10 +37,19 @@ export function systemKeyOf(run: LoadedRun): SystemKey {
 
 /** Generation parameters in a stable order: "max_tokens 2048, seed 1234, temperature 0, top_p 1". */
 export function paramsLabel(params: Record<string, unknown>): string {
-  return Object.keys(params)
-    .sort()
-    .map((k) => `${k} ${typeof params[k] === "object" ? JSON.stringify(params[k]) : String(params[k])}`)
+  return flatParams(params, "")
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v}`)
     .join(", ");
+}
+
+/** Nested settings as dotted names ("chat_template_kwargs.enable_thinking false"), never raw JSON. */
+function flatParams(params: Record<string, unknown>, prefix: string): [string, string][] {
+  return Object.entries(params).flatMap(([k, v]): [string, string][] => {
+    const name = `${prefix}${k}`;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) return flatParams(v as Record<string, unknown>, `${name}.`);
+    return [[name, Array.isArray(v) ? v.map(String).join("/") : String(v)]];
+  });
 }
 
 /**
@@ -49,8 +58,10 @@ export function paramsLabel(params: Record<string, unknown>): string {
  */
 export function fewshotLabel(fewshot: Record<string, unknown> | null): string {
   if (fewshot === null) return "";
-  const { k, method, trace_lang, format } = fewshot;
-  const parts = [`${String(k ?? "?")}-shot ${String(method ?? "?")}`];
+  const { k, method, sampler, content, trace_lang, format } = fewshot;
+  // Traces are chosen by a method (bm25, …); a plain k-shot split's rows by a sampler (first, random).
+  const parts = [`${String(k ?? "?")}-shot ${String(method ?? sampler ?? "?")}`];
+  if (content === "explanation") parts.push("with explanations");
   if (typeof trace_lang === "string" && trace_lang !== "") parts.push(`${trace_lang} traces`);
   if (typeof format === "string" && format !== "multi-turn") parts.push(`${format}-turn`);
   return parts.join(", ");

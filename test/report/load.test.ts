@@ -119,7 +119,7 @@ describe("loading run folders", () => {
     const systems = groupSystems(loadResults([dir]));
     expect(systems.map((s) => s.label)).toEqual(["m · zero-shot · temperature 0", "m · zero-shot · temperature 0.6"]);
     expect([...systems[0].tasks.keys()].sort()).toEqual(["medqa.en", "medqa.it"]);
-    expect(paramsLabel({ top_p: 1, temperature: 0, chat_template_kwargs: { enable_thinking: false } })).toBe('chat_template_kwargs {"enable_thinking":false}, temperature 0, top_p 1');
+    expect(paramsLabel({ top_p: 1, temperature: 0, chat_template_kwargs: { enable_thinking: false } })).toBe("chat_template_kwargs.enable_thinking false, temperature 0, top_p 1");
   });
 
   it("takes task metadata from the task registry when an interrupted run has no summaries yet", () => {
