@@ -1,5 +1,6 @@
 // A run from plan to run.json: resume from the journal, send what is not done yet through
 // bounded concurrency, append every finished sample, then summarise from the journal.
+import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ResumableRunError, UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
@@ -159,6 +160,9 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   let windowFull = false;
   const stop = new AbortController();
   const signal = AbortSignal.any([input.signal, stop.signal]);
+  // Every request in flight may wait on it (a retry's backoff): as many listeners as workers,
+  // by design, not the leak Node warns of past 10.
+  setMaxListeners(input.concurrency + 10, signal);
   const worker = async (): Promise<void> => {
     while (!signal.aborted) {
       const job = pending[next++];
