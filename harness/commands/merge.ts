@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import type { CommandModule } from "yargs";
 import { renderLeaderboard } from "../runner/leaderboard.ts";
-import { mergeShards } from "../runner/merge.ts";
+import { mergeShards } from "../record/merge.ts";
 
 interface MergeArgs {
   shards: string[];

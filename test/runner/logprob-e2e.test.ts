@@ -9,7 +9,8 @@ import { firstTokenMessages, loglikelihoodPrompt, logprobPromptStyle, logprobTem
 import { createEndpointPool, type EndpointPool } from "../../harness/runner/endpoints.ts";
 import { firstTokenAnswerer } from "../../harness/runner/first-token.ts";
 import { loglikelihoodAnswerer } from "../../harness/runner/loglikelihood.ts";
-import type { PlannedTask, RunSpec } from "../../harness/runner/plan.ts";
+import type { PlannedTask } from "../../harness/runner/plan.ts";
+import type { RunSpec } from "../../harness/record/spec.ts";
 import { createProgress } from "../../harness/runner/progress.ts";
 import { executeRun, type ItemAnswerer } from "../../harness/runner/run.ts";
 import { loadItems, loadRegistry } from "../../harness/tasks/index.ts";
