@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstTokenMessages, loglikelihoodPrompt, logprobPromptStyle, logprobTemplateHash } from "../../harness/prompts/lm-eval.ts";
-import { createEndpointPool, type EndpointPool } from "../../harness/runner/endpoints.ts";
+import { createEndpointPool, type EndpointPool } from "../../harness/endpoints/endpoints.ts";
 import { firstTokenAnswerer } from "../../harness/runner/first-token.ts";
 import { loglikelihoodAnswerer } from "../../harness/runner/loglikelihood.ts";
 import type { PlannedTask } from "../../harness/runner/plan.ts";
