@@ -15,7 +15,7 @@ import { ResponseCache } from "../endpoints/cache.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { buildSpec, parseShard, planTasks, serveIdentity, type PlannedTask } from "./plan.ts";
 import { checkRunId, defaultRunId, legacyRunId, specHash } from "../record/spec.ts";
-import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "./serve.ts";
+import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
 import { executeRun, EXIT_UNANSWERED_ITEMS, type ItemAnswerer, type RunOutcome } from "./run.ts";
