@@ -14,7 +14,7 @@ import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
 import { LOGPROB_TARGETS, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { SELECT_METHODS, type SelectMethod } from "../traces/select.ts";
 import { DEFAULT_SHOT_CONTENT, DEFAULT_SHOT_SAMPLER, SHOT_CONTENTS, SHOT_SAMPLERS, type ShotContent, type ShotSampler } from "../runner/fewshot-pool.ts";
-import { reasoningOnlyNote, renderLeaderboard } from "../runner/leaderboard.ts";
+import { reasoningOnlyNote, renderLeaderboard } from "../report/leaderboard.ts";
 import { DEFAULT_RESAMPLES } from "../stats/bootstrap.ts";
 import { cacheNote } from "../report/cache-note.ts";
 import { ResumableRunError, ScoringModeSchema, SettingSchema, UserError, type ScoringMode, type Setting } from "../types.ts";

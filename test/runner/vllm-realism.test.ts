@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
-import { reasoningOnlyNote, renderLeaderboard } from "../../harness/runner/leaderboard.ts";
+import { reasoningOnlyNote, renderLeaderboard } from "../../harness/report/leaderboard.ts";
 import { readRunRecord } from "../../harness/record/run-files.ts";
 import { letterOf } from "../../harness/types.ts";
 import { lastUserText } from "../fake-vllm/helpers.ts";
