@@ -19,7 +19,7 @@ import type { Item } from "../harness/types.ts";
 import { hashJson } from "../harness/hash.ts";
 import OpenAI from "openai";
 import seedrandom from "seedrandom";
-import { createNodeFetch } from "../harness/runner/http-fetch.ts";
+import { createNodeFetch } from "../harness/endpoints/http-fetch.ts";
 
 const { values } = parseArgs({
   options: {

@@ -1,8 +1,8 @@
 // medeval merge: join the shards of a run into one run folder.
 import { resolve } from "node:path";
 import type { CommandModule } from "yargs";
-import { renderLeaderboard } from "../runner/leaderboard.ts";
-import { mergeShards } from "../runner/merge.ts";
+import { renderLeaderboard } from "../report/leaderboard.ts";
+import { mergeShards } from "../record/merge.ts";
 
 interface MergeArgs {
   shards: string[];

@@ -1,5 +1,5 @@
 // What a check found, in one value every output (terminal, Markdown, JUnit) is made from.
-import { FEWER_ITEMS_MARK } from "../runner/coverage.ts";
+import { FEWER_ITEMS_MARK } from "../record/coverage.ts";
 import type { GateDecision, GateRow } from "./decide.ts";
 import type { GateSide } from "./side.ts";
 

@@ -5,9 +5,9 @@ import { sha256 } from "../hash.ts";
 import type { LoadedRun } from "../report/load.ts";
 import { UserError, type RunRecord, type TaskSummary } from "../types.ts";
 import { compareIds } from "./id-list.ts";
-import { coverageLine, unanswered } from "../runner/coverage.ts";
+import { coverageLine, unanswered } from "../record/coverage.ts";
 import { taskInfoOf } from "../report/load.ts";
-import { cacheUse } from "../runner/summarize.ts";
+import { cacheUse } from "../record/summarize.ts";
 
 export interface GateTask {
   task: string;

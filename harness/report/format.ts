@@ -1,5 +1,5 @@
 // How figures are written in tables: accuracies in percent with one decimal.
-import { FEWER_ITEMS_NOTE, fewerItemsText } from "../runner/coverage.ts";
+import { FEWER_ITEMS_NOTE, fewerItemsText } from "../record/coverage.ts";
 import type { Cell, Delta, Row, TableModel } from "./table-model.ts";
 import { printedCommand } from "../invocation.ts";
 

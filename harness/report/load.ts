@@ -3,8 +3,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { loadRegistry, type TaskRegistry } from "../tasks/registry.ts";
-import { readJournal } from "../runner/journal.ts";
-import { readRunRecord } from "../runner/run-files.ts";
+import { readJournal } from "../record/journal.ts";
+import { readRunRecord } from "../record/run-files.ts";
 import { UserError, type RunRecord, type Sample, type SampleStatus, type TaskSummary } from "../types.ts";
 
 /** What the statistics need of one sample. */

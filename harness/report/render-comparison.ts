@@ -2,7 +2,7 @@
 import Table from "cli-table3";
 import type { Comparison } from "./comparison.ts";
 import { pct, signedPct } from "./format.ts";
-import { FEWER_ITEMS_MARK } from "../runner/coverage.ts";
+import { FEWER_ITEMS_MARK } from "../record/coverage.ts";
 
 export type ComparisonFormat = "terminal" | "markdown" | "json";
 

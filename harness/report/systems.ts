@@ -3,8 +3,8 @@
 // different tasks (or shards) merge into one; runs that differ in any of these never do.
 import { existsSync, statSync } from "node:fs";
 import { SettingSchema, UserError } from "../types.ts";
-import { servedCheckpoint } from "../runner/server-info.ts";
-import { cacheUse } from "../runner/summarize.ts";
+import { servedCheckpoint } from "../record/checkpoint.ts";
+import { cacheUse } from "../record/summarize.ts";
 import { cacheNote } from "./cache-note.ts";
 import { findRunDirs, loadResults, loadRun, type LoadedRun, type TaskOutcomes } from "./load.ts";
 

@@ -1,7 +1,7 @@
 // The run's way to the model: an endpoint pool over the model's base URLs (least busy
 // replica, retries, adaptive concurrency), reduced to the outcomes a sample records.
 import type { ModelSpec } from "../models/schema.ts";
-import { createEndpointPool, type EndpointPool } from "./endpoints.ts";
+import { createEndpointPool, type EndpointPool } from "../endpoints/endpoints.ts";
 import type { ChatDispatcher } from "./run.ts";
 import type { RequestResult } from "./to-sample.ts";
 

@@ -6,8 +6,8 @@
 import { firstTokenMessages } from "../prompts/lm-eval.ts";
 import { scoreFirstToken } from "../scoring/logprob.ts";
 import { letterOf, type ChatMessage, type Item, type Sample } from "../types.ts";
-import { ResponseCache } from "./cache.ts";
-import type { CallOptions, ChatOutcome, ChatRequestBody, ChatTokenLogprob } from "./client.ts";
+import { ResponseCache } from "../endpoints/cache.ts";
+import type { CallOptions, ChatOutcome, ChatRequestBody, ChatTokenLogprob } from "../endpoints/client.ts";
 import { LetterMassCheck, LOW_LETTER_MASS, reasoningFirstTokenMessage, THINKING_TEMPLATE_ADVICE } from "./first-token-guard.ts";
 import { describeLogprobFailure, noLogprobsMessage, sampleBase, SystematicStop, type LogprobFailure } from "./loglikelihood.ts";
 import type { PlannedTask } from "./plan.ts";

@@ -1,6 +1,6 @@
 // Generative scoring: one chat request per item, the answer read from the text it returns.
 import type { ChatMessage, Item } from "../types.ts";
-import { ResponseCache } from "./cache.ts";
+import { ResponseCache } from "../endpoints/cache.ts";
 import type { PlannedTask } from "./plan.ts";
 import type { ChatDispatcher, ItemAnswerer } from "./run.ts";
 import { toSample, type RequestResult } from "./to-sample.ts";

@@ -8,11 +8,11 @@
 import { loglikelihoodPrompt, type LogprobTarget } from "../prompts/lm-eval.ts";
 import { continuationLogprob, continuationLogprobByCount, promptOffset, LogprobShapeError, scoreMultipleChoice, type ContinuationScore, type EchoLogprobs } from "../scoring/logprob.ts";
 import { letterOf, UserError, type Item, type Sample, type Usage } from "../types.ts";
-import { ResponseCache } from "./cache.ts";
-import type { CallOptions, CompletionOutcome, CompletionRequestBody, FailureOutcome } from "./client.ts";
+import { ResponseCache } from "../endpoints/cache.ts";
+import type { CallOptions, CompletionOutcome, CompletionRequestBody, FailureOutcome } from "../endpoints/client.ts";
 import type { PlannedTask } from "./plan.ts";
 import type { ItemAnswerer } from "./run.ts";
-import { tokenCounter, type CountTokens } from "./tokenize.ts";
+import { tokenCounter, type CountTokens } from "../endpoints/tokenize.ts";
 
 /** What the answerer needs from the endpoint pool (`createEndpointPool(...)` or `createDispatcher(...).pool`). */
 export interface CompletionsEndpoint {

@@ -4,14 +4,15 @@ import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ResumableRunError, UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
-import { Journal, readJournal, sampleKey } from "./journal.ts";
-import { makeRunFolder, readRunRecord, writeJsonAtomic } from "./run-files.ts";
-import { defaultRunId, specDifferences, specHash, type PlannedTask, type RunSpec } from "./plan.ts";
+import { Journal, readJournal, sampleKey } from "../record/journal.ts";
+import { makeRunFolder, readRunRecord, writeJsonAtomic } from "../record/run-files.ts";
+import { defaultRunId, specDifferences, specHash, type RunSpec } from "../record/spec.ts";
+import type { PlannedTask } from "./plan.ts";
 import type { ProgressReporter } from "./progress.ts";
-import { summarizeTask, type BootstrapSettings } from "./summarize.ts";
+import { summarizeTask, type BootstrapSettings } from "../record/summarize.ts";
 import type { RequestResult } from "./to-sample.ts";
 import { harnessInfo } from "./harness-info.ts";
-import { checkpointDifferences, servedCheckpoint } from "./server-info.ts";
+import { checkpointDifferences, servedCheckpoint } from "../record/checkpoint.ts";
 
 /** Sends one chat request somewhere (an endpoint, a pool of replicas) with retries. */
 export interface ChatDispatcher {

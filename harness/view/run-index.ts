@@ -5,7 +5,7 @@
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findRunDirs, loadRunWithSamples, type LoadedRun } from "../report/load.ts";
-import { readRunRecord } from "../runner/run-files.ts";
+import { readRunRecord } from "../record/run-files.ts";
 import { UserError, type RunRecord, type Sample } from "../types.ts";
 
 export interface ViewRun {

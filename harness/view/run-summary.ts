@@ -1,7 +1,7 @@
 // What the runs list shows of a run: its system, when, which checkpoint, whether complete,
 // and per task the accuracy with its interval and n, computed by the same taskScore as
 // `table` (so the figures agree with every table of the same folder).
-import { servedCheckpoint } from "../runner/server-info.ts";
+import { servedCheckpoint } from "../record/checkpoint.ts";
 import { fewshotLabel, paramsLabel, type SystemKey } from "../report/systems.ts";
 import { taskScore, type Estimate } from "../report/scores.ts";
 import type { ViewRun } from "./run-index.ts";

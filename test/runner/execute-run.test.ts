@@ -3,8 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readJournal } from "../../harness/runner/journal.ts";
-import type { PlannedTask, RunSpec } from "../../harness/runner/plan.ts";
+import { readJournal } from "../../harness/record/journal.ts";
+import type { PlannedTask } from "../../harness/runner/plan.ts";
+import type { RunSpec } from "../../harness/record/spec.ts";
 import type { ProgressReporter } from "../../harness/runner/progress.ts";
 import { executeRun, FAILURE_WINDOW, type ItemAnswerer } from "../../harness/runner/run.ts";
 import type { Item, Sample } from "../../harness/types.ts";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
 import { evaluatedSplitWarning } from "../../harness/runner/fewshot-prepare.ts";
-import { readJournal } from "../../harness/runner/journal.ts";
+import { readJournal } from "../../harness/record/journal.ts";
 import { loadItems, loadRegistry } from "../../harness/tasks/index.ts";
 import { importTraces } from "../../harness/traces/import.ts";
 import { TraceStore } from "../../harness/traces/store.ts";

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
-import { readJournal } from "../../harness/runner/journal.ts";
+import { readJournal } from "../../harness/record/journal.ts";
 import { loadItems, loadRegistry } from "../../harness/tasks/index.ts";
 import { letterOf, type Item, type Sample } from "../../harness/types.ts";
 import { answerWith } from "../fake-vllm/helpers.ts";

@@ -2,10 +2,10 @@
 // variants it reads, unparsed answers, and the messages a user meets.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { firstTokenMessages } from "../../harness/prompts/lm-eval.ts";
-import { createEndpointPool, type EndpointPool } from "../../harness/runner/endpoints.ts";
+import { createEndpointPool, type EndpointPool } from "../../harness/endpoints/endpoints.ts";
 import { firstTokenAnswerer, type FirstTokenOptions } from "../../harness/runner/first-token.ts";
 import type { PlannedTask } from "../../harness/runner/plan.ts";
-import { ResponseCache } from "../../harness/runner/cache.ts";
+import { ResponseCache } from "../../harness/endpoints/cache.ts";
 import { UserError, type Item, type Sample } from "../../harness/types.ts";
 import { firstTokenReply, guessingBehavior } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";

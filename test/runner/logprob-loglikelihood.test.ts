@@ -3,11 +3,11 @@
 // the messages a user meets when the endpoint cannot do this.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loglikelihoodPrompt } from "../../harness/prompts/lm-eval.ts";
-import { createEndpointPool, type EndpointPool } from "../../harness/runner/endpoints.ts";
-import type { CompletionOutcome } from "../../harness/runner/client.ts";
+import { createEndpointPool, type EndpointPool } from "../../harness/endpoints/endpoints.ts";
+import type { CompletionOutcome } from "../../harness/endpoints/client.ts";
 import { loglikelihoodAnswerer, type LoglikelihoodOptions } from "../../harness/runner/loglikelihood.ts";
 import type { PlannedTask } from "../../harness/runner/plan.ts";
-import { ResponseCache } from "../../harness/runner/cache.ts";
+import { ResponseCache } from "../../harness/endpoints/cache.ts";
 import { UserError, type Item, type Sample } from "../../harness/types.ts";
 import { guessingBehavior } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type FakeVllm, type Scorer } from "../fake-vllm/server.ts";

@@ -3,8 +3,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
-import { readJournal } from "../../harness/runner/journal.ts";
-import { renderLeaderboard } from "../../harness/runner/leaderboard.ts";
+import { readJournal } from "../../harness/record/journal.ts";
+import { renderLeaderboard } from "../../harness/report/leaderboard.ts";
 import { OVERFLOW_CHECK_AFTER } from "../../harness/runner/run.ts";
 import type { TaskSummary } from "../../harness/types.ts";
 import { guessingBehavior } from "../fake-vllm/helpers.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ModelSpec } from "../../harness/models/schema.ts";
-import { buildSpec, defaultRunId, specHash, type PlanInput } from "../../harness/runner/plan.ts";
+import { buildSpec, type PlanInput } from "../../harness/runner/plan.ts";
+import { defaultRunId, specHash } from "../../harness/record/spec.ts";
 
 const model = (serve?: Record<string, unknown>): ModelSpec => ({
   name: "qwen", kind: "chat", baseUrls: ["http://127.0.0.1:8000/v1"], servedModel: "Qwen/Qwen3-8B", reasoning: "none",

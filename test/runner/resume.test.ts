@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
-import { readJournal } from "../../harness/runner/journal.ts";
-import { mergeShards } from "../../harness/runner/merge.ts";
-import { RunLock } from "../../harness/runner/run-lock.ts";
+import { readJournal } from "../../harness/record/journal.ts";
+import { mergeShards } from "../../harness/record/merge.ts";
+import { RunLock } from "../../harness/record/run-lock.ts";
 import type { RunRecord } from "../../harness/types.ts";
 import { lastUserText } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";

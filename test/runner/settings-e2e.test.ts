@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
-import { readJournal } from "../../harness/runner/journal.ts";
+import { readJournal } from "../../harness/record/journal.ts";
 import { lastUserText, replyFor } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";

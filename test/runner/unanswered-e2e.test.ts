@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEnd } from "../../harness/commands/run.ts";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
-import { readJournal } from "../../harness/runner/journal.ts";
+import { readJournal } from "../../harness/record/journal.ts";
 import { EXIT_UNANSWERED_ITEMS, FAILURE_WINDOW } from "../../harness/runner/run.ts";
 import type { RunRecord } from "../../harness/types.ts";
 import { lastUserText } from "../fake-vllm/helpers.ts";

@@ -1,6 +1,6 @@
 // Child process for serve-parent.test.ts: starts a fake vLLM, prints its pid, then waits for
 // the test to end this process by a signal, or exits on its own when told to (argv[3]).
-import { startVllmServer } from "../../harness/runner/serve.ts";
+import { startVllmServer } from "../../harness/serve/serve.ts";
 
 const [bin, logFile, mode] = process.argv.slice(2);
 const server = await startVllmServer({

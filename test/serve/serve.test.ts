@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ServeConfigSchema, startVllmServer, withVllmServer, type VllmServer } from "../../harness/runner/serve.ts";
+import { ServeConfigSchema, startVllmServer, withVllmServer, type VllmServer } from "../../harness/serve/serve.ts";
 import { UserError } from "../../harness/types.ts";
 import { tempDir, waitGone } from "../helpers.ts";
 

@@ -1,7 +1,7 @@
 // The table printed at the end of a run: one row per task, straight from run.json.
 import Table from "cli-table3";
 import type { TaskSummary } from "../types.ts";
-import { coverageOf, FEWER_ITEMS_MARK, FEWER_ITEMS_NOTE } from "./coverage.ts";
+import { coverageOf, FEWER_ITEMS_MARK, FEWER_ITEMS_NOTE } from "../record/coverage.ts";
 
 function pct(x: number | null): string {
   return x === null ? "–" : (100 * x).toFixed(1);

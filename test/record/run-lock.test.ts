@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LOCK_FILE, RunLock } from "../../harness/runner/run-lock.ts";
+import { LOCK_FILE, RunLock } from "../../harness/record/run-lock.ts";
 import { tempDir } from "../helpers.ts";
 
 /** The pid of a process that has exited (the OS does not reuse it within a test). */

@@ -1,7 +1,7 @@
 import { getEventListeners } from "node:events";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createChatClient, type ChatClientOptions } from "../../harness/runner/client.ts";
-import { fetchServerInfo, probeEndpoint } from "../../harness/runner/server-info.ts";
+import { createChatClient, type ChatClientOptions } from "../../harness/endpoints/client.ts";
+import { fetchServerInfo, probeEndpoint } from "../../harness/endpoints/server-info.ts";
 import { failFirstAttempts, replyFor } from "../fake-vllm/helpers.ts";
 import { FAKE_VLLM_VERSION, startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 

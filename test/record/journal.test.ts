@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Journal, readJournal } from "../../harness/runner/journal.ts";
+import { Journal, readJournal } from "../../harness/record/journal.ts";
 import type { Sample } from "../../harness/types.ts";
 import { tempDir } from "../helpers.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkpointConflict, checkpointDifferences, servedCheckpoint } from "../../harness/runner/server-info.ts";
+import { checkpointConflict, checkpointDifferences, servedCheckpoint } from "../../harness/record/checkpoint.ts";
 
 const list = (...entries: object[]) => ({ object: "list", data: entries });
 

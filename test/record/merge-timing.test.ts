@@ -1,6 +1,6 @@
 // A merged run's timing spans its shards, from the first start to the last finish.
 import { describe, expect, it } from "vitest";
-import { mergedTiming } from "../../harness/runner/merge.ts";
+import { mergedTiming } from "../../harness/record/merge.ts";
 
 describe("merged timing", () => {
   it("spans the shards rather than taking the longest one", () => {

@@ -1,7 +1,7 @@
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { establishCheckpointIdentity, fingerprintFiles } from "../../harness/runner/checkpoint-identity.ts";
+import { establishCheckpointIdentity, fingerprintFiles } from "../../harness/endpoints/checkpoint-identity.ts";
 import { tempDir } from "../helpers.ts";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";

@@ -5,10 +5,10 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
-import { checkRunId, defaultRunId, inShard, specDifferences, specHash } from "./plan.ts";
+import { checkRunId, defaultRunId, inShard, specDifferences, specHash } from "./spec.ts";
 import { makeRunFolder, readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { describeOwner, RunLock } from "./run-lock.ts";
-import { checkpointConflict, servedCheckpoint } from "./server-info.ts";
+import { checkpointConflict, servedCheckpoint } from "./checkpoint.ts";
 import { summarizeTask } from "./summarize.ts";
 import { printedCommand } from "../invocation.ts";
 

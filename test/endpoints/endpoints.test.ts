@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ChatOutcome } from "../../harness/runner/client.ts";
-import { AdaptiveLimit } from "../../harness/runner/concurrency.ts";
-import { createEndpointPool, type EndpointPool, type EndpointPoolOptions } from "../../harness/runner/endpoints.ts";
+import type { ChatOutcome } from "../../harness/endpoints/client.ts";
+import { AdaptiveLimit } from "../../harness/endpoints/concurrency.ts";
+import { createEndpointPool, type EndpointPool, type EndpointPoolOptions } from "../../harness/endpoints/endpoints.ts";
 import { lastUserText, replyFor } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type Behavior, type FakeVllm, type Fault } from "../fake-vllm/server.ts";
 

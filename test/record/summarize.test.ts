@@ -1,6 +1,6 @@
 // run.json's per-task figures from samples: denominators and status counts.
 import { describe, expect, it } from "vitest";
-import { summarizeTask } from "../../harness/runner/summarize.ts";
+import { summarizeTask } from "../../harness/record/summarize.ts";
 import type { Sample } from "../../harness/types.ts";
 
 const meta = { id: "medqa.en", family: "medqa", lang: "en", domain: "in-domain" as const };

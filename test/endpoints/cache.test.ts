@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ResponseCache } from "../../harness/runner/cache.ts";
+import { ResponseCache } from "../../harness/endpoints/cache.ts";
 import { tempDir } from "../helpers.ts";
 
 describe("response cache", () => {
