@@ -5,7 +5,7 @@ import { comparePaired } from "../stats/paired-compare.ts";
 import type { Seed } from "../stats/rng.ts";
 import { UserError } from "../types.ts";
 import { aggregateDefinitions, type AggregateDef } from "./aggregates.ts";
-import type { TaskInfo, TaskOutcomes } from "./load.ts";
+import { taskInfoOf, type TaskInfo, type TaskOutcomes } from "./load.ts";
 import { benchmarkOf } from "./names.ts";
 import type { System, SystemKey } from "./systems.ts";
 
@@ -137,11 +137,7 @@ export function compareSystems(a: System, b: System, opts: CompareOptions): Comp
   const tasks: TaskComparison[] = result.tasks.map((cmp, i) => {
     const info = infos[i];
     return {
-      task: info.task,
-      family: info.family,
-      lang: info.lang,
-      domain: info.domain,
-      ...(info.group ? { group: info.group } : {}),
+      ...taskInfoOf(info),
       benchmark: benchmarkOf(info),
       n: cmp.n,
       total: Math.max(info.planned, b.tasks.get(info.task)!.planned),
