@@ -11,10 +11,11 @@ const HARNESS = join(dirname(fileURLToPath(import.meta.url)), "..", "harness");
 
 /** The rooms each room may import, beside the shared files at the top of harness/ (types.ts, hash.ts, …); the README's Development section lists the same. */
 const MAY_IMPORT: Record<string, readonly string[]> = {
-  runner: ["endpoints", "serve", "record", "prompts", "scoring", "tasks", "models", "traces"],
+  runner: ["engine", "endpoints", "serve", "record", "prompts", "scoring", "tasks", "models", "traces"],
   endpoints: [],
   serve: ["endpoints"],
-  record: ["stats"],
+  record: ["stats", "engine"],
+  engine: [],
   report: ["record", "stats", "tasks"],
   gate: ["record", "stats", "report"],
   view: ["record", "report", "prompts", "scoring"],
@@ -28,7 +29,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */
-const NEVER_RUNNER = ["report", "gate", "view", "record", "endpoints", "serve", "scoring", "stats"];
+const NEVER_RUNNER = ["engine", "report", "gate", "view", "record", "endpoints", "serve", "scoring", "stats"];
 
 interface Edge {
   file: string;

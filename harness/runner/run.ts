@@ -1,6 +1,5 @@
 // A run from plan to run.json: resume from the journal, send what is not done yet through
 // bounded concurrency, append every finished sample, then summarise from the journal.
-import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ResumableRunError, UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
@@ -12,6 +11,7 @@ import type { ProgressReporter } from "./progress.ts";
 import { summarizeTask, type BootstrapSettings } from "../record/summarize.ts";
 import type { RequestResult } from "./to-sample.ts";
 import { harnessInfo } from "./harness-info.ts";
+import { FAILURE_WINDOW, pendingItems, runEngine, type EngineItem, type EngineResult } from "../engine/engine.ts";
 import { checkpointDifferences, servedCheckpoint } from "../record/checkpoint.ts";
 
 /** Sends one chat request somewhere (an endpoint, a pool of replicas) with retries. */
@@ -45,13 +45,13 @@ export interface RunInput {
   acceptErrors?: boolean;
 }
 
-/**
- * Items in a row (in the order they finish) that failed after retries: at the start of a run
- * they mark it as misconfigured (wrong URL, model name, key); later, an endpoint that stopped
- * answering. Each such item has already spent its retries, so the run stops rather than
- * spending them again on every item left.
- */
-export const FAILURE_WINDOW = 5;
+/** Items in a row that failed after retries stop a run (the engine's rule, engine/engine.ts). */
+export { FAILURE_WINDOW } from "../engine/engine.ts";
+
+interface RunJob extends EngineItem {
+  task: PlannedTask;
+  item: Item;
+}
 
 /** The exit status of a run that ended with items that have no answer (errored, or not sent): resume retries them. */
 export const EXIT_UNANSWERED_ITEMS = 4;
@@ -122,16 +122,12 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   });
 
   // Done = a non-error sample for the same item content. Errors are retried on resume.
-  const pending: { task: PlannedTask; item: Item; retry: boolean }[] = [];
-  for (const task of input.tasks) {
-    for (const item of task.items) {
-      const prev = existing.samples.get(sampleKey(task.meta.id, item.id));
-      const retry = prev?.status === "error" && prev.item_hash === item.hash;
-      if (!prev || retry || prev.item_hash !== item.hash) pending.push({ task, item, retry });
-    }
-  }
+  const jobs: RunJob[] = input.tasks.flatMap((task) =>
+    task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })),
+  );
+  const pending = pendingItems(jobs, existing.samples, (s) => ({ hash: s.item_hash, failed: s.status === "error" }));
   const pendingCount = new Map<string, number>();
-  for (const p of pending) pendingCount.set(p.task.meta.id, (pendingCount.get(p.task.meta.id) ?? 0) + 1);
+  for (const p of pending) pendingCount.set(p.item.task.meta.id, (pendingCount.get(p.item.task.meta.id) ?? 0) + 1);
 
   // The record says from the start which run this is; "complete: false" until the end.
   writeJsonAtomic(runFile, {
@@ -146,69 +142,31 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     input.tasks.map((t) => ({ id: t.meta.id, total: t.items.length, done: t.items.length - (pendingCount.get(t.meta.id) ?? 0) })),
   );
 
-  let sent = 0;
-  let retries = 0;
-  let next = 0;
-  // FAILURE_WINDOW items in a row that failed: at the start a misconfigured run (stopped with
-  // the server's first message), later an endpoint that stopped answering (its last message).
-  let answeredOk = 0;
-  const firstErrors: string[] = [];
-  let finishedNow = 0;
   let overflowed = 0;
-  let overflowStop = false;
-  let failedInARow = 0;
-  let lastError: string | null = null;
-  let windowFull = false;
-  const stop = new AbortController();
-  const signal = AbortSignal.any([input.signal, stop.signal]);
-  // Every request in flight may wait on it (a retry's backoff): as many listeners as workers,
-  // by design, not the leak Node warns of past 10.
-  setMaxListeners(input.concurrency + 10, signal);
-  const worker = async (): Promise<void> => {
-    while (!signal.aborted) {
-      const job = pending[next++];
-      if (!job) return;
-      const answered = await input.answer(job.task, job.item, signal);
-      if (!answered) return;
-      sent += answered.sent;
-      // A sample's attempts count every try of its requests: beyond one per request, retries.
-      retries += Math.max(0, answered.sample.attempts - answered.sent);
-      journal.append(answered.sample);
-      input.progress.update(job.task.meta.id, answered.sample.status);
-      finishedNow++;
-      if (answered.sample.status === "context_overflow") overflowed++;
-      if (!overflowStop && finishedNow >= OVERFLOW_CHECK_AFTER && mostOverflow(overflowed, finishedNow)) {
-        overflowStop = true;
-        stop.abort();
-        continue;
-      }
-      if (answered.sample.status !== "error") {
-        answeredOk++;
-        failedInARow = 0;
-        continue;
-      }
-      lastError = answered.sample.error ?? "error";
-      if (answeredOk === 0) firstErrors.push(lastError);
-      // An item that failed before failing again on resume says little about the endpoint
-      // (some prompts always fail); only items sent for the first time fill the window.
-      if (job.retry) continue;
-      if (++failedInARow >= FAILURE_WINDOW && !windowFull) {
-        windowFull = true;
-        stop.abort();
-      }
-    }
-  };
-  // A worker that throws (a prompt that cannot be built, a full disk) stops the others, and
-  // the journal is closed only once every one has returned: a late answer must never be
-  // appended to a closed (or reused) file descriptor.
+  let finishedNow = 0;
+  let engine: EngineResult | null = null;
   let failure: { error: unknown } | null = null;
-  const guarded = () =>
-    worker().catch((error: unknown) => {
-      failure ??= { error };
-      stop.abort();
-    });
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, pending.length)) }, guarded));
+    engine = await runEngine<RunJob, Sample>({
+      pending,
+      concurrency: input.concurrency,
+      signal: input.signal,
+      async work(job, signal) {
+        const answered = await input.answer(job.task, job.item, signal);
+        if (!answered) return null;
+        const sample = answered.sample;
+        return { line: sample, sent: answered.sent, attempts: sample.attempts, error: sample.status === "error" ? (sample.error ?? "error") : null };
+      },
+      write: (sample) => journal.append(sample),
+      afterEach(outcome, job) {
+        input.progress.update(job.task.meta.id, outcome.line.status);
+        finishedNow++;
+        if (outcome.line.status === "context_overflow") overflowed++;
+        return finishedNow >= OVERFLOW_CHECK_AFTER && mostOverflow(overflowed, finishedNow) ? "stop" : undefined;
+      },
+    });
+  } catch (error) {
+    failure = { error };
   } finally {
     input.progress.stop();
     journal.close();
@@ -230,6 +188,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   }
 
   const record = finalize();
+  const { sent, retries, windowFull, firstErrors, lastError, succeeded: answeredOk, unstarted, stoppedByHook: overflowStop } = engine as EngineResult;
   // Nothing ever answered (not a resume that only retried items which failed again: that run
   // has answers): misconfigured, whether the window filled or the run was too small to fill it.
   const misconfigured = answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted;
@@ -252,7 +211,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     );
   }
   // Only a stop that left items unsent is one: a window filled by the last items changed nothing.
-  const endpointDown = windowFull && !input.signal.aborted && next < pending.length ? { lastError: lastError ?? "error" } : null;
+  const endpointDown = windowFull && !input.signal.aborted && unstarted > 0 ? { lastError: lastError ?? "error" } : null;
   return { record, dir, interrupted: input.signal.aborted, sent, retries, answered: finishedNow, endpointDown };
 }
 
