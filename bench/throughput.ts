@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ModelSpec } from "../harness/models/schema.ts";
 import { buildZeroShotMessages } from "../harness/prompts/templates.ts";
-import { createDispatcher } from "../harness/runner/dispatcher.ts";
+import { createDispatcher } from "../harness/endpoints/dispatcher.ts";
 import { requestBody } from "../harness/runner/evaluate.ts";
 import { generativeAnswerer } from "../harness/runner/generative.ts";
 import type { PlannedTask } from "../harness/runner/plan.ts";

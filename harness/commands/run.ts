@@ -19,8 +19,8 @@ import { DEFAULT_RESAMPLES } from "../stats/bootstrap.ts";
 import { cacheNote } from "../report/cache-note.ts";
 import { ResumableRunError, ScoringModeSchema, SettingSchema, UserError, type ScoringMode, type Setting } from "../types.ts";
 import { printedCommand } from "../invocation.ts";
+import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
 
-const DEFAULT_MAX_RETRIES = 6;
 const DEFAULT_BOOTSTRAP = DEFAULT_RESAMPLES;
 
 interface RunArgs {

@@ -12,7 +12,7 @@ import { hashJson } from "../hash.ts";
 import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
 import { ResumableRunError, UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "../endpoints/cache.ts";
-import { createDispatcher } from "./dispatcher.ts";
+import { createDispatcher } from "../endpoints/dispatcher.ts";
 import { buildSpec, parseShard, planTasks, serveIdentity, type PlannedTask } from "./plan.ts";
 import { checkRunId, defaultRunId, legacyRunId, specHash } from "../record/spec.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
@@ -49,7 +49,7 @@ export interface EvaluateOptions {
   runId?: string;
   resume?: string;
   cache: boolean;
-  /** Retries per request after the first attempt (default 6). */
+  /** Retries per request after the first attempt (DEFAULT_MAX_RETRIES when absent). */
   maxRetries?: number;
   bootstrap: number;
   shard?: string;

@@ -1,9 +1,10 @@
 // Generative scoring: one chat request per item, the answer read from the text it returns.
 import type { ChatMessage, Item } from "../types.ts";
-import { ResponseCache } from "../endpoints/cache.ts";
+import type { ResponseCache } from "../endpoints/cache.ts";
+import { cachedChat, type ChatDispatcher } from "../endpoints/dispatcher.ts";
 import type { PlannedTask } from "./plan.ts";
-import type { ChatDispatcher, ItemAnswerer } from "./run.ts";
-import { toSample, type RequestResult } from "./to-sample.ts";
+import type { ItemAnswerer } from "./run.ts";
+import { toSample } from "./to-sample.ts";
 
 /** What to send for one item: the messages plus anything the setting adds to the sample. */
 export interface PreparedRequest {
@@ -31,26 +32,9 @@ export function generativeAnswerer(opts: GenerativeOptions): ItemAnswerer {
   return async (task, item, signal) => {
     const prepared = await opts.prepare(task, item);
     const body = opts.buildBody(prepared.messages);
-    const key = opts.cache ? ResponseCache.key(opts.modelIdentity, body) : null;
-    const found = key ? await opts.cache!.lookup(key) : null;
-    let result: RequestResult;
-    let sent = 0;
-    if (found?.kind === "hit") {
-      const hit = found.value;
-      result = { kind: "ok", content: hit.content, reasoning: hit.reasoning, finishReason: hit.finish_reason, usage: hit.usage, attempts: 0, latencyMs: 0, cached: true };
-    } else {
-      try {
-        sent = 1;
-        result = await opts.dispatcher.chat(body, signal);
-        // An answer that arrives after Ctrl-C is still a finished answer; an abandoned request is not.
-        if (signal.aborted && result.kind !== "ok") return null;
-        if (key && result.kind === "ok") {
-          opts.cache!.set(key, { content: result.content, reasoning: result.reasoning, finish_reason: result.finishReason, usage: result.usage });
-        }
-      } finally {
-        found?.done();
-      }
-    }
+    const answered = await cachedChat(opts, body, signal);
+    if (!answered) return null;
+    const { result, sent } = answered;
     const sample = toSample({ task: task.meta.id, item, messages: prepared.messages, shots: prepared.shots, answerLabel: prepared.answerLabel, answerFromReasoning: opts.answerFromReasoning }, result);
     if (prepared.extra) sample.scores = { ...sample.scores, ...prepared.extra };
     return { sample, sent };

@@ -9,15 +9,11 @@ import { defaultRunId, specDifferences, specHash, type RunSpec } from "../record
 import type { PlannedTask } from "./plan.ts";
 import type { ProgressReporter } from "./progress.ts";
 import { summarizeTask, type BootstrapSettings } from "../record/summarize.ts";
-import type { RequestResult } from "./to-sample.ts";
 import { harnessInfo } from "./harness-info.ts";
 import { FAILURE_WINDOW, pendingItems, runEngine, type EngineItem, type EngineResult } from "../engine/engine.ts";
 import { checkpointDifferences, servedCheckpoint } from "../record/checkpoint.ts";
 
-/** Sends one chat request somewhere (an endpoint, a pool of replicas) with retries. */
-export interface ChatDispatcher {
-  chat(body: Record<string, unknown>, signal: AbortSignal): Promise<RequestResult>;
-}
+export type { ChatDispatcher } from "../endpoints/dispatcher.ts";
 
 /**
  * Answers one item: builds the request(s) for the setting and scoring mode, sends them (or

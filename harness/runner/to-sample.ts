@@ -3,17 +3,9 @@
 import { extractAnswer } from "../scoring/extract.ts";
 import { letterOf, type ChatMessage, type Item, type Sample, type Usage } from "../types.ts";
 
-export interface ResponseData {
-  content: string | null;
-  reasoning: string | null;
-  finishReason: string | null;
-  usage: Usage | null;
-}
+import type { ChatReply, RequestResult } from "../endpoints/dispatcher.ts";
 
-export type RequestResult =
-  | ({ kind: "ok"; attempts: number; latencyMs: number; endpoint?: string; cached?: boolean } & ResponseData)
-  | { kind: "context_overflow"; message: string; attempts: number; latencyMs: number; endpoint?: string }
-  | { kind: "error"; message: string; attempts: number; latencyMs: number; endpoint?: string };
+export type { RequestResult };
 
 export interface SampleContext {
   task: string;
@@ -33,7 +25,7 @@ const blank = (text: string | null) => text === null || text.trim() === "";
  * text without </think> that way (thinking skipped or switched off, a parser on a model that
  * does not think), with finish_reason "stop". A cut-off reply ("length") is truncated instead.
  */
-export function isReasoningOnly(result: Pick<ResponseData, "content" | "reasoning" | "finishReason">): boolean {
+export function isReasoningOnly(result: Pick<ChatReply, "content" | "reasoning" | "finishReason">): boolean {
   return blank(result.content) && !blank(result.reasoning) && result.finishReason !== "length";
 }
 
