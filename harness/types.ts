@@ -169,6 +169,55 @@ export const TaskSourceRecordSchema = z.object({
 });
 export type TaskSourceRecord = z.infer<typeof TaskSourceRecordSchema>;
 
+/**
+ * The parameters every request of a run carried (sampling, chat template switches, the
+ * fine-tuned format, the `serve:` identity). Known fields typed; others kept as written, so a
+ * record from a newer medeval with a new field still reads.
+ */
+export const SpecParamsSchema = z.looseObject({
+  temperature: z.number().optional(),
+  top_p: z.number().optional(),
+  max_tokens: z.number().int().optional(),
+  seed: z.number().int().nullable().optional(),
+  stop: z.array(z.string()).optional(),
+  chat_template_kwargs: z.record(z.string(), z.unknown()).optional(),
+  system_prompt: z.string().optional(),
+  fine_tuned: z.record(z.string(), z.unknown()).optional(),
+  answer_from_reasoning: z.boolean().optional(),
+  serve: z.record(z.string(), z.unknown()).optional(),
+});
+export type SpecParams = z.infer<typeof SpecParamsSchema>;
+
+/** few-shot: k questions of the benchmark's own pool split, with their answers or explanations. */
+export const PoolFewShotSpecSchema = z.looseObject({
+  source: z.literal("pool"),
+  k: z.number().int(),
+  sampler: z.string(),
+  content: z.string(),
+  format: z.string().optional(),
+  pools: z.array(z.unknown()),
+});
+
+/** few-shot-traces: k reasoning traces from the trace store, chosen by bm25, embedding or at random. */
+export const TraceFewShotSpecSchema = z.looseObject({
+  k: z.number().int(),
+  method: z.string(),
+  trace_lang: z.string().nullable().optional(),
+  format: z.string().optional(),
+  allow_test_split_traces: z.boolean().optional(),
+  store: z.unknown().optional(),
+});
+
+export const FewShotSpecSchema = z.union([PoolFewShotSpecSchema, TraceFewShotSpecSchema]);
+export type FewShotSpec = z.infer<typeof FewShotSpecSchema>;
+export type PoolFewShotSpec = z.infer<typeof PoolFewShotSpecSchema>;
+export type TraceFewShotSpec = z.infer<typeof TraceFewShotSpecSchema>;
+
+/** Which of the two few-shot settings a stored spec describes. */
+export function isPoolFewShot(spec: FewShotSpec): spec is PoolFewShotSpec {
+  return spec.source === "pool";
+}
+
 /** run.json: the run's spec, provenance and per-task results. */
 export const RunRecordSchema = z.object({
   schema_version: z.literal(1),
@@ -183,12 +232,12 @@ export const RunRecordSchema = z.object({
     scoring: ScoringModeSchema,
     prompt_style: z.string(),
     prompt_template_hash: z.string(),
-    params: z.record(z.string(), z.unknown()),
+    params: SpecParamsSchema,
     tasks: z.array(z.string()),
     limit: z.number().int().nullable(),
     seed: z.number().int(),
     shard: z.object({ index: z.number().int(), count: z.number().int() }).nullable(),
-    fewshot: z.record(z.string(), z.unknown()).nullable(),
+    fewshot: FewShotSpecSchema.nullable(),
   }),
   harness: z.object({ version: z.string(), git_commit: z.string().nullable(), node: z.string() }),
   sources: z.array(TaskSourceRecordSchema),

@@ -11,7 +11,7 @@ const HARNESS = join(dirname(fileURLToPath(import.meta.url)), "..", "harness");
 
 /** The rooms each room may import, beside the shared files at the top of harness/ (types.ts, hash.ts, …); the README's Development section lists the same. */
 const MAY_IMPORT: Record<string, readonly string[]> = {
-  runner: ["engine", "endpoints", "serve", "record", "prompts", "scoring", "tasks", "models", "traces"],
+  runner: ["engine", "endpoints", "serve", "record", "prompts", "scoring", "stats", "tasks", "models", "traces"],
   endpoints: [],
   serve: ["endpoints"],
   record: ["stats", "engine"],

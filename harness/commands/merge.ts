@@ -31,7 +31,7 @@ const command: CommandModule<object, MergeArgs> = {
       allowDifferentCheckpoints: argv["allow-different-checkpoints"],
       notice: (line) => process.stderr.write(`medeval: ${line}\n`),
     });
-    process.stdout.write(`${renderLeaderboard(record.tasks)}\nmerged ${argv.shards.length} shards into ${dir}\n`);
+    process.stdout.write(`${renderLeaderboard(record.tasks, record.bootstrap.level)}\nmerged ${argv.shards.length} shards into ${dir}\n`);
   },
 };
 

@@ -7,6 +7,7 @@ import { readJournal } from "../record/journal.ts";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
+import { parseShard } from "../runner/plan.ts";
 import { evaluate } from "../runner/evaluate.ts";
 import { coverageLine, unanswered } from "../record/coverage.ts";
 import { EXIT_UNANSWERED_ITEMS, FAILURE_WINDOW, type RunOutcome } from "../runner/run.ts";
@@ -161,7 +162,7 @@ const command: CommandModule<object, RunArgs> = {
           params: { temperature: argv.temperature, top_p: argv["top-p"], max_tokens: argv["max-tokens"], seed: undefined },
           timeoutS: argv.timeout,
         },
-        tasks: argv.tasks,
+        tasks: argv.tasks?.split(","),
         setting: argv.setting as Setting,
         promptStyle: argv["prompt-style"] as PromptStyle,
         scoring: argv.scoring as ScoringMode,
@@ -177,7 +178,7 @@ const command: CommandModule<object, RunArgs> = {
         cache: argv.cache,
         maxRetries: argv["max-retries"],
         bootstrap: argv.bootstrap,
-        shard: argv.shard,
+        shard: parseShard(argv.shard),
         progress: argv.progress as "auto",
         signal: controller.signal,
         allowDifferentCheckpoints: argv["allow-different-checkpoints"],
@@ -197,7 +198,7 @@ const command: CommandModule<object, RunArgs> = {
           ...embedderOf(argv),
         },
       });
-      process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
+      process.stdout.write(`${renderLeaderboard(outcome.record.tasks, outcome.record.bootstrap.level)}\n`);
       const inReasoning = reasoningOnlyNote(outcome.record.tasks);
       if (inReasoning) process.stderr.write(`medeval: ${inReasoning}\n`);
       if (outcome.record.spec.setting === "few-shot-traces") {

@@ -35,15 +35,19 @@ export interface ModelEndpoints {
 
 export interface DispatcherOptions {
   apiKey?: string;
-  /** Requests in flight across all endpoints. */
-  concurrency: number;
+  /** Requests in flight across all endpoints; absent: each endpoint's own limit (max_concurrency) times the endpoints. */
+  concurrency?: number;
   maxRetries?: number;
   /** How long requests wait for an endpoint that is out before they fail (the pool's default when absent). */
   unavailableWaitMs?: number;
 }
 
 
-export function createDispatcher(model: ModelEndpoints, opts: DispatcherOptions): ChatDispatcher & { pool: EndpointPool; close(): void } {
+export function createDispatcher(model: ModelEndpoints & { maxConcurrency: number }, opts: DispatcherOptions): ChatDispatcher & { pool: EndpointPool; concurrency: number; close(): void } {
+  // One split, made here: a total the user asked for is shared among the endpoints; otherwise
+  // each endpoint takes its own limit and the total is what they add up to.
+  const perEndpoint = opts.concurrency !== undefined ? Math.max(1, Math.ceil(opts.concurrency / model.baseUrls.length)) : model.maxConcurrency;
+  const concurrency = opts.concurrency ?? perEndpoint * model.baseUrls.length;
   const pool = createEndpointPool({
     baseUrls: model.baseUrls,
     apiKey: opts.apiKey,
@@ -51,11 +55,12 @@ export function createDispatcher(model: ModelEndpoints, opts: DispatcherOptions)
     timeoutMs: model.timeoutMs,
     maxRetries: opts.maxRetries ?? DEFAULT_MAX_RETRIES,
     backoff: { baseMs: 500, maxMs: 30_000 },
-    maxConcurrency: Math.max(1, Math.ceil(opts.concurrency / model.baseUrls.length)),
+    maxConcurrency: perEndpoint,
     unavailableWaitMs: opts.unavailableWaitMs,
   });
   return {
     pool,
+    concurrency,
     async chat(body, signal): Promise<RequestResult> {
       const outcome = await pool.chat(body as { model: string; messages: { role: string; content: string }[] }, { signal });
       const common = { attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint };

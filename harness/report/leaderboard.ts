@@ -2,6 +2,7 @@
 import Table from "cli-table3";
 import type { TaskSummary } from "../types.ts";
 import { coverageOf, FEWER_ITEMS_MARK, FEWER_ITEMS_NOTE } from "../record/coverage.ts";
+import { DEFAULT_LEVEL } from "../stats/bootstrap.ts";
 
 function pct(x: number | null): string {
   return x === null ? "–" : (100 * x).toFixed(1);
@@ -11,7 +12,7 @@ function interval(low: number | null | undefined, high: number | null | undefine
   return low === null || low === undefined ? "–" : `[${pct(low)}, ${pct(high ?? null)}]`;
 }
 
-export function renderLeaderboard(tasks: TaskSummary[], level = 0.95): string {
+export function renderLeaderboard(tasks: TaskSummary[], level = DEFAULT_LEVEL): string {
   const ci = `${Math.round(level * 100)}% CI`;
   // Columns only the logprob scoring modes fill: shown when some task has them.
   const withNorm = tasks.some((t) => t.acc_norm !== undefined && t.acc_norm !== null);

@@ -81,8 +81,8 @@ function runsHtml(s: SystemScores): string {
       const settings = [
         `endpoint ${spec.base_urls.join(", ")} as ${spec.served_model}`,
         `${spec.setting}, ${spec.prompt_style}, ${spec.scoring}`,
-        ...(spec.fewshot ? [fewshotLabel(spec.fewshot as Record<string, unknown>)] : []),
-        paramsLabel(spec.params as Record<string, unknown>),
+        ...(spec.fewshot ? [fewshotLabel(spec.fewshot)] : []),
+        paramsLabel(spec.params),
         `started ${record.timing.started_at}${record.timing.finished_at ? `, finished ${record.timing.finished_at}` : ", not finished"}`,
         record.complete ? "complete" : "not complete",
       ].filter((x) => x !== "");

@@ -10,10 +10,12 @@ import { buildFineTunedMessages } from "../prompts/fine-tuned.ts";
 import { fewShotPromptFingerprint } from "../prompts/fewshot.ts";
 import { hashJson } from "../hash.ts";
 import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
-import { ResumableRunError, UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
+import { ResumableRunError, UserError, type ChatMessage, type FewShotSpec, isPoolFewShot, type TraceFewShotSpec, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
+import type { Shard } from "../record/spec.ts";
+import { DEFAULT_LEVEL } from "../stats/bootstrap.ts";
 import { ResponseCache } from "../endpoints/cache.ts";
 import { createDispatcher } from "../endpoints/dispatcher.ts";
-import { buildSpec, parseShard, planTasks, serveIdentity, type PlannedTask } from "./plan.ts";
+import { buildSpec, planTasks, serveIdentity, type PlannedTask } from "./plan.ts";
 import { checkRunId, defaultRunId, legacyRunId, specHash } from "../record/spec.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
 import { createProgress } from "./progress.ts";
@@ -36,7 +38,8 @@ export interface EvaluateOptions {
   model?: string;
   modelsFile?: string;
   overrides: ModelOverrides;
-  tasks?: string;
+  /** Task ids, groups or `all`, as the registry resolves them. */
+  tasks?: readonly string[];
   setting: Setting;
   promptStyle: PromptStyle;
   scoring: ScoringMode;
@@ -52,7 +55,7 @@ export interface EvaluateOptions {
   /** Retries per request after the first attempt (DEFAULT_MAX_RETRIES when absent). */
   maxRetries?: number;
   bootstrap: number;
-  shard?: string;
+  shard?: Shard | null;
   progress: "auto" | "bar" | "plain" | "none";
   /** few-shot-traces: how many traces, chosen how, from which store; few-shot: how many of the pool's questions, picked how, showing what. */
   fewshot?: Omit<FewShotSettings, "seed"> & { store?: string; sampler?: ShotSampler; content?: ShotContent };
@@ -79,7 +82,7 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
   if (!opts.resume) return opts;
   const record: RunRecord = readRunRecord(join(opts.out, opts.resume, "run.json"));
   const s = record.spec;
-  const params = { ...s.params } as Record<string, unknown>;
+  const params = s.params;
   return {
     ...opts,
     model: opts.model ?? s.model,
@@ -90,21 +93,21 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
       // or be started by medeval: `serve:`); a command-line endpoint is reached where it was.
       modelUrl: opts.overrides.modelUrl ?? (modelInFile(s.model, opts.modelsFile) ? undefined : s.base_urls),
       params: {
-        temperature: params.temperature as number,
-        top_p: params.top_p as number,
-        max_tokens: params.max_tokens as number,
-        seed: params.seed as number | null,
+        temperature: params.temperature,
+        top_p: params.top_p,
+        max_tokens: params.max_tokens,
+        seed: params.seed ?? null,
         ...Object.fromEntries(Object.entries(opts.overrides.params ?? {}).filter(([, v]) => v !== undefined)),
       },
     },
-    tasks: s.tasks.join(","),
+    tasks: s.tasks,
     setting: s.setting,
     scoring: s.scoring,
     promptStyle: s.prompt_style as PromptStyle,
     logprobTarget: logprobTargetOfStyle(s.prompt_style) ?? opts.logprobTarget,
     limit: s.limit,
     seed: s.seed,
-    shard: s.shard ? `${s.shard.index}/${s.shard.count}` : undefined,
+    shard: s.shard,
     fewshot: s.fewshot ? resumedFewShot(s.fewshot, opts.fewshot) : opts.fewshot,
     runId: opts.resume,
   };
@@ -114,15 +117,19 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
  * The stored few-shot choices win over the command line's defaults (--shots 3 --select bm25
  * would otherwise be a changed spec); where the store is and how to embed stay the caller's.
  */
-function resumedFewShot(stored: Record<string, unknown>, given: EvaluateOptions["fewshot"]): EvaluateOptions["fewshot"] {
+function resumedFewShot(stored: FewShotSpec, given: EvaluateOptions["fewshot"]): EvaluateOptions["fewshot"] {
+  const format = (stored.format as FewShotSettings["format"] | undefined) ?? given?.format ?? "multi-turn";
+  if (isPoolFewShot(stored)) {
+    return { ...given, k: stored.k, method: given?.method ?? "bm25", traceLang: null, format, allowTestSplitTraces: false, sampler: stored.sampler as ShotSampler, content: stored.content as ShotContent };
+  }
+  const traces = stored as TraceFewShotSpec;
   return {
     ...given,
-    k: stored.k as number,
-    method: stored.method as FewShotSettings["method"],
-    traceLang: (stored.trace_lang as string | null) ?? null,
-    format: (stored.format as FewShotSettings["format"] | undefined) ?? given?.format ?? "multi-turn",
-    allowTestSplitTraces: stored.allow_test_split_traces === true,
-    ...(stored.source === "pool" ? { sampler: stored.sampler as ShotSampler, content: stored.content as ShotContent } : {}),
+    k: traces.k,
+    method: traces.method as FewShotSettings["method"],
+    traceLang: traces.trace_lang ?? null,
+    format,
+    allowTestSplitTraces: traces.allow_test_split_traces === true,
   };
 }
 
@@ -291,7 +298,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   if (resume !== undefined) checkRunId("--resume", resume);
   const opts = applyResume({ ...raw, resume });
   checkNumericOptions(opts);
-  if (!opts.tasks) throw new UserError("name the tasks to run: --tasks medqa.en,mmlu_medical.it (see `medeval tasks`)");
+  if (!opts.tasks || opts.tasks.length === 0) throw new UserError("name the tasks to run: --tasks medqa.en,mmlu_medical.it (see `medeval tasks`)");
   const kShotLoglikelihood = opts.scoring === "loglikelihood" && opts.setting === "few-shot";
   if (opts.scoring !== "generative" && opts.setting !== "zero-shot" && !kShotLoglikelihood) {
     throw new UserError(`--scoring ${opts.scoring} reads answers from log-probabilities of a fixed prompt; it runs with --setting zero-shot (and loglikelihood also with few-shot), not ${opts.setting}`);
@@ -305,7 +312,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const serveConfig = model.serve ? parseServeConfig(model.name, model.serve) : null;
   if (model.baseUrls.length === 0 && !serveConfig) throw new UserError(`model "${model.name}" has no base_urls`);
   const apiKey = apiKeyFor(model);
-  const shard = parseShard(opts.shard);
+  const shard = opts.shard ?? null;
   const planInput = {
     model,
     tasks: opts.tasks,
@@ -316,7 +323,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     limit: opts.limit,
     seed: opts.seed,
     shard,
-    fewshot: null as Record<string, unknown> | null,
+    fewshot: null as FewShotSpec | null,
     dataDir: opts.dataDir,
     tasksDir: opts.tasksDir,
     fetchImpl: opts.fetchImpl,
@@ -438,8 +445,7 @@ async function runPlanned(
   const serve = model.serve ? parseServeConfig(model.name, model.serve) : null;
   const identity = establishCheckpointIdentity({ serveModel: serve?.model, serveArgs: serve?.args, root, revision: model.revision, fingerprint: model.fingerprint });
   const { cache, record: cacheRecord } = cacheFor(opts, identity);
-  const concurrency = opts.concurrency ?? model.maxConcurrency * model.baseUrls.length;
-  const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: opts.maxRetries, unavailableWaitMs: opts.unavailableWaitMs });
+  const dispatcher = createDispatcher(model, { apiKey, concurrency: opts.concurrency, maxRetries: opts.maxRetries, unavailableWaitMs: opts.unavailableWaitMs });
   try {
     return await executeRun({
       spec,
@@ -448,8 +454,8 @@ async function runPlanned(
       runId,
       answer: tagCachedSamples(answererFor(opts, model, dispatcher, prepare, cache, modelIdentity(model, root, cacheRecord.identity ?? ""), logprobShots), cache ? cacheRecord.identity : null),
       cache: cacheRecord,
-      concurrency,
-      bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: 0.95 },
+      concurrency: dispatcher.concurrency,
+      bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: DEFAULT_LEVEL },
       server,
       progress: createProgress(opts.progress),
       signal,

@@ -8,7 +8,7 @@ import { buildFewShotMessages, type ShotFormat, type WorkedExample } from "../pr
 import { defaultSystemPrompt, instructionFor, renderQuestion, type PromptStyle } from "../prompts/templates.ts";
 import { loadItems, loadRegistry, type LoadItemsOptions } from "../tasks/index.ts";
 import { distinctDraws } from "../traces/select.ts";
-import { letterOf, UserError, type Item, type TaskSourceRecord } from "../types.ts";
+import { letterOf, UserError, type Item, type PoolFewShotSpec, type TaskSourceRecord } from "../types.ts";
 import type { PreparedRequest } from "./generative.ts";
 import type { PlannedTask } from "./plan.ts";
 
@@ -114,9 +114,9 @@ export function pickPoolShots(pool: ShotPool, taskId: string, item: Item, s: Pic
  * by content (files and items hash, the Hub repo and revision), never a local path: shards on
  * machines with the data elsewhere still belong together.
  */
-export function poolShotSpec(s: PoolShotSettings, pools: Map<string, ShotPool>, generative: boolean): Record<string, unknown> {
+export function poolShotSpec(s: PoolShotSettings, pools: Map<string, ShotPool>, generative: boolean): PoolFewShotSpec {
   return {
-    source: "pool",
+    source: "pool" as const,
     k: s.k,
     sampler: s.sampler,
     content: s.content,

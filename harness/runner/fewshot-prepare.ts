@@ -7,7 +7,7 @@ import { defaultSystemPrompt, instructionFor, renderQuestion } from "../prompts/
 import type { EmbedFn } from "../traces/embed.ts";
 import { DEFAULT_BM25_TERMS, selectShots, type SelectMethod } from "../traces/select.ts";
 import type { TraceStore } from "../traces/store.ts";
-import type { Item } from "../types.ts";
+import type { FewShotSpec, Item } from "../types.ts";
 import type { PreparedRequest } from "./generative.ts";
 import type { PlannedTask } from "./plan.ts";
 
@@ -33,7 +33,7 @@ export interface FewShotSettings {
  * identified by its content (rows and table version per language, embedding model), not by
  * its path, so shards on machines with different $MEDEVAL_HOME still belong together.
  */
-export async function fewShotSpec(s: FewShotSettings, store: TraceStore): Promise<Record<string, unknown>> {
+export async function fewShotSpec(s: FewShotSettings, store: TraceStore): Promise<FewShotSpec> {
   const { tables, embedding_model } = await store.fingerprint();
   return {
     k: s.k,

@@ -3,7 +3,7 @@
 // is in the spec, so a changed spec can never resume into an old run.
 import { samplingParams, type ModelSpec } from "../models/schema.ts";
 import { loadItems, loadRegistry } from "../tasks/index.ts";
-import type { Item, ScoringMode, Setting, TaskSourceRecord } from "../types.ts";
+import type { FewShotSpec, Item, ScoringMode, Setting, TaskSourceRecord } from "../types.ts";
 import { UserError } from "../types.ts";
 import { inShard, type RunSpec, type Shard } from "../record/spec.ts";
 import type { TaskMeta } from "../record/summarize.ts";
@@ -16,7 +16,7 @@ export interface PlannedTask {
 
 export interface PlanInput {
   model: ModelSpec;
-  tasks: string;
+  tasks: readonly string[];
   setting: Setting;
   scoring: ScoringMode;
   promptStyle: string;
@@ -24,7 +24,7 @@ export interface PlanInput {
   limit: number | null;
   seed: number;
   shard: Shard | null;
-  fewshot: Record<string, unknown> | null;
+  fewshot: FewShotSpec | null;
   dataDir?: string;
   tasksDir?: string;
   fetchImpl?: typeof fetch;

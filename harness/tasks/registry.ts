@@ -19,7 +19,8 @@ export interface TaskRegistry {
   list(): TaskSpec[];
   get(id: string): TaskSpec | undefined;
   /** A comma list of task ids, families, family.lang, family.subject or "all"; unknown names are a UserError. */
-  resolve(selector: string): TaskSpec[];
+  /** Task ids, groups (`medqa`, `it`) or `all`: a list, or one comma-separated string as typed. */
+  resolve(selector: string | readonly string[]): TaskSpec[];
 }
 
 export function loadRegistry(tasksDir?: string): TaskRegistry {
@@ -143,11 +144,8 @@ function makeRegistry(dir: string, tasks: TaskSpec[]): TaskRegistry {
     dir,
     list: () => [...tasks],
     get: (id) => byId.get(id),
-    resolve(selector: string): TaskSpec[] {
-      const names = selector
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
+    resolve(selector: string | readonly string[]): TaskSpec[] {
+      const names = (typeof selector === "string" ? selector.split(",") : selector).map((s) => s.trim()).filter(Boolean);
       if (names.length === 0) throw new UserError(`no tasks selected: name tasks like medqa.en,mmlu_medical.it (see \`medeval tasks\`).`);
       const chosen = new Map<string, TaskSpec>();
       for (const name of names) {

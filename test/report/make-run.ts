@@ -3,7 +3,7 @@
 // lang = last part, MedQA/MedMCQA in-domain, MMLU-medical subjects in group mmlu_medical.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunRecord, Sample, SampleStatus, ScoringMode, Setting, TaskSummary } from "../../harness/types.ts";
+import type { FewShotSpec, RunRecord, Sample, SampleStatus, ScoringMode, Setting, TaskSummary } from "../../harness/types.ts";
 
 export interface MakeRunOptions {
   model: string;
@@ -26,7 +26,7 @@ export interface MakeRunOptions {
   /** Leave run.json's task summaries empty, as an interrupted run does. */
   noSummaries?: boolean;
   /** spec.fewshot as the runner writes it ({ k, method, trace_lang, format, store }). */
-  fewshot?: Record<string, unknown>;
+  fewshot?: FewShotSpec;
   /** spec.params (default { temperature: 0 }). */
   params?: Record<string, unknown>;
   /** The weights vLLM's /v1/models names behind the served model (default: no /v1/models record). */

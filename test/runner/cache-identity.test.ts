@@ -34,7 +34,7 @@ describe.skipIf(!hasSharedDatasets)(`response cache and checkpoint identity (${h
   });
 
   function options(out: string, notices: string[] = [], extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
-    return fakeRunOptions({ url: server.url, servedModel: "ckpt", out, tasks: TASK, limit: LIMIT }, { cache: true, notice: (line) => notices.push(line), ...extra });
+    return fakeRunOptions({ url: server.url, servedModel: "ckpt", out, tasks: [TASK], limit: LIMIT }, { cache: true, notice: (line) => notices.push(line), ...extra });
   }
 
   it("another model under the same served name and root is asked again and gets its own score", async () => {

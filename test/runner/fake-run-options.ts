@@ -5,7 +5,7 @@ import type { EvaluateOptions } from "../../harness/runner/evaluate.ts";
 import { SHARED_DATASETS } from "../helpers.ts";
 
 export function fakeRunOptions(
-  run: { url: string; servedModel?: string; out: string; tasks: string; limit: number },
+  run: { url: string; servedModel?: string; out: string; tasks: readonly string[]; limit: number },
   extra: Partial<EvaluateOptions> = {},
 ): EvaluateOptions {
   return {

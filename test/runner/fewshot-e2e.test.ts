@@ -48,7 +48,7 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
     const out = tempDir();
     return {
       overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-      modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "few-shot-traces", promptStyle: "cot", scoring: "generative",
+      modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "few-shot-traces", promptStyle: "cot", scoring: "generative",
       limit: LIMIT, concurrency: 4, seed: 11, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 500, progress: "none",
       signal: new AbortController().signal,
       fewshot: { k: 3, method: "bm25", traceLang: null, format: "multi-turn", store: storeDir },
@@ -139,7 +139,7 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces and the evaluated split (${
     const out = tempDir();
     return {
       overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 64 } },
-      modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "few-shot-traces", promptStyle: "cot", scoring: "generative",
+      modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "few-shot-traces", promptStyle: "cot", scoring: "generative",
       limit: 4, concurrency: 2, seed: 3, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 200, progress: "none",
       signal: new AbortController().signal,
       fewshot: { k: 12, method: "random", traceLang: null, format: "single", store: storeDir, allowTestSplitTraces: allow },

@@ -31,7 +31,7 @@ describe.skipIf(!hasSharedDatasets)(`plain few-shot run (${hasSharedDatasets ? "
     const out = tempDir();
     return {
       overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 64 } },
-      modelsFile: join(out, "none.yaml"), tasks: "mmlu_medical.anatomy.en", setting: "few-shot", promptStyle: "direct", scoring: "generative",
+      modelsFile: join(out, "none.yaml"), tasks: ["mmlu_medical.anatomy.en"], setting: "few-shot", promptStyle: "direct", scoring: "generative",
       limit: 4, concurrency: 2, seed: 5, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 200, progress: "none",
       signal: new AbortController().signal,
       fewshot: { k: 5, method: "bm25", traceLang: null, format: "multi-turn" },
@@ -71,9 +71,9 @@ describe.skipIf(!hasSharedDatasets)(`plain few-shot run (${hasSharedDatasets ? "
     const train = new Set((await split("headqa.es", "pool")).map((i) => i.id));
     const testIds = new Set((await split("headqa.es", "test")).map((i) => i.id));
     const fewshot = { k: 3, method: "bm25" as const, traceLang: null, format: "single" as const, sampler: "random" as const };
-    const a = samplesOf((await evaluate(options({ tasks: "headqa.es", fewshot }))).dir);
-    const b = samplesOf((await evaluate(options({ tasks: "headqa.es", fewshot }))).dir);
-    const c = samplesOf((await evaluate(options({ tasks: "headqa.es", seed: 6, fewshot }))).dir);
+    const a = samplesOf((await evaluate(options({ tasks: ["headqa.es"], fewshot }))).dir);
+    const b = samplesOf((await evaluate(options({ tasks: ["headqa.es"], fewshot }))).dir);
+    const c = samplesOf((await evaluate(options({ tasks: ["headqa.es"], seed: 6, fewshot }))).dir);
     const shots = (ss: Sample[]) => ss.sort((x, y) => x.item_id.localeCompare(y.item_id)).map((s) => s.shots);
     expect(shots(a)).toEqual(shots(b));
     expect(shots(a)).not.toEqual(shots(c));
@@ -89,7 +89,7 @@ describe.skipIf(!hasSharedDatasets)(`plain few-shot run (${hasSharedDatasets ? "
   it("--shot-content explanation shows CasiMedicos' own explanations, in Italian, ending with the Italian answer line", async () => {
     const train = await split("medexpqa.it", "pool");
     expect(train[0].explanation).toBeTruthy();
-    const { record, dir } = await evaluate(options({ tasks: "medexpqa.it", promptStyle: "cot", fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", content: "explanation" } }));
+    const { record, dir } = await evaluate(options({ tasks: ["medexpqa.it"], promptStyle: "cot", fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", content: "explanation" } }));
     expect(record.spec.fewshot).toMatchObject({ content: "explanation" });
     const s = samplesOf(dir)[0];
     expect(s.shots).toEqual([train[0].id, train[1].id]);
@@ -104,7 +104,7 @@ describe.skipIf(!hasSharedDatasets)(`plain few-shot run (${hasSharedDatasets ? "
   });
 
   it("refuses explanations where the split has none, and more shots than the split holds", async () => {
-    await expect(evaluate(options({ tasks: "medqa.en", fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", content: "explanation" } }))).rejects.toThrow(
+    await expect(evaluate(options({ tasks: ["medqa.en"], fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", content: "explanation" } }))).rejects.toThrow(
       /medqa\.en: --shot-content explanation needs the pool's explanation field.*maps none/,
     );
     await expect(evaluate(options({ fewshot: { k: 6, method: "bm25", traceLang: null, format: "multi-turn" } }))).rejects.toThrow(/--shots 6 .*it has 5 items\. Lower --shots/);
@@ -115,7 +115,7 @@ describe.skipIf(!hasSharedDatasets)(`plain few-shot run (${hasSharedDatasets ? "
     const yaml = readFileSync(join(loadRegistry().dir, "medqa.yaml"), "utf8").replace("path: medqa/4_options/dev.jsonl", "path: medqa/4_options/test.jsonl");
     mkdirSync(tasksDir, { recursive: true });
     writeFileSync(join(tasksDir, "medqa.yaml"), yaml);
-    await expect(evaluate(options({ tasks: "medqa.en", tasksDir }))).rejects.toThrow(/medqa\.en: its few-shot split .* is the data being evaluated.*every shot would be a test question/);
+    await expect(evaluate(options({ tasks: ["medqa.en"], tasksDir }))).rejects.toThrow(/medqa\.en: its few-shot split .* is the data being evaluated.*every shot would be a test question/);
   }, 60_000);
 
   it("loglikelihood k-shot is lm-evaluation-harness's MMLU 5-shot prompt", async () => {

@@ -37,7 +37,7 @@ describe.skipIf(!hasSharedDatasets)(`prompts over the context (${hasSharedDatase
     const out = tempDir();
     const opts: EvaluateOptions = {
       overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-      modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+      modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
       limit: 40, concurrency: 1, seed: 1, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
       signal: new AbortController().signal, runId: "long",
     };

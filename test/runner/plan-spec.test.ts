@@ -9,7 +9,7 @@ const model = (serve?: Record<string, unknown>): ModelSpec => ({
 });
 
 const input = (m: ModelSpec): PlanInput => ({
-  model: m, tasks: "medqa.en", setting: "zero-shot", scoring: "generative", promptStyle: "cot", promptTemplateHash: "t",
+  model: m, tasks: ["medqa.en"], setting: "zero-shot", scoring: "generative", promptStyle: "cot", promptTemplateHash: "t",
   limit: null, seed: 1, shard: null, fewshot: null,
 });
 

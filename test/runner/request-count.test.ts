@@ -18,7 +18,7 @@ describe.skipIf(!hasSharedDatasets)(`request counts (${hasSharedDatasets ? "" : 
     const out = tempDir();
     const outcome = await evaluate({
       overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-      modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+      modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
       limit: 4, concurrency: 2, seed: 1, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
       signal: new AbortController().signal, maxRetries: 2,
     });

@@ -143,7 +143,7 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     const out = tempDir();
     const base: EvaluateOptions = {
       overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-      modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+      modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
       limit: 5, seed: 7, dataDir: SHARED_DATASETS, out, runId: "fixed", cache: false, bootstrap: 100, progress: "none",
       signal: new AbortController().signal,
     };
@@ -259,7 +259,7 @@ describe.skipIf(!hasSharedDatasets)("faults and replicas", () => {
       const out = tempDir();
       const { record, dir } = await evaluate({
         overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 }, timeoutS: 1 },
-        modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+        modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
         limit: 30, concurrency: 6, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 500, progress: "none",
         signal: new AbortController().signal, maxRetries: 2,
       });
@@ -284,7 +284,7 @@ describe.skipIf(!hasSharedDatasets)("faults and replicas", () => {
       const out = tempDir();
       const run = evaluate({
         overrides: { modelUrl: [small.url], servedModel: "fake-model", params: { max_tokens: 4096 } },
-        modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+        modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
         limit: 5, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
         signal: new AbortController().signal,
       });
@@ -302,7 +302,7 @@ describe.skipIf(!hasSharedDatasets)("faults and replicas", () => {
       const out = tempDir();
       const run = evaluate({
         overrides: { modelUrl: [a.url, b.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-        modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+        modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
         limit: 5, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
         signal: new AbortController().signal,
       });
@@ -311,7 +311,7 @@ describe.skipIf(!hasSharedDatasets)("faults and replicas", () => {
       // Vouched for as the same weights at different paths, they serve the run.
       const vouched = await evaluate({
         overrides: { modelUrl: [a.url, b.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-        modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+        modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
         limit: 5, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 100, progress: "none",
         signal: new AbortController().signal, allowDifferentCheckpoints: true,
       });
@@ -336,7 +336,7 @@ describe.skipIf(!hasSharedDatasets)("faults and replicas", () => {
       const out = tempDir();
       const { record, dir } = await evaluate({
         overrides: { modelUrl: servers.map((s) => s.url), servedModel: "fake-model", params: { max_tokens: 256 } },
-        modelsFile: join(out, "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+        modelsFile: join(out, "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
         limit: 60, concurrency: 6, seed: 7, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 500, progress: "none",
         signal: new AbortController().signal,
       });

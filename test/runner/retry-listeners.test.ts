@@ -20,7 +20,7 @@ describe.skipIf(!hasSharedDatasets)(`retries at high concurrency${hasSharedDatas
     process.on("warning", onWarning);
     try {
       const out = tempDir();
-      const run = await evaluate(fakeRunOptions({ url: server.url, out, tasks: "medqa.en", limit: 40 }, { concurrency: 32, maxRetries: 2 }));
+      const run = await evaluate(fakeRunOptions({ url: server.url, out, tasks: ["medqa.en"], limit: 40 }, { concurrency: 32, maxRetries: 2 }));
       expect(run.record.tasks[0].errors).toBe(0);
       await new Promise((r) => setImmediate(r));
     } finally {

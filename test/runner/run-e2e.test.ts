@@ -14,7 +14,7 @@ const TASKS = "medqa.en,medmcqa.en,mmlu_medical.anatomy.en,mmlu_medical.medical_
 const LIMIT = 30;
 
 function options(server: FakeVllm, out: string, extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
-  return fakeRunOptions({ url: server.url, out, tasks: TASKS, limit: LIMIT }, { concurrency: 8, bootstrap: 2000, ...extra });
+  return fakeRunOptions({ url: server.url, out, tasks: TASKS.split(","), limit: LIMIT }, { concurrency: 8, bootstrap: 2000, ...extra });
 }
 
 describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
@@ -58,15 +58,15 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
   });
 
   it("the same seed gives the same intervals; the request body carries every sampling parameter", async () => {
-    const a = await evaluate(options(server, tempDir(), { tasks: "medqa.en", limit: 20 }));
-    const b = await evaluate(options(server, tempDir(), { tasks: "medqa.en", limit: 20 }));
+    const a = await evaluate(options(server, tempDir(), { tasks: ["medqa.en"], limit: 20 }));
+    const b = await evaluate(options(server, tempDir(), { tasks: ["medqa.en"], limit: 20 }));
     expect(a.record.tasks).toEqual(b.record.tasks);
     const body = server.requests.at(-1)!.body;
     expect(body).toMatchObject({ model: "fake-model", temperature: 0, top_p: 1, max_tokens: 256, seed: 1234 });
   });
 
   it("a served model name the server does not serve is refused with the names it does serve", async () => {
-    const opts = options(server, tempDir(), { tasks: "medqa.en", limit: 20, concurrency: 1, runId: "wrong-name" });
+    const opts = options(server, tempDir(), { tasks: ["medqa.en"], limit: 20, concurrency: 1, runId: "wrong-name" });
     const before = server.generationRequests().length;
     const run = evaluate({ ...opts, overrides: { ...opts.overrides, servedModel: "llama" } });
     await expect(run).rejects.toThrow(/does not serve a model named "llama"; it serves "fake-model"/);
@@ -76,7 +76,7 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
   it("stops a misconfigured run early with the server's own words", async () => {
     const broken = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, respond: () => ({ fault: "http", status: 400, message: "no-such-adapter" }) });
     try {
-      const opts = options(broken, tempDir(), { tasks: "medqa.en", limit: 20, concurrency: 1, runId: "wrong-name" });
+      const opts = options(broken, tempDir(), { tasks: ["medqa.en"], limit: 20, concurrency: 1, runId: "wrong-name" });
       const run = evaluate(opts);
       await expect(run).rejects.toThrow(/first 5 requests all failed[\s\S]*no-such-adapter/);
       // The command that started the run prints how to resume it (test/runner/resume-hint.test.ts).
@@ -89,7 +89,7 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
   it("a run too small for the fail-fast count whose every request failed does not end as a finished run", async () => {
     const broken = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 8192, respond: () => ({ fault: "http", status: 400, message: "no-such-adapter" }) });
     try {
-      const opts = options(broken, tempDir(), { tasks: "medqa.en", limit: 3, concurrency: 1, runId: "tiny" });
+      const opts = options(broken, tempDir(), { tasks: ["medqa.en"], limit: 3, concurrency: 1, runId: "tiny" });
       const run = evaluate(opts);
       await expect(run).rejects.toThrow(/all 3 request\(s\) failed[\s\S]*no-such-adapter/);
       await expect(run).rejects.toMatchObject({ runId: "tiny", after: expect.stringMatching(/another spec/) });
@@ -100,7 +100,7 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
 
   it("says at once when no server answers at the URL", async () => {
     const out = tempDir();
-    const opts = options(server, out, { tasks: "medqa.en", limit: 3 });
+    const opts = options(server, out, { tasks: ["medqa.en"], limit: 3 });
     // The preflight's own message, not the pool's "no endpoint answered for 60 s".
     await expect(evaluate({ ...opts, overrides: { ...opts.overrides, modelUrl: ["http://127.0.0.1:9/v1"] } })).rejects.toThrow(/no server answers at http:\/\/127\.0\.0\.1:9\/v1.*Is it running/);
   });
@@ -109,7 +109,7 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
     const prev = process.env.MEDEVAL_HOME;
     process.env.MEDEVAL_HOME = tempDir();
     try {
-      await expect(evaluate({ ...options(server, tempDir(), { tasks: "medmcqa.it", limit: 3 }), offline: true })).rejects.toThrow(/not in the download cache .*--offline is set/);
+      await expect(evaluate({ ...options(server, tempDir(), { tasks: ["medmcqa.it"], limit: 3 }), offline: true })).rejects.toThrow(/not in the download cache .*--offline is set/);
     } finally {
       if (prev === undefined) delete process.env.MEDEVAL_HOME;
       else process.env.MEDEVAL_HOME = prev;

@@ -32,7 +32,7 @@ describe.skipIf(!hasSharedDatasets)(`run edges (${hasSharedDatasets ? "" : SKIP_
 
   const options = (extra: Partial<EvaluateOptions>): EvaluateOptions => ({
     overrides: { modelUrl: [server.url], servedModel: "fake-model", params: { max_tokens: 256 } },
-    modelsFile: join(tempDir(), "none.yaml"), tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+    modelsFile: join(tempDir(), "none.yaml"), tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
     limit: 6, concurrency: 2, seed: 1, dataDir: SHARED_DATASETS, out: tempDir(), cache: false, bootstrap: 100, progress: "none",
     signal: new AbortController().signal, maxRetries: 1, ...extra,
   });
@@ -62,7 +62,7 @@ describe.skipIf(!hasSharedDatasets)(`run edges (${hasSharedDatasets ? "" : SKIP_
   });
 
   it("few-shot and fine-tuned prompts are hashed with their own builders", async () => {
-    const zeroShot = await evaluate(options({ limit: 1, tasks: "medqa.en" }));
+    const zeroShot = await evaluate(options({ limit: 1, tasks: ["medqa.en"] }));
     const modelsFile = join(tempDir(), "models.yaml");
     writeFileSync(modelsFile, `models:\n  ft:\n    base_urls: [${server.url}]\n    served_model: fake-model\n    params: { max_tokens: 256 }\n    fine_tuned: { thinks: none }\n`);
     const fineTuned = await evaluate(options({ limit: 1, model: "ft", overrides: {}, modelsFile, setting: "fine-tuned" }));

@@ -13,7 +13,7 @@ const BIN = resolve(import.meta.dirname, "..", "fixtures", "fake-vllm-bin");
 
 function base(out: string, modelsFile: string, extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
   return {
-    modelsFile, overrides: {}, tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative",
+    modelsFile, overrides: {}, tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative",
     limit: 6, concurrency: 3, seed: 3, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 200, progress: "none",
     signal: new AbortController().signal, ...extra,
   };

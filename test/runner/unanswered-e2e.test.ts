@@ -21,7 +21,7 @@ const TASKS = "medqa.en,headqa.es";
 const LIMIT = 40;
 
 function options(server: FakeVllm, out: string, extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
-  return fakeRunOptions({ url: server.url, out, tasks: TASKS, limit: LIMIT }, { maxRetries: 1, unavailableWaitMs: 300, ...extra });
+  return fakeRunOptions({ url: server.url, out, tasks: TASKS.split(","), limit: LIMIT }, { maxRetries: 1, unavailableWaitMs: 300, ...extra });
 }
 
 interface CliResult { code: number | null; stdout: string; stderr: string }

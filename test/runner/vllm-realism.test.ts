@@ -36,7 +36,7 @@ describe.skipIf(!hasSharedDatasets)(`real vLLM shapes through medeval run (${has
     return {
       ...(modelsYaml ? { model: "m" } : {}),
       overrides: modelsYaml ? {} : { modelUrl: [server.url], servedModel: "fake-model" }, modelsFile,
-      tasks: "medqa.en", setting: "zero-shot", promptStyle: "cot", scoring: "generative", limit: 6, concurrency: 2,
+      tasks: ["medqa.en"], setting: "zero-shot", promptStyle: "cot", scoring: "generative", limit: 6, concurrency: 2,
       seed: 1, dataDir: SHARED_DATASETS, out, cache: false, bootstrap: 200, progress: "none", signal: new AbortController().signal,
       ...extra,
     };
