@@ -1,7 +1,7 @@
 // `medeval run` as a function: resolve the model and tasks, choose the prompt for the
 // setting, then hand everything to executeRun. Kept apart from the yargs command so tests
 // and other commands can call it.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { medevalHome } from "../env.ts";
 import { apiKeyFor, defaultModelsFile, loadModelsFile, normaliseBaseUrl, resolveModel, type ModelOverrides } from "../models/load.ts";
@@ -370,6 +370,9 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   // One writer per run folder, from before vLLM starts (two would load the weights twice) to the end.
   const runDir = join(opts.out, runId);
   let lock: RunLock;
+  // A run that stops on its configuration (no server, a wrong name) before writing anything
+  // leaves no empty folder behind for tables and the viewer to list as an incomplete run.
+  const newFolder = !existsSync(runDir);
   try {
     makeRunFolder(opts.out, runDir);
     lock = RunLock.acquire(runDir, "medeval run");
@@ -409,6 +412,15 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
     store?.close();
     await vllm?.stop();
     lock.release();
+    if (newFolder) removeIfEmpty(runDir);
+  }
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Leaving an empty folder is harmless; failing the run over it would not be.
   }
 }
 

@@ -1,6 +1,6 @@
 // End to end on real data: the fake vLLM answers with known correctness, and the run must
 // report exactly that accuracy, with samples that trace back to it.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
@@ -66,10 +66,12 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
   });
 
   it("a served model name the server does not serve is refused with the names it does serve", async () => {
-    const opts = options(server, tempDir(), { tasks: ["medqa.en"], limit: 20, concurrency: 1, runId: "wrong-name" });
+    const out = tempDir();
+    const opts = options(server, out, { tasks: ["medqa.en"], limit: 20, concurrency: 1, runId: "wrong-name" });
     const before = server.generationRequests().length;
     const run = evaluate({ ...opts, overrides: { ...opts.overrides, servedModel: "llama" } });
     await expect(run).rejects.toThrow(/does not serve a model named "llama"; it serves "fake-model"/);
+    expect(readdirSync(out)).toEqual([]);
     expect(server.generationRequests().length).toBe(before); // refused before any request
   });
 
@@ -103,6 +105,8 @@ describe.skipIf(!hasSharedDatasets)(`zero-shot run on real data (${hasSharedData
     const opts = options(server, out, { tasks: ["medqa.en"], limit: 3 });
     // The preflight's own message, not the pool's "no endpoint answered for 60 s".
     await expect(evaluate({ ...opts, overrides: { ...opts.overrides, modelUrl: ["http://127.0.0.1:9/v1"] } })).rejects.toThrow(/no server answers at http:\/\/127\.0\.0\.1:9\/v1.*Is it running/);
+    // Nothing was written, so no empty run folder is left for `table` to list as incomplete.
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it("--offline never downloads: a Hub-only task not in the cache is a clear error", async () => {
