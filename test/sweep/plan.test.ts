@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planSweep, shardCells } from "../../harness/sweep/plan.ts";
 import { UserError } from "../../harness/types.ts";
+import { runCells, type SweepBase } from "../../harness/sweep/run-sweep.ts";
+import type { EvaluateOptions } from "../../harness/runner/evaluate.ts";
+import type { RunOutcome } from "../../harness/runner/run.ts";
 
 const MODELS = `models:
   good:
@@ -92,5 +95,39 @@ describe("sweep file", () => {
 
   it("refuses exclusions naming nothing", () => {
     expect(refusal(GOOD.replace("  - model: inline", "  - model: other"))).toMatch(/sweep\.yaml:18: exclude\.0\.model/);
+  });
+});
+
+describe("sweep cells as runs", () => {
+  const base: SweepBase = {
+    seed: 1234,
+    out: "/tmp/out",
+    cache: true,
+    bootstrap: 100,
+    progress: "none",
+    signal: new AbortController().signal,
+    fewshot: { k: 3, method: "bm25", traceLang: null, format: "multi-turn" },
+    defaults: { promptStyle: "cot", scoring: "generative", shots: 3, select: "bm25" },
+  };
+
+  it("gives each cell the options of its ordinary run, and a failed cell does not stop the others", async () => {
+    const plan = planSweep(sweepFile(GOOD.replace("    shots: 3\n", "    shots: 5\n    prompt_style: direct\n")));
+    const seen: EvaluateOptions[] = [];
+    const results = await runCells(plan, plan.cells, base, async (o) => {
+      seen.push(o);
+      if (o.model === "good" && o.setting === "few-shot") throw new UserError("server down");
+      return { record: {} } as RunOutcome;
+    });
+    expect(seen.map((o) => `${o.model}/${o.setting}/${o.promptStyle}/${o.fewshot?.k}`)).toEqual([
+      "good/zero-shot/cot/3",
+      "good/few-shot/direct/5",
+      "tuned/zero-shot/cot/3",
+      "tuned/few-shot/direct/5",
+      "tuned/fine-tuned/cot/3",
+      "inline/zero-shot/cot/3",
+    ]);
+    expect(seen[5].overrides).toMatchObject({ modelUrl: ["http://localhost:9003/v1"], servedModel: "x" });
+    expect(seen[0].tasks).toBe("medqa.en,medmcqa.en");
+    expect(results.filter((r) => r.error).map((r) => `${r.cell.model.name}/${r.cell.settingName}: ${r.error?.message}`)).toEqual(["good/k3: server down"]);
   });
 });
