@@ -29,6 +29,19 @@ export const SweepSettingSchema = z
   })
   .strict();
 
+/** The tables (and HTML report) written next to the results when the sweep ends. */
+export const SWEEP_TABLE_FORMATS = ["markdown", "csv", "latex", "json", "terminal"] as const;
+const ReportSchema = z
+  .object({
+    formats: z.array(z.enum(SWEEP_TABLE_FORMATS)).min(1).optional(),
+    /** MODEL:SETTING (or a row label) that the Δ columns compare against. */
+    baseline: z.string().min(1).optional(),
+    html: z.boolean().optional(),
+    ci: z.enum(["halfwidth", "interval"]).optional(),
+  })
+  .strict();
+export type SweepReport = z.infer<typeof ReportSchema>;
+
 const TasksSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 export const SweepFileSchema = z
@@ -38,6 +51,7 @@ export const SweepFileSchema = z
     settings: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "a setting's name: letters, digits, _ . -"), SweepSettingSchema),
     tasks: TasksSchema,
     limit: z.number().int().positive().optional(),
+    report: ReportSchema.optional(),
     /** Cells left out: every cell matching all fields given. */
     exclude: z.array(z.object({ model: z.string().optional(), setting: z.string().optional() }).strict()).optional(),
   })

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { planSweep, shardCells } from "../../harness/sweep/plan.ts";
 import { UserError } from "../../harness/types.ts";
 import { runCells, type SweepBase } from "../../harness/sweep/run-sweep.ts";
-import type { EvaluateOptions } from "../../harness/runner/evaluate.ts";
+import type { EvaluateOptions, PreparedEvaluation } from "../../harness/runner/evaluate.ts";
 import type { RunOutcome } from "../../harness/runner/run.ts";
 
 const MODELS = `models:
@@ -113,11 +113,13 @@ describe("sweep cells as runs", () => {
   it("gives each cell the options of its ordinary run, and a failed cell does not stop the others", async () => {
     const plan = planSweep(sweepFile(GOOD.replace("    shots: 3\n", "    shots: 5\n    prompt_style: direct\n")));
     const seen: EvaluateOptions[] = [];
-    const results = await runCells(plan, plan.cells, base, async (o) => {
+    const notStarted = async () => ({ runId: "r", dir: "/tmp/out/r", items: [], complete: false, prepared: { serveConfig: null } as PreparedEvaluation });
+    const run = async (o: EvaluateOptions) => {
       seen.push(o);
       if (o.model === "good" && o.setting === "few-shot") throw new UserError("server down");
       return { record: {} } as RunOutcome;
-    });
+    };
+    const results = await runCells(plan, plan.cells, base, { run, status: notStarted });
     expect(seen.map((o) => `${o.model}/${o.setting}/${o.promptStyle}/${o.fewshot?.k}`)).toEqual([
       "good/zero-shot/cot/3",
       "good/few-shot/direct/5",
