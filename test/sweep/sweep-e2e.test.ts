@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import tableCommand from "../../harness/commands/table.ts";
+import { evaluate } from "../../harness/runner/evaluate.ts";
 import { DEFAULT_COMPARISON } from "../../harness/stats/paired-compare.ts";
 import { planSweep, type SweepPlan } from "../../harness/sweep/plan.ts";
 import { completeDir, runCells, type SweepBase } from "../../harness/sweep/run-sweep.ts";
@@ -12,7 +13,7 @@ import { writeSweepReport } from "../../harness/sweep/sweep-report.ts";
 import type { Sample } from "../../harness/types.ts";
 import { answerWith, guessLetter, lastUserText } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type FakeVllm, type RecordedRequest } from "../fake-vllm/server.ts";
-import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
+import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir, waitGone } from "../helpers.ts";
 
 const LIMIT = 4;
 const TASKS = ["medqa.en", "medmcqa.en", "headqa.es"];
@@ -164,4 +165,64 @@ describe.skipIf(!hasSharedDatasets)(`medeval sweep end to end (${hasSharedDatase
     writeSweepReport(plan, third.map((r) => completeDir(r)!), out);
     expect(readFileSync(written[0], "utf8")).toBe(table);
   }, 120_000);
+});
+
+describe.skipIf(!hasSharedDatasets)(`medeval sweep with a serve: model (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
+  const BIN = join(import.meta.dirname, "..", "fixtures", "fake-vllm-bin", "vllm-ready.mjs");
+
+  it("starts the model once for all its cells, passes its URL to each, and stops it after", async () => {
+    const dir = tempDir("medeval-sweep-serve-");
+    writeFileSync(
+      join(dir, "models.yaml"),
+      `models:
+  served:
+    served_model: local-ckpt
+    params: { max_tokens: 64 }
+    serve:
+      model: /checkpoints/step-1000
+      args: ["--max-model-len", "4096"]
+      ready_timeout_s: 20
+`,
+    );
+    const file = join(dir, "served.yaml");
+    writeFileSync(
+      file,
+      `models: [served]
+settings:
+  cot: { setting: zero-shot, prompt_style: cot }
+  direct: { setting: zero-shot, prompt_style: direct }
+tasks: medqa.en
+limit: 3
+`,
+    );
+    const out = join(dir, "results");
+    const argsFile = join(dir, "args.json");
+    process.env.FAKE_VLLM_ARGS_FILE = argsFile;
+    try {
+      const plan = planSweep(file);
+      const seenUrls: (string | undefined)[] = [];
+      const results = await runCells(plan, plan.cells, { ...base(out, new AbortController().signal), vllmBin: BIN }, {
+        run: async (o) => {
+          seenUrls.push(o.servedUrl);
+          return evaluate(o);
+        },
+      });
+      expect(results.map((r) => r.outcome?.record.complete)).toEqual([true, true]);
+      const log = readFileSync(join(out, "sweep-logs", "served.vllm.log"), "utf8");
+      expect(log.match(/fake vllm: loading/g)).toHaveLength(1);
+      expect(log.match(/got SIGTERM, shutting down/g)).toHaveLength(1);
+      expect(new Set(seenUrls).size).toBe(1);
+      expect(seenUrls[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const { pid } = JSON.parse(readFileSync(argsFile, "utf8")) as { pid: number };
+      expect(await waitGone(pid)).toBe(true);
+      // Each cell's run records the server it was answered by.
+      expect(results[0].outcome!.record.spec.base_urls).toEqual([`${seenUrls[0]}/v1`]);
+      // Run again: both complete, so the model is not started at all.
+      const again = await runCells(plan, plan.cells, { ...base(out, new AbortController().signal), vllmBin: BIN });
+      expect(again.every((r) => r.skipped)).toBe(true);
+      expect(readFileSync(join(out, "sweep-logs", "served.vllm.log"), "utf8").match(/fake vllm: loading/g)).toHaveLength(1);
+    } finally {
+      delete process.env.FAKE_VLLM_ARGS_FILE;
+    }
+  }, 60_000);
 });
