@@ -41,6 +41,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     describe: "Evaluate a model on tasks (writes <out>/<run-id>/run.json and samples.jsonl)",
     load: () => import("./run.ts"),
   },
+  { command: "sweep <file>", describe: "Run every models × settings cell of a sweep file, each an ordinary run", load: () => import("./sweep.ts") },
   {
     command: "table <results..>",
     describe: "Results table from run folders: accuracy with CIs, best per column, optional Δ against a baseline",

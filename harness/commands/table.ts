@@ -1,11 +1,9 @@
 // medeval table RESULTS...: the paper table (rows = model × setting, columns = task × language).
 import type { CommandModule } from "yargs";
-import { loadScores, tableFor } from "../report/build.ts";
+import { loadScores } from "../report/build.ts";
 import { writeOutputFile } from "../report/write-output.ts";
 import type { CiStyle } from "../report/format.ts";
-import { renderCsv, renderJson } from "../report/render-data.ts";
-import { renderLatex } from "../report/render-latex.ts";
-import { renderMarkdown, renderTerminal } from "../report/render-text.ts";
+import { renderTable, TABLE_FORMATS, type TableFormat } from "../report/render-table.ts";
 import { tableStatOpts, tableStatOptions, type TableStatArgs } from "./_table-options.ts";
 
 interface TableArgs extends TableStatArgs {
@@ -21,30 +19,14 @@ const command: CommandModule<object, TableArgs> = {
   builder: (y) =>
     tableStatOptions(y)
       .positional("results", { type: "string", array: true, demandOption: true, describe: "Results folders or run folders" })
-      .option("format", { choices: ["terminal", "markdown", "latex", "csv", "json"], default: "terminal" })
+      .option("format", { choices: TABLE_FORMATS, default: "terminal" })
       .option("ci", { choices: ["halfwidth", "interval"], default: "halfwidth", describe: "CI as ± half-width or [low, high]" })
       .option("out", { type: "string", describe: "Write to this file instead of stdout (- is stdout)" }),
   handler: (args) => {
     const opts = tableStatOpts(args);
     const scores = loadScores(args.results, opts);
     const ci = args.ci as CiStyle;
-    let text: string;
-    switch (args.format) {
-      case "csv":
-        text = renderCsv(tableFor(scores, opts, "both"), scores);
-        break;
-      case "json":
-        text = renderJson(tableFor(scores, opts, "both"), scores);
-        break;
-      case "latex":
-        text = renderLatex(tableFor(scores, opts), { ci });
-        break;
-      case "markdown":
-        text = renderMarkdown(tableFor(scores, opts), { ci });
-        break;
-      default:
-        text = renderTerminal(tableFor(scores, opts), { ci, color: !args.out && process.stdout.isTTY === true && !process.env.NO_COLOR });
-    }
+    const text = renderTable(scores, opts, args.format as TableFormat, { ci, color: !args.out && process.stdout.isTTY === true && !process.env.NO_COLOR });
     if (args.out) writeOutputFile(args.out, text);
     else process.stdout.write(text);
   },

@@ -6,8 +6,20 @@ import type { z } from "zod";
 import { UserError } from "../types.ts";
 import { DEFAULT_PARAMS, GenerationParamsSchema, ModelsFileSchema, type GenerationParams, type ModelSpec, type ModelsFile } from "./schema.ts";
 
+/** A validated YAML file with the line of any field in it (for checks beyond the schema). */
+export interface LoadedYaml<T> {
+  data: T;
+  /** "file:line" of the node at path (or its nearest parent), for error messages. */
+  where(path: (string | number)[]): string;
+}
+
 /** Parse a YAML file and validate it; zod issues are reported with their line numbers. */
 export function loadYamlFile<T>(file: string, schema: z.ZodType<T>, what: string): T {
+  return loadYamlWithLines(file, schema, what).data;
+}
+
+/** loadYamlFile, keeping the document so later checks can name a field's line too. */
+export function loadYamlWithLines<T>(file: string, schema: z.ZodType<T>, what: string): LoadedYaml<T> {
   if (!existsSync(file)) throw new UserError(`${what} not found: ${file}`);
   const text = readFileSync(file, "utf8");
   const lineCounter = new LineCounter();
@@ -17,13 +29,16 @@ export function loadYamlFile<T>(file: string, schema: z.ZodType<T>, what: string
     const line = e.linePos?.[0]?.line;
     throw new UserError(`${file}${line ? `:${line}` : ""}: invalid YAML: ${e.message.split("\n")[0]}`);
   }
+  const where = (path: (string | number)[]): string => {
+    const node = findNode(doc, path.map(String));
+    const line = node !== undefined ? lineCounter.linePos(node).line : undefined;
+    return `${file}${line ? `:${line}` : ""}`;
+  };
   const parsed = schema.safeParse(doc.toJS());
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return { data: parsed.data, where };
   const problems = parsed.error.issues.slice(0, 5).map((issue) => {
     const path = issue.path.map(String);
-    const node = findNode(doc, path);
-    const line = node ? lineCounter.linePos(node).line : undefined;
-    return `  ${file}${line ? `:${line}` : ""}: ${path.join(".") || "(top level)"}: ${issue.message}`;
+    return `  ${where(path)}: ${path.join(".") || "(top level)"}: ${issue.message}`;
   });
   throw new UserError(`${what} ${file} is not valid:\n${problems.join("\n")}`);
 }

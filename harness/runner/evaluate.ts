@@ -61,6 +61,8 @@ export interface EvaluateOptions {
   fewshot?: Omit<FewShotSettings, "seed"> & { store?: string; sampler?: ShotSampler; content?: ShotContent };
   /** loglikelihood scoring: score the option letters (lm-evaluation-harness) or the option texts. */
   logprobTarget?: LogprobTarget;
+  /** A server already started for the model's `serve:` entry (by a sweep): used as it is, neither started nor stopped here. */
+  servedUrl?: string;
   /** The vllm executable for models with `serve:` (default "vllm" on PATH). */
   vllmBin?: string;
   signal: AbortSignal;
@@ -292,7 +294,25 @@ function checkNumericOptions(opts: EvaluateOptions): void {
   }
 }
 
-export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
+/** Everything about a run that is known before its folder is locked: its spec, tasks and run id. */
+export interface PreparedEvaluation {
+  opts: EvaluateOptions;
+  model: ModelSpec;
+  serveConfig: ServeConfig | null;
+  apiKey: string | undefined;
+  spec: ReturnType<typeof buildSpec>;
+  tasks: PlannedTask[];
+  runId: string;
+  prepare: ReturnType<typeof messagesFor>;
+  store: TraceStore | null;
+  logprobShots?: (task: PlannedTask, item: PlannedTask["items"][number]) => PlannedTask["items"];
+}
+
+/**
+ * The run `evaluate` would make, planned but not started (no request, no lock): its run id,
+ * tasks and items. The caller closes `store` when it does not go on to run it.
+ */
+export async function prepareEvaluation(raw: EvaluateOptions): Promise<PreparedEvaluation> {
   // A tab-completed "--resume results/id/" names the same run; a path elsewhere does not.
   const resume = raw.resume?.replace(/\/+$/, "");
   if (resume !== undefined) checkRunId("--resume", resume);
@@ -366,7 +386,12 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const hash = specHash(spec, tasks.map((t) => t.source));
   const legacy = legacyRunId(spec, hash);
   const runId = opts.runId ?? (existsSync(join(opts.out, legacy, "run.json")) ? legacy : defaultRunId(spec, hash));
+  return { opts, model, serveConfig, apiKey, spec, tasks, runId, prepare, store, logprobShots };
+}
 
+
+export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
+  const { opts, model, serveConfig, apiKey, spec, tasks, runId, prepare, store, logprobShots } = await prepareEvaluation(raw);
   // One writer per run folder, from before vLLM starts (two would load the weights twice) to the end.
   const runDir = join(opts.out, runId);
   let lock: RunLock;
@@ -386,7 +411,11 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   let vllm: VllmServer | null = null;
   let signal = opts.signal;
   try {
-    if (serveConfig) {
+    if (serveConfig && opts.servedUrl) {
+      // Started by the caller for this model's `serve:` entry (a sweep, for all its cells).
+      model.baseUrls = [normaliseBaseUrl(opts.servedUrl)];
+      spec.base_urls = model.baseUrls;
+    } else if (serveConfig) {
       vllm = await startVllmServer({
         model: serveConfig.model,
         servedName: model.servedModel,
@@ -498,7 +527,7 @@ function answererFor(
   return generativeAnswerer({ dispatcher, buildBody: requestBody(model), prepare, cache, modelIdentity, answerFromReasoning: model.answerFromReasoning });
 }
 
-function parseServeConfig(name: string, raw: Record<string, unknown>): ServeConfig {
+export function parseServeConfig(name: string, raw: Record<string, unknown>): ServeConfig {
   const parsed = ServeConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
