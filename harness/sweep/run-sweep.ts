@@ -30,7 +30,7 @@ export function cellOptions(plan: SweepPlan, cell: SweepCell, base: SweepBase): 
     model: cell.model.name,
     modelsFile: plan.modelsFile,
     overrides: { ...base.overrides, ...(inline ? { modelUrl: inline.baseUrls, servedModel: inline.servedModel } : {}) },
-    tasks: cell.tasks.join(","),
+    tasks: cell.tasks,
     setting: s.setting,
     promptStyle: (s.prompt_style as PromptStyle | undefined) ?? defaults.promptStyle,
     scoring: s.scoring ?? defaults.scoring,
