@@ -8,6 +8,8 @@ import { PASSAGE_FIELDS, type PassageField, type PassageFieldMap } from "../corp
 import { searchCorpus } from "../corpus/search.ts";
 import { corpusStoreDir, CorpusStore } from "../corpus/store.ts";
 import { UserError } from "../types.ts";
+import { importReportTail } from "./_import-report.ts";
+import { snippet } from "./_snippet.ts";
 
 interface StoreArgs {
   store?: string;
@@ -59,11 +61,7 @@ export function formatCorpusImportReport(report: CorpusImportReport, showRejects
   ];
   const byLang = Object.entries(report.chunks_by_lang).filter(([, n]) => n > 0).map(([lang, n]) => `${lang} ${n}`);
   if (byLang.length > 0) lines.push(`chunks written by language: ${byLang.join(", ")}`);
-  if (report.hub) lines.push(`hub: ${report.hub.repo}@${report.hub.revision} (commit ${report.hub.commit ?? "unknown"}) ${report.hub.path} sha256 ${report.hub.sha256}`);
-  const shown = report.rejects.slice(0, showRejects);
-  for (const r of shown) lines.push(`  rejected ${r.where}: ${r.field}: ${r.message}`);
-  if (report.rejected > shown.length) lines.push(`  … ${report.rejected - shown.length} more rejected rows (--show-rejects N to list more)`);
-  lines.push(`took ${report.seconds.toFixed(1)} s (indexes ${report.index_seconds.toFixed(1)} s)`);
+  lines.push(...importReportTail(report, showRejects));
   return `${lines.join("\n")}\n`;
 }
 
@@ -128,18 +126,13 @@ const searchCommand: CommandModule<object, SearchArgs> = {
         return;
       }
       const table = new Table({ head: ["id", "lang", "score", "title", "text"], colWidths: [24, 6, 8, 24, 70], wordWrap: true, style: { head: [], border: [] } });
-      for (const h of hits) table.push([h.id, h.language, h.score.toFixed(2), h.title, excerpt(h.text, EXCERPT_CHARS)]);
+      for (const h of hits) table.push([h.id, h.language, h.score.toFixed(2), h.title, snippet(h.text, EXCERPT_CHARS)]);
       process.stdout.write(`${table.toString()}\n`);
     } finally {
       store.close();
     }
   },
 };
-
-function excerpt(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
 
 const command: CommandModule<object, object> = {
   command: "corpus <command>",

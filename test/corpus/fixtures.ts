@@ -1,12 +1,5 @@
 // Passage files the corpus tests write: good rows in three languages and one bad row of each kind.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-
-export function writeJsonl(dir: string, name: string, rows: unknown[]): string {
-  const file = join(dir, name);
-  writeFileSync(file, rows.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n") + "\n");
-  return file;
-}
+export { writeJsonl } from "../helpers.ts";
 
 const LONG = [
   "Diabetes mellitus is a group of metabolic disorders characterised by a high blood sugar level over a prolonged period.",
