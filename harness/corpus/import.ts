@@ -87,10 +87,10 @@ export async function importCorpus(store: CorpusStore, source: string, opts: Cor
     report.rejected++;
     if (report.rejects.length < maxRejectsKept) report.rejects.push(r);
   };
-  const batches = new Map<string, { passages: PendingPassage[]; chunks: number }>();
+  // The ids of a batch only: a repeat in a later batch is found in the table (skipped, or
+  // with --replace the later row wins), so memory stays flat however many passages there are.
+  const batches = new Map<string, { passages: PendingPassage[]; chunks: number; ids: Set<string> }>();
   const writers = new Map<string, LanguageWriter>();
-  /** Source ids seen in this import: the first row with an id wins, as against the store. */
-  const seen = new Set<string>();
   const flush = async (lang: string) => {
     const batch = batches.get(lang);
     if (!batch) return;
@@ -120,17 +120,16 @@ export async function importCorpus(store: CorpusStore, source: string, opts: Cor
       reject(passage);
       continue;
     }
-    const key = `${passage.language}\u0000${passage.id}`;
-    if (seen.has(key)) {
-      report.skipped++;
-      continue;
-    }
-    seen.add(key);
     let batch = batches.get(passage.language);
     if (!batch) {
-      batch = { passages: [], chunks: 0 };
+      batch = { passages: [], chunks: 0, ids: new Set() };
       batches.set(passage.language, batch);
     }
+    if (batch.ids.has(passage.id)) {
+      report.skipped++; // the same id twice in one batch: the first one wins, as against the store
+      continue;
+    }
+    batch.ids.add(passage.id);
     const pending = chunksOf(passage, chunkChars);
     batch.passages.push(pending);
     batch.chunks += pending.chunks.length;

@@ -81,6 +81,12 @@ describe("corpus import and search", () => {
     const many = Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, text: `Passage number ${i} about hepatology.`, language: "en" }));
     const report = await importCorpus(store, writeJsonl(dir, "many.jsonl", many), { name: "batched", batchSize: 7 });
     expect(report.chunks_added).toBe(50);
+    // A repeated id, in the same batch and in a later one, is skipped: the first row wins.
+    const fresh = { id: "fresh", text: "A new passage on nephrology.", language: "en" };
+    const repeats = [many[0], { ...many[1], text: "changed" }, ...many.slice(2, 9), { ...many[1], text: "changed again" }];
+    const again = await importCorpus(store, writeJsonl(dir, "repeats.jsonl", [fresh, { ...fresh, text: "twice" }, ...repeats]), { name: "batched", batchSize: 7 });
+    expect(again).toMatchObject({ read: 12, passages_added: 1, skipped: 11 });
+    expect(await (await store.table("batched", "en"))!.countRows("source_id = 'fresh'")).toBe(1);
     const hits = await searchCorpus(store, "batched", "hepatology", { lang: "en", k: 100 });
     expect(hits).toHaveLength(50);
   });
