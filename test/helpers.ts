@@ -1,5 +1,6 @@
 // Shared test helpers.
-import { existsSync, mkdtempSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -9,6 +10,24 @@ export const SHARED_GENERATIONS = resolve(import.meta.dirname, "..", "..", "shar
 export const hasSharedDatasets = existsSync(SHARED_DATASETS);
 export const hasSharedGenerations = existsSync(SHARED_GENERATIONS);
 export const SKIP_SHARED_REASON = "../shared/datasets is not beside this checkout (CI always has it)";
+
+/** Rows as a .jsonl file in dir (a string row is written as it is: a malformed line). */
+export function writeJsonl(dir: string, name: string, rows: unknown[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, rows.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n") + "\n");
+  return file;
+}
+
+/** The real CLI from the sources, with MEDEVAL_HOME set to home: exit code and output. */
+export function medevalCli(args: string[], home: string): { code: number | null; stdout: string; stderr: string } {
+  const root = resolve(import.meta.dirname, "..");
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "harness", "cli.ts"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, MEDEVAL_HOME: home },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 export function tempDir(prefix = "medeval-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -27,10 +27,11 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   prompts: ["models", "traces"],
   traces: ["data"],
   sweep: ["runner", "serve", "endpoints", "record", "report", "stats", "tasks", "models", "prompts", "traces"],
+  corpus: ["data"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */
-const NEVER_RUNNER = ["engine", "report", "gate", "view", "record", "endpoints", "serve", "scoring", "stats"];
+const NEVER_RUNNER = ["corpus", "engine", "report", "gate", "view", "record", "endpoints", "serve", "scoring", "stats"];
 
 interface Edge {
   file: string;

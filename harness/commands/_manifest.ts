@@ -26,6 +26,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./compare.ts"),
   },
   {
+    command: "corpus <command>",
+    describe: "Passage corpus for grounded trace generation: import, search",
+    load: () => import("./corpus.ts"),
+  },
+  {
     command: "extract",
     describe: "Extract answer letters from model replies (JSONL lines with text, options, optional id, lang, reasoning, finish_reason)",
     load: () => import("./extract.ts"),

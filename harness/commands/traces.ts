@@ -7,6 +7,8 @@ import { searchTraces } from "../traces/search.ts";
 import { storeStats } from "../traces/stats.ts";
 import { storeDir, TraceStore } from "../traces/store.ts";
 import { UserError } from "../types.ts";
+import { importReportTail } from "./_import-report.ts";
+import { snippet } from "./_snippet.ts";
 
 interface StoreArgs {
   store?: string;
@@ -37,12 +39,7 @@ export function formatImportReport(report: ImportReport, showRejects: number): s
   ];
   const byLang = Object.entries(report.added_by_lang).map(([lang, n]) => `${lang} ${n}`);
   if (byLang.length > 0) lines.push(`added by language: ${byLang.join(", ")}`);
-  if (report.hub) lines.push(`hub: ${report.hub.repo}@${report.hub.revision} (commit ${report.hub.commit ?? "unknown"}) ${report.hub.path} sha256 ${report.hub.sha256}`);
-  for (const r of report.rejects.slice(0, showRejects)) lines.push(`  rejected ${r.where}: ${r.field}: ${r.message}`);
-  if (report.rejected > Math.min(showRejects, report.rejects.length)) {
-    lines.push(`  … ${report.rejected - Math.min(showRejects, report.rejects.length)} more rejected rows (--show-rejects N to list more)`);
-  }
-  lines.push(`took ${report.seconds.toFixed(1)} s (indexes ${report.index_seconds.toFixed(1)} s)`);
+  lines.push(...importReportTail(report, showRejects));
   return `${lines.join("\n")}\n`;
 }
 
@@ -129,11 +126,6 @@ const searchCommand: CommandModule<StoreArgs, SearchArgs> = {
     }
   },
 };
-
-function snippet(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
 
 const command: CommandModule<object, StoreArgs> = {
   command: "traces <command>",

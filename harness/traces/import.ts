@@ -2,6 +2,7 @@
 // store already holds (so re-importing a file adds nothing), rejecting malformed rows with
 // their line and field, then bring the indexes up to date.
 import type { Table } from "@lancedb/lancedb";
+import { existingIds } from "../lancedb.ts";
 import { UserError } from "../types.ts";
 import type { EmbedFn } from "./embed.ts";
 import type { HubDownloadOptions } from "../data/hub-download.ts";
@@ -201,23 +202,4 @@ class TableWriter {
       if (!meta.embedding) this.store.writeMeta({ ...meta, embedding: { ...this.opts.embedding, dim } });
     }
   }
-}
-
-/** Which of these ids the table already holds, looked up through the id btree in chunks. */
-async function existingIds(table: Table, ids: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  const chunk = 2048;
-  for (let start = 0; start < ids.length; start += chunk) {
-    const list = ids
-      .slice(start, start + chunk)
-      .map(sqlString)
-      .join(",");
-    const rows = (await table.query().where(`id IN (${list})`).select(["id"]).toArray()) as { id: string }[];
-    for (const row of rows) found.add(row.id);
-  }
-  return found;
-}
-
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }

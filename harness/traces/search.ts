@@ -1,6 +1,5 @@
 // `medeval traces search`: BM25 over one language's full-text index, for looking at the store.
-import { lancedb } from "./lancedb.ts";
-import { ftsQueryText } from "./select.ts";
+import { ftsQueryText, lancedb } from "../lancedb.ts";
 import type { TraceStore } from "./store.ts";
 
 export interface SearchHit {

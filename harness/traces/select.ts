@@ -6,7 +6,7 @@ import seedrandom from "seedrandom";
 import { type Item, UserError } from "../types.ts";
 import { type EmbedFn, openAIEmbedder } from "./embed.ts";
 import { type ExclusionReason, leakageGuard, splitRisk, type LeakageGuard } from "./guard.ts";
-import { lancedb } from "./lancedb.ts";
+import { ftsQueryText, lancedb } from "../lancedb.ts";
 import type { Trace } from "./schema.ts";
 import type { TraceStore } from "./store.ts";
 import { distinctiveTerms } from "./term-stats.ts";
@@ -188,23 +188,6 @@ export function* distinctDraws(n: number, rng: () => number): Generator<number> 
   }
 }
 
-/**
- * The test question as plain words, each once: no character can be read as query syntax, and
- * a word repeated in a long vignette costs one posting-list walk, not several.
- */
-export function ftsQueryText(question: string): string {
-  const words = question.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
-  const seen = new Set<string>();
-  const unique: string[] = [];
-  for (const word of words) {
-    const key = word.toLowerCase();
-    if (!seen.has(key)) {
-      seen.add(key);
-      unique.push(word);
-    }
-  }
-  return unique.join(" ");
-}
 
 const defaultEmbedders = new WeakMap<TraceStore, EmbedFn>();
 

@@ -3,35 +3,18 @@
 // tokenizer configuration, and each language needs its own stemmer and stop words; it also
 // keeps selection (always within one language) from filtering the other languages out.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { z } from "zod";
 import { medevalHome } from "../env.ts";
 import { UserError } from "../types.ts";
 import { traceSchema } from "./arrow-batch.ts";
-import { lancedb } from "./lancedb.ts";
+import { lancedb, refreshFtsIndex } from "../lancedb.ts";
 import { loadTermStats, saveTermStats, termStatsPath, type TermStats } from "./term-stats.ts";
 import { printedCommand } from "../invocation.ts";
 
-// Lance sizes its CPU pool as the core count minus 2 reserved for I/O, so on a 2-core machine
-// it has a single thread, and the full-text index builder then deadlocks (every thread
-// parked, 0% CPU: lancedb/lancedb#3568, lance-format/lance#7350). Give it headroom unless the
-// user chose. Set before the first LanceDB call, which is when Lance reads it.
-if (!process.env.LANCE_CPU_THREADS) process.env.LANCE_CPU_THREADS = String(Math.max(4, availableParallelism() + 2));
-
 export const TABLE_PREFIX = "traces_";
 const META_FILE = "medeval-traces.json";
-
-/** Snowball stemmers LanceDB ships, by language code; other languages are indexed unstemmed. */
-const STEMMER_LANGUAGE: Record<string, string> = {
-  en: "English",
-  it: "Italian",
-  es: "Spanish",
-  fr: "French",
-  pt: "Portuguese",
-  de: "German",
-};
 
 /** Columns every selection reads: everything but the vector, which only embedding search needs. */
 export const TRACE_COLUMNS = [
@@ -63,13 +46,6 @@ export function storeDir(flag?: string): string {
 
 export function tableName(lang: string): string {
   return `${TABLE_PREFIX}${lang}`;
-}
-
-export function ftsIndexOptions(lang: string) {
-  const language = STEMMER_LANGUAGE[lang];
-  return language
-    ? { language, stem: true, removeStopWords: true, asciiFolding: true, lowercase: true, withPosition: false }
-    : { stem: false, removeStopWords: false, asciiFolding: true, lowercase: true, withPosition: false };
 }
 
 export class TraceStore {
@@ -162,20 +138,16 @@ export class TraceStore {
 
   /**
    * Brings a table's indexes up to date after writes: full-text on the question with the
-   * language's stemmer, btrees on id (dedupe look-ups) and seq (random draws), and a vector
-   * index once there are enough vectors to train one. The full-text index is rebuilt whole
-   * when rows were added: after LanceDB 0.31's incremental FTS update, small top-k searches
-   * were seen to miss the best-scoring new row (limit 1 returned a lower-scored hit). The
-   * btree and vector indexes are updated incrementally by optimize().
+   * language's stemmer (rebuilt whole when rows were added: see refreshFtsIndex), btrees on id
+   * (dedupe look-ups) and seq (random draws), and a vector index once there are enough vectors
+   * to train one. The btree and vector indexes are updated incrementally by optimize().
    */
   async refreshIndexes(lang: string): Promise<void> {
     const { Index } = await lancedb();
     const table = await this.requireTable(lang);
     const indices = await table.listIndices();
     const existing = new Set(indices.map((i) => i.columns[0]));
-    const fts = indices.find((i) => i.columns[0] === "question");
-    const ftsStale = fts ? ((await table.indexStats(fts.name))?.numUnindexedRows ?? 0) > 0 : true;
-    if (ftsStale) await table.createIndex("question", { config: Index.fts(ftsIndexOptions(lang)), replace: true });
+    await refreshFtsIndex(table, "question", lang);
     for (const column of ["id", "seq"]) {
       if (!existing.has(column)) await table.createIndex(column, { config: Index.btree() });
     }

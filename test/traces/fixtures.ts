@@ -1,6 +1,4 @@
 // Small trace files and items for the trace-store tests.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { hashJson } from "../../harness/hash.ts";
 import type { Item } from "../../harness/types.ts";
 
@@ -31,11 +29,7 @@ export function trace(id: string | number, lang: string, question: string, extra
   };
 }
 
-export function writeJsonl(dir: string, name: string, rows: unknown[]): string {
-  const file = join(dir, name);
-  writeFileSync(file, rows.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n") + "\n");
-  return file;
-}
+export { writeJsonl } from "../helpers.ts";
 
 export function item(id: string, lang: string, question: string, options = ["alpha", "beta", "gamma", "delta"]): Item {
   return { id, lang, question, options, answer: 0, hash: hashJson({ question, options, answer: 0 }) };
