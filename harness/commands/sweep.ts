@@ -62,7 +62,13 @@ const command: CommandModule<object, SweepArgs> = {
     const onSignal = () => controller.abort();
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
-    const results = await runCells(plan, cells, base);
+    let results: CellResult[];
+    try {
+      results = await runCells(plan, cells, base);
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
     const failed = results.filter((r) => !completeDir(r));
     for (const r of results) process.stderr.write(`medeval: ${cellLabel(r.cell)}: ${cellEnd(r)}\n`);
     const done = results.map(completeDir).filter((d): d is string => d !== null);
