@@ -17,6 +17,7 @@ import { buildSpec, parseShard, planTasks, serveIdentity, type PlannedTask } fro
 import { checkRunId, defaultRunId, legacyRunId, specHash } from "../record/spec.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
 import { createProgress } from "./progress.ts";
+import { DEFAULT_FEWSHOT_FORMAT, DEFAULT_SELECT, DEFAULT_SHOTS } from "./run-defaults.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
 import { executeRun, EXIT_UNANSWERED_ITEMS, type ItemAnswerer, type RunOutcome } from "./run.ts";
 import { makeRunFolder, readRunRecord } from "../record/run-files.ts";
@@ -122,7 +123,7 @@ function resumedFewShot(stored: Record<string, unknown>, given: EvaluateOptions[
     k: stored.k as number,
     method: stored.method as FewShotSettings["method"],
     traceLang: (stored.trace_lang as string | null) ?? null,
-    format: (stored.format as FewShotSettings["format"] | undefined) ?? given?.format ?? "multi-turn",
+    format: (stored.format as FewShotSettings["format"] | undefined) ?? given?.format ?? DEFAULT_FEWSHOT_FORMAT,
     allowTestSplitTraces: stored.allow_test_split_traces === true,
     ...(stored.source === "pool" ? { sampler: stored.sampler as ShotSampler, content: stored.content as ShotContent } : {}),
   };
@@ -346,10 +347,10 @@ export async function prepareEvaluation(raw: EvaluateOptions): Promise<PreparedE
   let prepare = messagesFor(opts.setting, model, opts.promptStyle);
   if (opts.setting === "few-shot-traces") {
     const fs: FewShotSettings = {
-      k: opts.fewshot?.k ?? 3,
-      method: opts.fewshot?.method ?? "bm25",
+      k: opts.fewshot?.k ?? DEFAULT_SHOTS,
+      method: opts.fewshot?.method ?? DEFAULT_SELECT,
       traceLang: opts.fewshot?.traceLang ?? null,
-      format: opts.fewshot?.format ?? "multi-turn",
+      format: opts.fewshot?.format ?? DEFAULT_FEWSHOT_FORMAT,
       seed: opts.seed,
       embed: opts.fewshot?.embed,
       embedModel: opts.fewshot?.embedModel,
@@ -364,10 +365,10 @@ export async function prepareEvaluation(raw: EvaluateOptions): Promise<PreparedE
   let logprobShots: ((task: PlannedTask, item: PlannedTask["items"][number]) => PlannedTask["items"]) | undefined;
   if (opts.setting === "few-shot") {
     const ps: PoolShotSettings = {
-      k: opts.fewshot?.k ?? 3,
+      k: opts.fewshot?.k ?? DEFAULT_SHOTS,
       sampler: opts.fewshot?.sampler ?? DEFAULT_SHOT_SAMPLER,
       content: opts.fewshot?.content ?? DEFAULT_SHOT_CONTENT,
-      format: opts.fewshot?.format ?? "multi-turn",
+      format: opts.fewshot?.format ?? DEFAULT_FEWSHOT_FORMAT,
       seed: opts.seed,
     };
     const pools = await loadShotPools(tasks, ps, { dataDir: opts.dataDir, tasksDir: opts.tasksDir, fetch: opts.fetchImpl, offline: planInput.offline });
