@@ -1,4 +1,5 @@
 // medeval run: evaluate a model on tasks and write <out>/<run-id>/{run.json,samples.jsonl}.
+import { DEFAULT_FEWSHOT_FORMAT, DEFAULT_PROMPT_STYLE, DEFAULT_SCORING, DEFAULT_SEED, DEFAULT_SELECT, DEFAULT_SETTING, DEFAULT_SHOTS } from "../runner/run-defaults.ts";
 import { join, resolve } from "node:path";
 import { embedderFromArgs } from "../models/embedder.ts";
 import type { EmbedFn } from "../traces/embed.ts";
@@ -86,13 +87,13 @@ const command: CommandModule<object, RunArgs> = {
       .option("served-model", { type: "string", describe: "model name the server serves (with --model-url)" })
       .option("api-key-env", { type: "string", describe: "environment variable holding the API key" })
       .option("tasks", { type: "string", describe: "comma list of tasks: medqa.en,mmlu_medical.it,headqa (see `medeval tasks`)" })
-      .option("setting", { type: "string", choices: SettingSchema.options, default: "zero-shot" })
-      .option("prompt-style", { type: "string", choices: PROMPT_STYLES, default: "cot", describe: "direct: answer with the letter; cot: reason, then a fixed answer line" })
-      .option("scoring", { type: "string", choices: ScoringModeSchema.options, default: "generative" })
+      .option("setting", { type: "string", choices: SettingSchema.options, default: DEFAULT_SETTING })
+      .option("prompt-style", { type: "string", choices: PROMPT_STYLES, default: DEFAULT_PROMPT_STYLE, describe: "direct: answer with the letter; cot: reason, then a fixed answer line" })
+      .option("scoring", { type: "string", choices: ScoringModeSchema.options, default: DEFAULT_SCORING })
       .option("logprob-target", { type: "string", choices: LOGPROB_TARGETS, default: "letters", describe: "loglikelihood: score \" A\"..\" D\" after the lm-evaluation-harness prompt, or the option texts" })
       .option("limit", { type: "number", describe: "first N items of each task" })
       .option("concurrency", { type: "number", describe: "requests in flight (default: the model's max_concurrency × endpoints)" })
-      .option("seed", { type: "number", default: 1234, describe: "seeds the bootstrap and few-shot selection" })
+      .option("seed", { type: "number", default: DEFAULT_SEED, describe: "seeds the bootstrap and few-shot selection" })
       .option("temperature", { type: "number" })
       .option("top-p", { type: "number" })
       .option("max-tokens", { type: "number" })
@@ -107,12 +108,12 @@ const command: CommandModule<object, RunArgs> = {
       .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
       .option("bootstrap", { type: "number", default: DEFAULT_BOOTSTRAP, describe: "bootstrap resamples for the confidence intervals" })
       .option("shard", { type: "string", describe: "i/n: run only shard i of n, counted from 0 (0/4 … 3/4; join them with `medeval merge`)" })
-      .option("shots", { type: "number", default: 3, describe: "few-shot, few-shot-traces: examples per prompt" })
+      .option("shots", { type: "number", default: DEFAULT_SHOTS, describe: "few-shot, few-shot-traces: examples per prompt" })
       .option("shot-sampler", { type: "string", choices: SHOT_SAMPLERS, default: DEFAULT_SHOT_SAMPLER, describe: "few-shot: the few-shot split's first k for every item (as lm-evaluation-harness), or k drawn per item (seeded by --seed)" })
       .option("shot-content", { type: "string", choices: SHOT_CONTENTS, default: DEFAULT_SHOT_CONTENT, describe: "few-shot: shots with their answer only, or with the split's own explanation (MedMCQA exp, CasiMedicos)" })
-      .option("select", { type: "string", choices: SELECT_METHODS, default: "bm25", describe: "few-shot-traces: how traces are chosen" })
+      .option("select", { type: "string", choices: SELECT_METHODS, default: DEFAULT_SELECT, describe: "few-shot-traces: how traces are chosen" })
       .option("trace-lang", { type: "string", describe: "few-shot-traces: language of the traces (default: the item's; e.g. en for Italian questions)" })
-      .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: "multi-turn", describe: "few-shot, few-shot-traces: one chat turn per shot, or all in a single user turn" })
+      .option("shots-format", { type: "string", choices: SHOT_FORMATS, default: DEFAULT_FEWSHOT_FORMAT, describe: "few-shot, few-shot-traces: one chat turn per shot, or all in a single user turn" })
       .option("embedder", { type: "string", describe: "few-shot-traces --select embedding: models.yaml entry of kind: embeddings for the test questions (default: the endpoint recorded at import)" })
       .option("embed-url", { type: "string", describe: "… or an embeddings endpoint's base URL (with --embed-model)" })
       .option("embed-model", { type: "string" })

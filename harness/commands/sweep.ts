@@ -56,7 +56,8 @@ const command: CommandModule<object, SweepArgs> = {
     const controller = new AbortController();
     const base = sweepBase(argv, controller.signal);
     if (argv["dry-run"]) {
-      await printPlan(plan, cells, base);
+      // A plan reads local data and the Hub cache only: it downloads nothing.
+      await printPlan(plan, cells, { ...base, offline: true });
       return;
     }
     const onSignal = () => controller.abort();
@@ -124,6 +125,8 @@ async function printPlan(plan: SweepPlan, cells: SweepCell[], base: SweepBase): 
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       out(`  ${cellLabel(c)}: cannot be planned: ${e.message.split("\n")[0]}`);
+      // The run would be refused the same way: bad input, not a plan.
+      process.exitCode = 2;
     }
   }
   out(`${total} items in all; ${complete} of ${cells.length} cells already complete`);

@@ -19,6 +19,7 @@ import { buildSpec, planTasks, serveIdentity, type PlannedTask } from "./plan.ts
 import { checkRunId, defaultRunId, legacyRunId, specHash } from "../record/spec.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
 import { createProgress } from "./progress.ts";
+import { DEFAULT_FEWSHOT_FORMAT, DEFAULT_SELECT, DEFAULT_SHOTS } from "./run-defaults.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
 import { executeRun, EXIT_UNANSWERED_ITEMS, type ItemAnswerer, type RunOutcome } from "./run.ts";
 import { makeRunFolder, readRunRecord } from "../record/run-files.ts";
@@ -120,7 +121,7 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
  * would otherwise be a changed spec); where the store is and how to embed stay the caller's.
  */
 function resumedFewShot(stored: FewShotSpec, given: EvaluateOptions["fewshot"]): EvaluateOptions["fewshot"] {
-  const format = (stored.format as FewShotSettings["format"] | undefined) ?? given?.format ?? "multi-turn";
+  const format = (stored.format as FewShotSettings["format"] | undefined) ?? given?.format ?? DEFAULT_FEWSHOT_FORMAT;
   if (isPoolFewShot(stored)) {
     return { ...given, k: stored.k, method: given?.method ?? "bm25", traceLang: null, format, allowTestSplitTraces: false, sampler: stored.sampler as ShotSampler, content: stored.content as ShotContent };
   }
@@ -353,10 +354,10 @@ export async function prepareEvaluation(raw: EvaluateOptions): Promise<PreparedE
   let prepare = messagesFor(opts.setting, model, opts.promptStyle);
   if (opts.setting === "few-shot-traces") {
     const fs: FewShotSettings = {
-      k: opts.fewshot?.k ?? 3,
-      method: opts.fewshot?.method ?? "bm25",
+      k: opts.fewshot?.k ?? DEFAULT_SHOTS,
+      method: opts.fewshot?.method ?? DEFAULT_SELECT,
       traceLang: opts.fewshot?.traceLang ?? null,
-      format: opts.fewshot?.format ?? "multi-turn",
+      format: opts.fewshot?.format ?? DEFAULT_FEWSHOT_FORMAT,
       seed: opts.seed,
       embed: opts.fewshot?.embed,
       embedModel: opts.fewshot?.embedModel,
@@ -371,10 +372,10 @@ export async function prepareEvaluation(raw: EvaluateOptions): Promise<PreparedE
   let logprobShots: ((task: PlannedTask, item: PlannedTask["items"][number]) => PlannedTask["items"]) | undefined;
   if (opts.setting === "few-shot") {
     const ps: PoolShotSettings = {
-      k: opts.fewshot?.k ?? 3,
+      k: opts.fewshot?.k ?? DEFAULT_SHOTS,
       sampler: opts.fewshot?.sampler ?? DEFAULT_SHOT_SAMPLER,
       content: opts.fewshot?.content ?? DEFAULT_SHOT_CONTENT,
-      format: opts.fewshot?.format ?? "multi-turn",
+      format: opts.fewshot?.format ?? DEFAULT_FEWSHOT_FORMAT,
       seed: opts.seed,
     };
     const pools = await loadShotPools(tasks, ps, { dataDir: opts.dataDir, tasksDir: opts.tasksDir, fetch: opts.fetchImpl, offline: planInput.offline });

@@ -13,7 +13,8 @@ async function sweep(file: string, out: string, extra: { "dry-run"?: boolean; ce
   const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (printed.push(String(chunk)), true));
   const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   try {
-    await sweepCommand.handler({ file, out, "dry-run": false, "data-dir": SHARED_DATASETS, "vllm-bin": BIN, ...extra, _: [], $0: "medeval" });
+    const argv = { file, out, "dry-run": false, "data-dir": SHARED_DATASETS, "vllm-bin": BIN, ...extra, _: [], $0: "medeval" };
+    await sweepCommand.handler(argv as unknown as Parameters<typeof sweepCommand.handler>[0]);
   } finally {
     spy.mockRestore();
     err.mockRestore();
