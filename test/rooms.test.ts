@@ -26,10 +26,11 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   models: ["traces"],
   prompts: ["models", "traces"],
   traces: ["data"],
+  cluster: ["record"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */
-const NEVER_RUNNER = ["engine", "report", "gate", "view", "record", "endpoints", "serve", "scoring", "stats"];
+const NEVER_RUNNER = ["cluster", "engine", "report", "gate", "view", "record", "endpoints", "serve", "scoring", "stats"];
 
 interface Edge {
   file: string;

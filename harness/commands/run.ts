@@ -20,6 +20,7 @@ import { cacheNote } from "../report/cache-note.ts";
 import { ResumableRunError, ScoringModeSchema, SettingSchema, UserError, type ScoringMode, type Setting } from "../types.ts";
 import { printedCommand } from "../invocation.ts";
 import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
+import { parseShard } from "../cluster/shard.ts";
 
 const DEFAULT_BOOTSTRAP = DEFAULT_RESAMPLES;
 
@@ -105,7 +106,7 @@ const command: CommandModule<object, RunArgs> = {
       .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
       .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
       .option("bootstrap", { type: "number", default: DEFAULT_BOOTSTRAP, describe: "bootstrap resamples for the confidence intervals" })
-      .option("shard", { type: "string", describe: "i/n: run only shard i of n, counted from 0 (0/4 … 3/4; join them with `medeval merge`)" })
+      .option("shard", { type: "string", describe: "i/n: run only shard i of n, counted from 0 (0/4 … 3/4; join them with `medeval merge`); auto (Slurm array) or auto/N (Kubernetes Indexed Job of N completions): from the scheduler's environment, see docs/cluster.md" })
       .option("shots", { type: "number", default: 3, describe: "few-shot, few-shot-traces: examples per prompt" })
       .option("shot-sampler", { type: "string", choices: SHOT_SAMPLERS, default: DEFAULT_SHOT_SAMPLER, describe: "few-shot: the few-shot split's first k for every item (as lm-evaluation-harness), or k drawn per item (seeded by --seed)" })
       .option("shot-content", { type: "string", choices: SHOT_CONTENTS, default: DEFAULT_SHOT_CONTENT, describe: "few-shot: shots with their answer only, or with the split's own explanation (MedMCQA exp, CasiMedicos)" })
@@ -177,7 +178,7 @@ const command: CommandModule<object, RunArgs> = {
         cache: argv.cache,
         maxRetries: argv["max-retries"],
         bootstrap: argv.bootstrap,
-        shard: argv.shard,
+        shard: parseShard(argv.shard, process.env),
         progress: argv.progress as "auto",
         signal: controller.signal,
         allowDifferentCheckpoints: argv["allow-different-checkpoints"],

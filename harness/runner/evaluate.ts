@@ -13,8 +13,8 @@ import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompt
 import { ResumableRunError, UserError, type ChatMessage, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
 import { ResponseCache } from "../endpoints/cache.ts";
 import { createDispatcher } from "../endpoints/dispatcher.ts";
-import { buildSpec, parseShard, planTasks, serveIdentity, type PlannedTask } from "./plan.ts";
-import { checkRunId, defaultRunId, legacyRunId, specHash } from "../record/spec.ts";
+import { buildSpec, planTasks, serveIdentity, type PlannedTask } from "./plan.ts";
+import { checkRunId, defaultRunId, legacyRunId, specHash, type Shard } from "../record/spec.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
@@ -52,7 +52,8 @@ export interface EvaluateOptions {
   /** Retries per request after the first attempt (DEFAULT_MAX_RETRIES when absent). */
   maxRetries?: number;
   bootstrap: number;
-  shard?: string;
+  /** Run only this shard of the items (parsed by the command from --shard i/n or auto). */
+  shard?: Shard | null;
   progress: "auto" | "bar" | "plain" | "none";
   /** few-shot-traces: how many traces, chosen how, from which store; few-shot: how many of the pool's questions, picked how, showing what. */
   fewshot?: Omit<FewShotSettings, "seed"> & { store?: string; sampler?: ShotSampler; content?: ShotContent };
@@ -104,7 +105,7 @@ function applyResume(opts: EvaluateOptions): EvaluateOptions {
     logprobTarget: logprobTargetOfStyle(s.prompt_style) ?? opts.logprobTarget,
     limit: s.limit,
     seed: s.seed,
-    shard: s.shard ? `${s.shard.index}/${s.shard.count}` : undefined,
+    shard: s.shard,
     fewshot: s.fewshot ? resumedFewShot(s.fewshot, opts.fewshot) : opts.fewshot,
     runId: opts.resume,
   };
@@ -305,7 +306,7 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const serveConfig = model.serve ? parseServeConfig(model.name, model.serve) : null;
   if (model.baseUrls.length === 0 && !serveConfig) throw new UserError(`model "${model.name}" has no base_urls`);
   const apiKey = apiKeyFor(model);
-  const shard = parseShard(opts.shard);
+  const shard = opts.shard ?? null;
   const planInput = {
     model,
     tasks: opts.tasks,

@@ -39,8 +39,6 @@ describe("evaluate: numeric options", () => {
     [{ runId: "../escape" }, '--run-id "../escape": a run id is one folder name inside --out'],
     [{ runId: "a/b" }, '--run-id "a/b": a run id is one folder name inside --out'],
     [{ resume: "../x" }, '--resume "../x": a run id is one folder name inside --out'],
-    [{ shard: "3/3" }, "--shard 3/3: shards are counted from 0, so the 3 shards are 0/3, 1/3, 2/3 (the last is 2/3)"],
-    [{ shard: "first" }, '--shard must look like i/n, shards counted from 0 (0/4, 1/4, 2/4, 3/4), got "first"'],
     [{ overrides: { modelUrl: ["http://127.0.0.1:9/v1"], servedModel: "m", timeoutS: 0 } }, "--timeout must be a number of seconds > 0, got 0"],
   ] as [Partial<EvaluateOptions>, string][])("%o is refused", async (extra, message) => {
     const run = evaluate(options(extra));
