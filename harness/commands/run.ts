@@ -7,7 +7,7 @@ import { readJournal } from "../record/journal.ts";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
-import { evaluate } from "../runner/evaluate.ts";
+import { evaluate, exportBatchRequests, type EvaluateOptions } from "../runner/evaluate.ts";
 import { coverageLine, unanswered } from "../record/coverage.ts";
 import { EXIT_UNANSWERED_ITEMS, FAILURE_WINDOW, type RunOutcome } from "../runner/run.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
@@ -67,6 +67,7 @@ interface RunArgs {
   offline?: boolean;
   "allow-different-checkpoints": boolean;
   "accept-errors": boolean;
+  "export-batch"?: string;
 }
 
 /** The embedder for --select embedding, with its model name for the spec. */
@@ -129,6 +130,10 @@ const command: CommandModule<object, RunArgs> = {
         default: false,
         describe: "resume a run although the server reports other weights (root) or context length for the model: only for the same weights at another path",
       })
+      .option("export-batch", {
+        type: "string",
+        describe: "write the run's requests (items not yet in its samples.jsonl) as OpenAI Batch lines to this file, for `vllm run-batch` or a Batch API, instead of sending them (--scoring generative)",
+      })
       .option("accept-errors", {
         type: "boolean",
         default: false,
@@ -152,7 +157,7 @@ const command: CommandModule<object, RunArgs> = {
     process.on("SIGTERM", onSignal);
     const out = resolve(argv.out);
     try {
-      const outcome = await evaluate({
+      const options: EvaluateOptions = {
         model: argv.model,
         modelsFile: argv["models-file"],
         overrides: {
@@ -197,7 +202,16 @@ const command: CommandModule<object, RunArgs> = {
           allowTestSplitTraces: argv["allow-test-split-traces"],
           ...embedderOf(argv),
         },
-      });
+      };
+      if (argv["export-batch"] !== undefined) {
+        const file = resolve(argv["export-batch"]);
+        const done = await exportBatchRequests(options, file);
+        process.stdout.write(
+          `wrote ${done.written} requests of run ${done.runId} to ${file}` + (done.alreadyAnswered > 0 ? ` (${done.alreadyAnswered} items already answered in its samples.jsonl left out)` : "") + "\n",
+        );
+        return;
+      }
+      const outcome = await evaluate(options);
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks)}\n`);
       const inReasoning = reasoningOnlyNote(outcome.record.tasks);
       if (inReasoning) process.stderr.write(`medeval: ${inReasoning}\n`);

@@ -18,6 +18,7 @@ import { checkRunId, defaultRunId, legacyRunId, specHash, type Shard } from "../
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
 import { createProgress } from "./progress.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
+import { exportBatch, type ExportBatchResult } from "./export-batch.ts";
 import { executeRun, EXIT_UNANSWERED_ITEMS, type ItemAnswerer, type RunOutcome } from "./run.ts";
 import { makeRunFolder, readRunRecord } from "../record/run-files.ts";
 import { describeOwner, RunLock } from "../record/run-lock.ts";
@@ -286,7 +287,8 @@ function checkNumericOptions(opts: EvaluateOptions): void {
   }
 }
 
-export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
+/** Everything a run decides before it sends anything: options, model, spec, run id, items, prompts. */
+async function planRun(raw: EvaluateOptions) {
   // A tab-completed "--resume results/id/" names the same run; a path elsewhere does not.
   const resume = raw.resume?.replace(/\/+$/, "");
   if (resume !== undefined) checkRunId("--resume", resume);
@@ -361,6 +363,26 @@ export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const legacy = legacyRunId(spec, hash);
   const runId = opts.runId ?? (existsSync(join(opts.out, legacy, "run.json")) ? legacy : defaultRunId(spec, hash));
 
+  return { opts, model, serveConfig, apiKey, spec, hash, tasks, runId, prepare, store, logprobShots, logprobMode };
+}
+
+/**
+ * --export-batch: the run planned exactly as a live one (same spec, run id, prompts and
+ * bodies), its requests for items not yet answered in the run's journal written to `file`.
+ */
+export async function exportBatchRequests(raw: EvaluateOptions, file: string): Promise<ExportBatchResult & { runId: string; specHash: string }> {
+  const { opts, model, hash, tasks, runId, prepare, store, logprobMode } = await planRun(raw);
+  try {
+    if (logprobMode) throw new UserError(`--export-batch writes chat requests for --scoring generative; --scoring ${opts.scoring} cannot be exported yet (run it live)`);
+    const result = await exportBatch({ file, specHash: hash, runId, tasks, journalFile: join(opts.out, runId, "samples.jsonl"), prepare, buildBody: requestBody(model) });
+    return { ...result, runId, specHash: hash };
+  } finally {
+    store?.close();
+  }
+}
+
+export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
+  const { opts, model, serveConfig, apiKey, spec, tasks, runId, prepare, store, logprobShots } = await planRun(raw);
   // One writer per run folder, from before vLLM starts (two would load the weights twice) to the end.
   const runDir = join(opts.out, runId);
   let lock: RunLock;
