@@ -26,12 +26,13 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   models: ["traces"],
   prompts: ["models", "traces"],
   traces: ["data"],
-  sweep: ["runner", "serve", "endpoints", "record", "report", "stats", "tasks", "models", "prompts", "traces"],
+  sweep: ["runner", "cluster", "serve", "endpoints", "record", "report", "stats", "tasks", "models", "prompts", "traces"],
   corpus: ["data"],
+  cluster: ["record"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */
-const NEVER_RUNNER = ["corpus", "engine", "report", "gate", "view", "record", "endpoints", "serve", "scoring", "stats"];
+const NEVER_RUNNER = ["cluster", "corpus", "engine", "report", "gate", "view", "record", "endpoints", "serve", "scoring", "stats"];
 
 interface Edge {
   file: string;

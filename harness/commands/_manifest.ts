@@ -35,7 +35,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     describe: "Extract answer letters from model replies (JSONL lines with text, options, optional id, lang, reasoning, finish_reason)",
     load: () => import("./extract.ts"),
   },
-  { command: "merge <shards..>", describe: "Join shard runs (--shard i/n) into one run", load: () => import("./merge.ts") },
+  { command: "merge <shards..>", describe: "Join shard runs (--shard i/n or auto) into one run: name their folders, or the folder that holds them", load: () => import("./merge.ts") },
   {
     command: "report <results..>",
     describe: "Self-contained HTML report (tables, aggregates, forest plot) of results folders",

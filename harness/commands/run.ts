@@ -8,8 +8,7 @@ import { readJournal } from "../record/journal.ts";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
-import { parseShard } from "../runner/plan.ts";
-import { evaluate } from "../runner/evaluate.ts";
+import { evaluate, exportBatchRequests, type EvaluateOptions } from "../runner/evaluate.ts";
 import { coverageLine, unanswered } from "../record/coverage.ts";
 import { EXIT_UNANSWERED_ITEMS, FAILURE_WINDOW, type RunOutcome } from "../runner/run.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
@@ -22,6 +21,7 @@ import { cacheNote } from "../report/cache-note.ts";
 import { ResumableRunError, ScoringModeSchema, SettingSchema, UserError, type ScoringMode, type Setting } from "../types.ts";
 import { printedCommand } from "../invocation.ts";
 import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
+import { parseShard } from "../cluster/shard.ts";
 
 const DEFAULT_BOOTSTRAP = DEFAULT_RESAMPLES;
 
@@ -68,6 +68,7 @@ interface RunArgs {
   offline?: boolean;
   "allow-different-checkpoints": boolean;
   "accept-errors": boolean;
+  "export-batch"?: string;
 }
 
 /** The embedder for --select embedding, with its model name for the spec. */
@@ -107,7 +108,7 @@ const command: CommandModule<object, RunArgs> = {
       .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
       .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request (5xx, 429, timeouts, resets) before it counts as an error" })
       .option("bootstrap", { type: "number", default: DEFAULT_BOOTSTRAP, describe: "bootstrap resamples for the confidence intervals" })
-      .option("shard", { type: "string", describe: "i/n: run only shard i of n, counted from 0 (0/4 … 3/4; join them with `medeval merge`)" })
+      .option("shard", { type: "string", describe: "i/n: run only shard i of n, counted from 0 (0/4 … 3/4; join them with `medeval merge`); auto (Slurm array) or auto/N (Kubernetes Indexed Job of N completions): from the scheduler's environment, see docs/cluster.md" })
       .option("shots", { type: "number", default: DEFAULT_SHOTS, describe: "few-shot, few-shot-traces: examples per prompt" })
       .option("shot-sampler", { type: "string", choices: SHOT_SAMPLERS, default: DEFAULT_SHOT_SAMPLER, describe: "few-shot: the few-shot split's first k for every item (as lm-evaluation-harness), or k drawn per item (seeded by --seed)" })
       .option("shot-content", { type: "string", choices: SHOT_CONTENTS, default: DEFAULT_SHOT_CONTENT, describe: "few-shot: shots with their answer only, or with the split's own explanation (MedMCQA exp, CasiMedicos)" })
@@ -129,6 +130,10 @@ const command: CommandModule<object, RunArgs> = {
         type: "boolean",
         default: false,
         describe: "resume a run although the server reports other weights (root) or context length for the model: only for the same weights at another path",
+      })
+      .option("export-batch", {
+        type: "string",
+        describe: "write the run's requests (items not yet in its samples.jsonl) as OpenAI Batch lines to this file, for `vllm run-batch` or a Batch API, instead of sending them (--scoring generative)",
       })
       .option("accept-errors", {
         type: "boolean",
@@ -153,7 +158,7 @@ const command: CommandModule<object, RunArgs> = {
     process.on("SIGTERM", onSignal);
     const out = resolve(argv.out);
     try {
-      const outcome = await evaluate({
+      const options: EvaluateOptions = {
         model: argv.model,
         modelsFile: argv["models-file"],
         overrides: {
@@ -179,7 +184,7 @@ const command: CommandModule<object, RunArgs> = {
         cache: argv.cache,
         maxRetries: argv["max-retries"],
         bootstrap: argv.bootstrap,
-        shard: parseShard(argv.shard),
+        shard: parseShard(argv.shard, process.env),
         progress: argv.progress as "auto",
         signal: controller.signal,
         allowDifferentCheckpoints: argv["allow-different-checkpoints"],
@@ -198,7 +203,16 @@ const command: CommandModule<object, RunArgs> = {
           allowTestSplitTraces: argv["allow-test-split-traces"],
           ...embedderOf(argv),
         },
-      });
+      };
+      if (argv["export-batch"] !== undefined) {
+        const file = resolve(argv["export-batch"]);
+        const done = await exportBatchRequests(options, file);
+        process.stdout.write(
+          `wrote ${done.written} requests of run ${done.runId} to ${file}` + (done.alreadyAnswered > 0 ? ` (${done.alreadyAnswered} items already answered in its samples.jsonl left out)` : "") + "\n",
+        );
+        return;
+      }
+      const outcome = await evaluate(options);
       process.stdout.write(`${renderLeaderboard(outcome.record.tasks, outcome.record.bootstrap.level)}\n`);
       const inReasoning = reasoningOnlyNote(outcome.record.tasks);
       if (inReasoning) process.stderr.write(`medeval: ${inReasoning}\n`);

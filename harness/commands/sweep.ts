@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
 import { printedCommand } from "../invocation.ts";
-import { parseShard } from "../runner/plan.ts";
+import { parseShard } from "../cluster/shard.ts";
 import { DEFAULT_FEWSHOT_FORMAT, DEFAULT_PROMPT_STYLE, DEFAULT_SCORING, DEFAULT_SEED, DEFAULT_SELECT, DEFAULT_SHOTS } from "../runner/run-defaults.ts";
 import { DEFAULT_RESAMPLES } from "../stats/bootstrap.ts";
 import { planSweep, shardCells, type SweepCell, type SweepPlan } from "../sweep/plan.ts";
@@ -52,7 +52,7 @@ const command: CommandModule<object, SweepArgs> = {
       .example("$0 sweep examples/sweep-paper.yaml --dry-run", ""),
   handler: async (argv) => {
     const plan = planSweep(argv.file, { tasksDir: argv["tasks-dir"] });
-    const cells = pickCells(shardCells(plan.cells, parseShard(argv.shard)), argv.cells);
+    const cells = pickCells(shardCells(plan.cells, parseShard(argv.shard, process.env)), argv.cells);
     const controller = new AbortController();
     const base = sweepBase(argv, controller.signal);
     if (argv["dry-run"]) {

@@ -1,7 +1,7 @@
 // Join the shards of a run (--shard i/n on n machines) into one run folder, after checking
 // that they are shards of the same spec, over the same data, that together they cover 0..n-1
 // once each, and that no item was answered twice.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError, type RunRecord, type Sample } from "../types.ts";
 import { readJournal } from "./journal.ts";
@@ -48,6 +48,38 @@ export function mergedTiming(timings: readonly RunRecord["timing"][]): RunRecord
   return { started_at: started, finished_at: finished, wall_seconds: Number.isFinite(span) ? Math.max(span, longest) : longest };
 }
 
+/** The shards of one run share everything but the shard (and the replicas that answered). */
+function runOfShard(record: RunRecord): string {
+  return specHash({ ...record.spec, shard: null }, record.sources); // base_urls are left out of the hash
+}
+
+/**
+ * The shard run folders among `paths`: a run folder (with run.json) as it is, and a folder of
+ * run folders as a scheduler leaves them (one per array task) for the shards inside it, in
+ * shard order. Runs there that are not shards (a merged run) are passed over with a notice;
+ * shards of more than one run are refused, since which one is meant cannot be told.
+ */
+export function shardFolders(paths: readonly string[], notice?: (line: string) => void): string[] {
+  return paths.flatMap((path) => (existsSync(join(path, "run.json")) ? [path] : shardsInFolder(path, notice)));
+}
+
+function shardsInFolder(folder: string, notice?: (line: string) => void): string[] {
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UserError(`${folder} is neither a run folder (no run.json) nor a folder of shard run folders`);
+  const runs = readdirSync(folder, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(folder, e.name, "run.json")))
+    .map((e) => ({ dir: join(folder, e.name), record: readRunRecord(join(folder, e.name, "run.json")) }));
+  for (const run of runs.filter((r) => !r.record.spec.shard)) notice?.(`${run.dir} is not a shard (its spec has no shard); left out`);
+  const shards = runs.filter((r) => r.record.spec.shard).sort((a, b) => a.record.spec.shard!.index - b.record.spec.shard!.index || a.dir.localeCompare(b.dir));
+  if (shards.length === 0) throw new UserError(`${folder} holds no shard runs (no folder inside it with a run.json of a --shard run); name the shard run folders, or the folder their --out pointed to`);
+  const groups = new Map<string, typeof shards>();
+  for (const shard of shards) groups.set(runOfShard(shard.record), [...(groups.get(runOfShard(shard.record)) ?? []), shard]);
+  if (groups.size > 1) {
+    const listed = [...groups.values()].map((g) => `  ${g.map((s) => `${s.record.spec.shard!.index}/${s.record.spec.shard!.count} ${s.dir}`).join(", ")}`);
+    throw new UserError(`${folder} holds the shards of ${groups.size} different runs:\n${listed.join("\n")}\nName the shard folders of one run, or give each run its own --out folder`);
+  }
+  return shards.map((s) => s.dir);
+}
+
 export function mergeShards(shardDirs: string[], outDir: string, options: MergeOptions = {}): MergeResult {
   const runId = options.runId;
   if (runId !== undefined) checkRunId("--run-id", runId);
@@ -78,7 +110,11 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
   }
   if (!options.allowDifferentCheckpoints) checkOneCheckpoint(shards);
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
-  if (missing.length > 0) throw new UserError(`shards ${missing.map((i) => `${i}/${count}`).join(", ")} are missing`);
+  if (missing.length > 0) {
+    throw new UserError(
+      `shards ${missing.map((i) => `${i}/${count}`).join(", ")} are missing (found ${seen.size} of ${count}); run them (--shard i/n, or rerun those array tasks) and merge again`,
+    );
+  }
 
   const byTask = new Map<string, Sample[]>();
   const keys = new Set<string>();

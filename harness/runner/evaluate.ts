@@ -11,16 +11,16 @@ import { fewShotPromptFingerprint } from "../prompts/fewshot.ts";
 import { hashJson } from "../hash.ts";
 import { buildZeroShotMessages, templateHash, type PromptStyle } from "../prompts/templates.ts";
 import { ResumableRunError, UserError, type ChatMessage, type FewShotSpec, isPoolFewShot, type TraceFewShotSpec, type RunRecord, type ScoringMode, type Setting } from "../types.ts";
-import type { Shard } from "../record/spec.ts";
 import { DEFAULT_LEVEL } from "../stats/bootstrap.ts";
 import { ResponseCache } from "../endpoints/cache.ts";
 import { createDispatcher } from "../endpoints/dispatcher.ts";
 import { buildSpec, planTasks, serveIdentity, type PlannedTask } from "./plan.ts";
-import { checkRunId, defaultRunId, legacyRunId, specHash } from "../record/spec.ts";
+import { checkRunId, defaultRunId, legacyRunId, specHash, type Shard } from "../record/spec.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
 import { createProgress } from "./progress.ts";
 import { DEFAULT_FEWSHOT_FORMAT, DEFAULT_SELECT, DEFAULT_SHOTS } from "./run-defaults.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
+import { exportBatch, type ExportBatchResult } from "./export-batch.ts";
 import { executeRun, EXIT_UNANSWERED_ITEMS, type ItemAnswerer, type RunOutcome } from "./run.ts";
 import { makeRunFolder, readRunRecord } from "../record/run-files.ts";
 import { describeOwner, RunLock } from "../record/run-lock.ts";
@@ -56,6 +56,7 @@ export interface EvaluateOptions {
   /** Retries per request after the first attempt (DEFAULT_MAX_RETRIES when absent). */
   maxRetries?: number;
   bootstrap: number;
+  /** Run only this shard of the items (parsed by the command from --shard i/n or auto). */
   shard?: Shard | null;
   progress: "auto" | "bar" | "plain" | "none";
   /** few-shot-traces: how many traces, chosen how, from which store; few-shot: how many of the pool's questions, picked how, showing what. */
@@ -302,6 +303,9 @@ export interface PreparedEvaluation {
   serveConfig: ServeConfig | null;
   apiKey: string | undefined;
   spec: ReturnType<typeof buildSpec>;
+  /** The spec hash (spec + data), as run.json and batch custom_ids carry it. */
+  hash: string;
+  logprobMode: Exclude<ScoringMode, "generative"> | null;
   tasks: PlannedTask[];
   runId: string;
   prepare: ReturnType<typeof messagesFor>;
@@ -387,9 +391,24 @@ export async function prepareEvaluation(raw: EvaluateOptions): Promise<PreparedE
   const hash = specHash(spec, tasks.map((t) => t.source));
   const legacy = legacyRunId(spec, hash);
   const runId = opts.runId ?? (existsSync(join(opts.out, legacy, "run.json")) ? legacy : defaultRunId(spec, hash));
-  return { opts, model, serveConfig, apiKey, spec, tasks, runId, prepare, store, logprobShots };
+  return { opts, model, serveConfig, apiKey, spec, hash, tasks, runId, prepare, store, logprobShots, logprobMode };
 }
 
+
+/**
+ * --export-batch: the run planned exactly as a live one (same spec, run id, prompts and
+ * bodies), its requests for items not yet answered in the run's journal written to `file`.
+ */
+export async function exportBatchRequests(raw: EvaluateOptions, file: string): Promise<ExportBatchResult & { runId: string; specHash: string }> {
+  const { opts, model, hash, tasks, runId, prepare, store, logprobMode } = await prepareEvaluation(raw);
+  try {
+    if (logprobMode) throw new UserError(`--export-batch writes chat requests for --scoring generative; --scoring ${opts.scoring} cannot be exported yet (run it live)`);
+    const result = await exportBatch({ file, specHash: hash, runId, tasks, journalFile: join(opts.out, runId, "samples.jsonl"), prepare, buildBody: requestBody(model) });
+    return { ...result, runId, specHash: hash };
+  } finally {
+    store?.close();
+  }
+}
 
 export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const { opts, model, serveConfig, apiKey, spec, tasks, runId, prepare, store, logprobShots } = await prepareEvaluation(raw);

@@ -4,7 +4,6 @@
 import { samplingParams, type ModelSpec } from "../models/schema.ts";
 import { loadItems, loadRegistry } from "../tasks/index.ts";
 import type { FewShotSpec, Item, ScoringMode, Setting, TaskSourceRecord } from "../types.ts";
-import { UserError } from "../types.ts";
 import { inShard, type RunSpec, type Shard } from "../record/spec.ts";
 import type { TaskMeta } from "../record/summarize.ts";
 
@@ -30,20 +29,6 @@ export interface PlanInput {
   fetchImpl?: typeof fetch;
   /** Never download: local data and the Hub cache only. */
   offline?: boolean;
-}
-
-export function parseShard(text: string | undefined): Shard | null {
-  if (!text) return null;
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) throw new UserError(`--shard must look like i/n, shards counted from 0 (0/4, 1/4, 2/4, 3/4), got "${text}"`);
-  const index = Number(m[1]);
-  const count = Number(m[2]);
-  if (count < 1) throw new UserError(`--shard ${text}: n is the number of shards, at least 1`);
-  if (index >= count) {
-    const all = Array.from({ length: Math.min(count, 8) }, (_, i) => `${i}/${count}`).join(", ");
-    throw new UserError(`--shard ${text}: shards are counted from 0, so the ${count} shards are ${all}${count > 8 ? ", …" : ""} (the last is ${count - 1}/${count})`);
-  }
-  return { index, count };
 }
 
 export async function planTasks(input: PlanInput): Promise<PlannedTask[]> {

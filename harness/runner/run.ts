@@ -72,6 +72,11 @@ export interface RunOutcome {
   endpointDown: { lastError: string } | null;
 }
 
+/** Done = a non-error sample for the same item content. Errors are retried on resume (and exported again). */
+export function sampleState(sample: Sample): { hash: string; failed: boolean } {
+  return { hash: sample.item_hash, failed: sample.status === "error" };
+}
+
 export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const sources: TaskSourceRecord[] = input.tasks.map((t) => t.source);
   const hash = specHash(input.spec, sources);
@@ -117,11 +122,10 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     ...(input.cache ? { cache: input.cache } : {}),
   });
 
-  // Done = a non-error sample for the same item content. Errors are retried on resume.
   const jobs: RunJob[] = input.tasks.flatMap((task) =>
     task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })),
   );
-  const pending = pendingItems(jobs, existing.samples, (s) => ({ hash: s.item_hash, failed: s.status === "error" }));
+  const pending = pendingItems(jobs, existing.samples, sampleState);
   const pendingCount = new Map<string, number>();
   for (const p of pending) pendingCount.set(p.item.task.meta.id, (pendingCount.get(p.item.task.meta.id) ?? 0) + 1);
 

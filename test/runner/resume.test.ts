@@ -166,9 +166,20 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
   it("shards split the items deterministically and merge into the unsharded result", async () => {
     const out = tempDir();
     const home = tempDir();
-    for (const shard of ["0/3", "1/3", "2/3"]) {
-      const r = await runCli(cliArgs(server.url, out, ["--shard", shard]), home);
-      expect(r.code, r.stderr).toBe(0);
+    // Outside a scheduler, --shard auto names what it looked for and runs nothing.
+    const noScheduler = await runCli(cliArgs(server.url, out, ["--shard", "auto"]), home);
+    expect(noScheduler.code).toBe(2);
+    expect(noScheduler.stderr).toContain("neither SLURM_ARRAY_TASK_ID");
+    // Shard 1 as the second task of a Slurm array --array=1-3 would run it.
+    for (const shard of ["0/3", "auto", "2/3"]) {
+      const slurm = { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "3", SLURM_ARRAY_TASK_COUNT: "3" };
+      if (shard === "auto") Object.assign(process.env, slurm);
+      try {
+        const r = await runCli(cliArgs(server.url, out, ["--shard", shard]), home);
+        expect(r.code, r.stderr).toBe(0);
+      } finally {
+        for (const name of Object.keys(slurm)) delete process.env[name];
+      }
     }
     const shardDirs = readdirSync(out).map((d) => join(out, d));
     expect(shardDirs).toHaveLength(3);
@@ -195,7 +206,8 @@ describe.skipIf(!hasSharedDatasets)(`journal and resume (${hasSharedDatasets ? "
     const models = record.server.models as { data: { root: string }[] };
     models.data[0].root = "/checkpoints/step-2000";
     writeFileSync(file, JSON.stringify(record));
-    const refused = await runCli([join(ROOT, "bin", "medeval.js"), "merge", ...shardDirs, "--out", tempDir()], home);
+    // The folder the shards were written to stands for them (as a scheduler leaves them).
+    const refused = await runCli([join(ROOT, "bin", "medeval.js"), "merge", out, "--out", tempDir()], home);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/another checkpoint[\s\S]*\/models\/fake-model → \/checkpoints\/step-2000[\s\S]*--allow-different-checkpoints/);
     const allowed = await runCli([join(ROOT, "bin", "medeval.js"), "merge", ...shardDirs, "--out", tempDir(), "--allow-different-checkpoints"], home);

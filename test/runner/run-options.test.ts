@@ -2,7 +2,6 @@
 // silently different run (--limit -3 ran all but three items) or an unreadable run.json.
 import { describe, expect, it } from "vitest";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
-import { parseShard } from "../../harness/runner/plan.ts";
 import { UserError } from "../../harness/types.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -48,17 +47,3 @@ describe("evaluate: numeric options", () => {
   });
 });
 
-describe("parseShard: --shard i/n, read once where the command parses its flags", () => {
-  it.each([
-    ["3/3", "--shard 3/3: shards are counted from 0, so the 3 shards are 0/3, 1/3, 2/3 (the last is 2/3)"],
-    ["first", '--shard must look like i/n, shards counted from 0 (0/4, 1/4, 2/4, 3/4), got "first"'],
-    ["1/0", "--shard 1/0: n is the number of shards, at least 1"],
-  ])("%s is refused", (text, message) => {
-    expect(() => parseShard(text)).toThrow(UserError);
-    expect(() => parseShard(text)).toThrow(message);
-  });
-  it("carries the parsed shard, not the text", () => {
-    expect(parseShard(" 2/4 ")).toEqual({ index: 2, count: 4 });
-    expect(parseShard(undefined)).toBeNull();
-  });
-});
