@@ -26,6 +26,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   models: ["traces"],
   prompts: ["models", "traces"],
   traces: ["data"],
+  translate: ["engine", "endpoints"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */
