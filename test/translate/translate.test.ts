@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { chrF } from "../../harness/translate/chrf.ts";
 import { checkCopied, checkDistinct, checkLanguage, checkLengthRatio, checkNumbers, runChecks } from "../../harness/translate/checks.ts";
 import { parseReply, requestBody, targetLanguage } from "../../harness/translate/prompt.ts";
-import { translateItems, type TranslateInput } from "../../harness/translate/translate.ts";
+import { translateItems, type TranslateInput, type TranslationLine } from "../../harness/translate/translate.ts";
 import type { ChatDispatcher, RequestResult } from "../../harness/endpoints/dispatcher.ts";
 import type { Item } from "../../harness/types.ts";
 import { hashJson } from "../../harness/hash.ts";
@@ -127,5 +127,34 @@ describe("translateItems", () => {
     const back = await translateItems(input("true", log, { backTranslate: true, items: [item("q1")] }));
     expect(log).toHaveLength(2);
     expect(back.lines.get("q1")!.checks.find((c) => c.name === "back_translation")).toMatchObject({ pass: true });
+  });
+});
+
+describe("output", () => {
+  it("keeps or drops flagged items, writes a file the registry's jsonl map reads, and a summary", async () => {
+    const { splitResult, writeTranslatedSplit, sourceYaml, summaryTable } = await import("../../harness/translate/output.ts");
+    const { parse } = await import("yaml");
+    const dir = mkdtempSync(join(tmpdir(), "translate-out-"));
+    try {
+      const ok = { id: "q1", source_hash: "h", failed: false, error: null, item: { ...item("q1", IT), lang: "it" }, back: null, checks: [], flagged: false };
+      const bad = { ...ok, id: "q2", item: { ...item("q2", IT), lang: "it" }, checks: [{ name: "copied" as const, pass: false, detail: "x" }], flagged: true };
+      const broken = { ...ok, id: "q3", failed: true, error: "reply is not JSON", item: null };
+      const lines = new Map<string, TranslationLine>([["q1", ok], ["q2", bad], ["q3", broken]]);
+      const kept = splitResult(["q1", "q2", "q3"], lines, false);
+      expect(kept.items.map((i) => i.id)).toEqual(["q1", "q2"]);
+      expect(kept.failing).toEqual({ copied: 1 });
+      const dropped = splitResult(["q1", "q2", "q3"], lines, true);
+      expect(dropped.items.map((i) => i.id)).toEqual(["q1"]);
+      expect(summaryTable(dropped, 3)).toContain("flagged 1, failed 1, dropped 1");
+      const file = join(dir, "medqa/it/test.jsonl");
+      const hash = writeTranslatedSplit(file, kept.items);
+      expect(hash).toMatch(/^[0-9a-f]{64}$/);
+      const row = JSON.parse(readFileSync(file, "utf8").split("\n")[0]!);
+      expect(row).toEqual({ id: "q1", question: IT.question, options: IT.options, answer: 0, subject: "endocrinology" });
+      const { FieldMapSchema } = await import("../../harness/tasks/task-file-schema.ts");
+      expect(FieldMapSchema.safeParse(parse(sourceYaml("medqa/it/test.jsonl")).local.fields).success).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
