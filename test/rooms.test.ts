@@ -26,7 +26,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   models: ["traces"],
   prompts: ["models", "traces"],
   traces: ["data"],
-  translate: ["engine", "endpoints"],
+  translate: ["engine", "endpoints", "tasks", "models", "record"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */

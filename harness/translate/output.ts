@@ -50,7 +50,7 @@ export function splitResult(sourceIds: string[], lines: Map<string, TranslationL
   return out;
 }
 
-function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
