@@ -11,7 +11,7 @@ import { runTranslation } from "../translate/job.ts";
 
 interface TranslateArgs {
   tasks: string;
-  to: string;
+  to: string | string[];
   model?: string;
   "models-file"?: string;
   "model-url"?: string[];
@@ -37,7 +37,7 @@ const command: CommandModule<object, TranslateArgs> = {
   builder: (y) =>
     y
       .option("tasks", { type: "string", demandOption: true, describe: "source tasks, e.g. medqa.en" })
-      .option("to", { type: "string", demandOption: true, describe: "comma list of target languages: it,es,fr,en" })
+      .option("to", { type: "string", demandOption: true, describe: "comma list of target languages: it,es,fr,en (repeatable)" })
       .option("model", { type: "string", describe: "model name from models.yaml" })
       .option("models-file", { type: "string", describe: "models file (default ./models.yaml or $MEDEVAL_MODELS)" })
       .option("model-url", { type: "string", array: true, describe: "endpoint base URL, e.g. http://localhost:8000/v1" })
@@ -57,7 +57,7 @@ const command: CommandModule<object, TranslateArgs> = {
       .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request before it counts as an error" })
       .example("$0 translate --tasks medqa.en --to it,es --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --data-dir ../shared/datasets --out mydata --limit 50", ""),
   handler: async (argv) => {
-    const to = argv.to.split(",").map((s) => s.trim()).filter(Boolean).map(targetLanguage);
+    const to = [argv.to].flat().join(",").split(",").map((s) => s.trim()).filter(Boolean).map(targetLanguage);
     if (to.length === 0) throw new UserError("--to: name at least one target language, e.g. --to it,es");
     if (argv.limit !== undefined && !(Number.isInteger(argv.limit) && argv.limit > 0)) throw new UserError(`--limit must be a whole number > 0, got ${argv.limit}`);
     const data = dataDir(argv["data-dir"]);

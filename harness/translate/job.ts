@@ -1,8 +1,8 @@
 // A whole translation job: a task's split translated into each target language on a served
 // model, written as a JSONL split, its translation card and a local task file that registers it
 // (<out>/tasks.local/), so `medeval run --tasks family.lang` can evaluate it.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { medevalHome } from "../env.ts";
 import { UserError } from "../user-error.ts";
@@ -18,7 +18,8 @@ import { translateItems } from "./translate.ts";
 import { sourceYaml, splitResult, writeCard, writeAtomic, writeTranslatedSplit, type SplitResult } from "./output.ts";
 
 export const DEFAULT_TEMPERATURE = 0;
-export const DEFAULT_MAX_TOKENS = 4096;
+/** Enough for a long vignette and its options in any of the target languages. */
+export const DEFAULT_MAX_TOKENS = 2048;
 /** The variant a translation is registered under when the family already has a source for the language. */
 export const DEFAULT_VARIANT = "mt";
 
@@ -81,8 +82,9 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
   const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: input.maxRetries });
   const params = {
     servedModel: model.servedModel,
-    temperature: model.params.temperature ?? DEFAULT_TEMPERATURE,
-    maxTokens: model.params.max_tokens ?? DEFAULT_MAX_TOKENS,
+    // The model's own params are for answering (a reasoning budget): a translation has its own.
+    temperature: DEFAULT_TEMPERATURE,
+    maxTokens: DEFAULT_MAX_TOKENS,
     structured: true,
   };
   const outcomes: JobOutcome[] = [];
@@ -94,6 +96,7 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
         if (input.signal.aborted) return outcomes;
         const rel = join("translated", spec.family, to, `${input.split}.jsonl`);
         const file = join(input.out, rel);
+        mkdirSync(dirname(file), { recursive: true });
         const result = await translateItems({
           items, to, idSuffix: null, params, backTranslate: input.backTranslate,
           chat: { dispatcher, cache, modelIdentity: `${model.servedModel}@${identity.id ?? "unidentified"}` },
