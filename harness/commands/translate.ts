@@ -95,13 +95,17 @@ const command: CommandModule<object, TranslateArgs> = {
         notice: (line) => process.stderr.write(`medeval: ${line}\n`),
       });
       for (const o of outcomes) {
-        process.stdout.write(`${o.id}: ${o.file} (${o.sent} requests)\n${summaryTable(o.result, o.total)}\n`);
+        process.stdout.write(`${o.id ?? "not registered"}: ${o.file} (${o.sent} requests)\n${summaryTable(o.result, o.total)}\n`);
+        for (const f of o.result.failed) process.stderr.write(`medeval: ${o.file}: item ${f.id}: ${f.error}\n`);
       }
+      const registered = outcomes.flatMap((o) => (o.id ? [o.id] : []));
       const runWith = out === data ? "" : ` --data-dir ${outArg}`;
-      if (outcomes.length > 0) process.stdout.write(`run it: medeval run --tasks ${outcomes.map((o) => o.id).join(",")}${runWith} --model …\n`);
-      if (controller.signal.aborted) process.exitCode = 130;
-      else if (outcomes.some((o) => o.missing > 0)) {
-        process.stderr.write("medeval: some items are not translated (failed after retries, see the card); run the same command again to retry them.\n");
+      if (registered.length > 0) process.stdout.write(`run it: medeval run --tasks ${registered.join(",")}${runWith} --model …\n`);
+      if (controller.signal.aborted) {
+        process.stderr.write("medeval: interrupted; the finished items are in the journal: run the same command again to go on.\n");
+        process.exitCode = 130;
+      } else if (outcomes.some((o) => o.missing > 0)) {
+        process.stderr.write("medeval: some items failed after retries, so their split is not registered; run the same command again to retry them.\n");
         process.exitCode = 1;
       }
     } finally {

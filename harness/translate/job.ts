@@ -47,7 +47,8 @@ export interface JobInput {
 }
 
 export interface JobOutcome {
-  id: string;
+  /** The registered task id; null when items are missing (nothing registered). */
+  id: string | null;
   file: string;
   result: SplitResult;
   total: number;
@@ -104,7 +105,16 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
           concurrency, signal: input.signal,
           onResume: (done, pending) => input.notice(`${spec.family}.${to}: ${done} items already translated, ${pending} to go`),
         });
+        // Interrupted: nothing is written but the journal (the same command goes on from it).
+        if (input.signal.aborted) return outcomes;
         const split = splitResult(items.map((i) => i.id), result.lines, input.dropFlagged);
+        const missing = items.length - split.items.length - split.dropped;
+        const sent = result.sent + result.retries;
+        // A split with items missing is not registered: it would run as if it were the whole.
+        if (missing > 0) {
+          outcomes.push({ id: null, file, result: split, total: items.length, missing, sent });
+          continue;
+        }
         const hash = writeTranslatedSplit(file, split.items);
         const id = registerSplit(input, spec, to, rel, hash);
         writeCard(file.replace(/\.jsonl$/, ".card.json"), {
@@ -116,8 +126,7 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
           checks: { failing: split.failing, flagged: split.flagged.map((l) => l.id), failed: split.failed.map((l) => ({ id: l.id, error: l.error })) },
           counts: { translated: split.items.length + split.dropped, flagged: split.flagged.length, failed: split.failed.length, dropped: split.dropped },
         });
-        const done = split.items.length + split.dropped;
-        outcomes.push({ id, file, result: split, total: items.length, missing: items.length - done, sent: result.sent + result.retries });
+        outcomes.push({ id, file, result: split, total: items.length, missing, sent });
       }
     }
   } finally {

@@ -1,13 +1,14 @@
 // medeval translate end to end through the CLI against the fake server's translator:
 // translate → registered in <out>/tasks.local/ → medeval run on the translated task.
-import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { answerWith } from "../fake-vllm/helpers.ts";
 import { translateText, translatorBehavior } from "../fake-vllm/translator.ts";
+import type { Behavior } from "../fake-vllm/types.ts";
 import { tempDir } from "../helpers.ts";
 
 const CLI = resolve(import.meta.dirname, "..", "..", "bin", "medeval.js");
@@ -105,4 +106,58 @@ describe("medeval translate", () => {
     expect(lang.stderr).toContain('unknown target language "xx"');
     expect(lang.stderr).not.toMatch(/at .*\.ts:\d+/);
   }, 60_000);
+});
+
+describe("medeval translate, incomplete", () => {
+  const translator = translatorBehavior({ Italian: ITALIAN });
+  const args = (dir: string, ...extra: string[]) =>
+    [CLI, "translate", "--tasks", "medqa.en", "--to", "it", "--model-url", server.url, "--served-model", "fake-model", "--data-dir", data, "--out", dir, "--concurrency", "1", ...extra];
+  const journal = (dir: string) => join(dir, "translated", "medqa", "it", "test.journal.jsonl");
+  const journalLines = (dir: string) => (existsSync(journal(dir)) ? readFileSync(journal(dir), "utf8").trim().split("\n").filter(Boolean).length : 0);
+
+  it("an item failing after retries: exit 1, the split is not registered; a re-run retries it and registers", async () => {
+    const dir = join(tempDir(), "failing");
+    const failPotassium: Behavior = (req) => (req.messages.some((m) => m.content.includes("potassium")) ? { fault: "http", status: 500 } : translator(req));
+    server.setBehavior({ respond: failPotassium });
+    const r = await medeval(args(dir, "--max-retries", "0").slice(1));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/item 1: .*500/);
+    expect(r.stdout).toContain("not registered");
+    expect(existsSync(join(dir, "tasks.local", "medqa.it.yaml"))).toBe(false);
+    server.setBehavior({ respond: translator });
+    const again = await medeval(args(dir).slice(1));
+    expect(again.code).toBe(0);
+    expect(existsSync(join(dir, "tasks.local", "medqa.it.yaml"))).toBe(true);
+  }, 90_000);
+
+  it("Ctrl-C: exit 130, finished items stay in the journal, nothing registered; the same command goes on", async () => {
+    const dir = join(tempDir(), "interrupted");
+    server.setBehavior({ respond: (req) => ({ ...(translator(req) as object), delayMs: req.index === 0 ? 0 : 3000 }) });
+    server.reset();
+    const child = spawn(process.execPath, args(dir), { env: { ...process.env, MEDEVAL_FROM_SOURCE: "1", MEDEVAL_HOME: home, MEDEVAL_DATA_DIR: "" } });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise<number | null>((done) => {
+      const poll = setInterval(() => {
+        if (journalLines(dir) >= 1) {
+          clearInterval(poll);
+          child.kill("SIGINT");
+        }
+      }, 100);
+      child.on("exit", (c) => {
+        clearInterval(poll);
+        done(c);
+      });
+    });
+    expect(code).toBe(130);
+    expect(stderr).toContain("run the same command again");
+    expect(journalLines(dir)).toBe(1);
+    expect(existsSync(join(dir, "tasks.local"))).toBe(false);
+    server.setBehavior({ respond: translator });
+    server.reset();
+    const again = await medeval(args(dir).slice(1));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("1 items already translated, 1 to go");
+    expect(server.generationRequests().length).toBe(1);
+  }, 90_000);
 });
