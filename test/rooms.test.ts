@@ -29,6 +29,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   sweep: ["runner", "cluster", "serve", "endpoints", "record", "report", "stats", "tasks", "models", "prompts", "traces"],
   corpus: ["data"],
   cluster: ["record"],
+  translate: ["engine", "endpoints", "tasks", "models", "record"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */

@@ -59,6 +59,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./traces.ts"),
   },
   {
+    command: "translate",
+    describe: "Machine-translate a task's split into other languages and register it as a local task (<out>/tasks.local/)",
+    load: () => import("./translate.ts"),
+  },
+  {
     command: "view [results..]",
     describe: "Browse runs and their samples in a local web page (read-only; Ctrl-C stops it)",
     load: () => import("./view.ts"),

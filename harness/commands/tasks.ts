@@ -22,7 +22,7 @@ const command: CommandModule<object, TasksArgs> = {
       .option("tasks", { type: "string", describe: "only these tasks (e.g. medqa,mmlu_medical.it)" })
       .option("json", { type: "boolean", default: false, describe: "print JSON instead of a table" }),
   handler: async (argv) => {
-    const registry = loadRegistry(argv["tasks-dir"]);
+    const registry = loadRegistry(argv["tasks-dir"], dataDir(argv["data-dir"]));
     const tasks = argv.tasks ? registry.resolve(argv.tasks) : registry.list();
     const rows = await describeTasks(tasks, dataDir(argv["data-dir"]));
     if (argv.json) {

@@ -149,8 +149,8 @@ function promptHashFor(setting: Setting): string {
 }
 
 /** Which split each task evaluates, from its task file (read once). */
-function evaluatedSplits(tasksDir: string | undefined): (taskId: string) => "dev" | "test" {
-  const registry = loadRegistry(tasksDir);
+function evaluatedSplits(tasksDir: string | undefined, dataDir: string | undefined): (taskId: string) => "dev" | "test" {
+  const registry = loadRegistry(tasksDir, dataDir);
   return (taskId) => registry.get(taskId)?.evaluatedSplit ?? "test";
 }
 
@@ -366,7 +366,7 @@ export async function prepareEvaluation(raw: EvaluateOptions): Promise<PreparedE
       embed: opts.fewshot?.embed,
       embedModel: opts.fewshot?.embedModel,
       allowTestSplitTraces: opts.fewshot?.allowTestSplitTraces ?? false,
-      evaluatedSplitOf: evaluatedSplits(opts.tasksDir),
+      evaluatedSplitOf: evaluatedSplits(opts.tasksDir, opts.dataDir),
     };
     store = await TraceStore.open(storeDir(opts.fewshot?.store), { mustExist: true });
     planInput.fewshot = await fewShotSpec(fs, store);

@@ -45,7 +45,7 @@ export async function loadShotPools(
   s: PoolShotSettings,
   opts: LoadItemsOptions & { tasksDir?: string },
 ): Promise<Map<string, ShotPool>> {
-  const registry = loadRegistry(opts.tasksDir);
+  const registry = loadRegistry(opts.tasksDir, opts.dataDir);
   const pools = new Map<string, ShotPool>();
   for (const task of tasks) {
     const spec = registry.get(task.meta.id)!;

@@ -32,7 +32,7 @@ export interface PlanInput {
 }
 
 export async function planTasks(input: PlanInput): Promise<PlannedTask[]> {
-  const registry = loadRegistry(input.tasksDir);
+  const registry = loadRegistry(input.tasksDir, input.dataDir);
   const specs = registry.resolve(input.tasks);
   const planned: PlannedTask[] = [];
   for (const spec of specs) {

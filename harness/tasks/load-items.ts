@@ -37,6 +37,13 @@ export async function loadItems(task: TaskSpec, split: Split, opts: LoadItemsOpt
 
   if (spec.local && dataDir && existsSync(join(dataDir, spec.local.path))) {
     const file = join(dataDir, spec.local.path);
+    const fileHash = await hashFile(file);
+    if (spec.local.sha256 && spec.local.sha256 !== fileHash) {
+      throw new UserError(
+        `${file}: sha256 ${fileHash.slice(0, 12)}… is not the ${spec.local.sha256.slice(0, 12)}… registered for ${task.id} in ${task.file}; ` +
+          "the file changed since it was registered: translate again or restore the file",
+      );
+    }
     const items = await itemsFromFile(file, spec.local, task);
     return {
       items,
@@ -44,7 +51,7 @@ export async function loadItems(task: TaskSpec, split: Split, opts: LoadItemsOpt
         task: task.id,
         kind: "local",
         location: file,
-        files: [{ path: spec.local.path, sha256: await hashFile(file) }],
+        files: [{ path: spec.local.path, sha256: fileHash }],
         items_hash: itemsHash(items),
         n: items.length,
       },

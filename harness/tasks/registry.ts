@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../types.ts";
 import { closeMatches } from "./close-matches.ts";
-import { TaskFileSchema, type TaskFile, type TaskFileSource } from "./task-file-schema.ts";
+import { LocalTaskFileSchema, TaskFileSchema, type LocalTaskFile, type TaskFile, type TaskFileSource } from "./task-file-schema.ts";
 import type { FieldMap, HubSourceSpec, LocalSourceSpec, SourceSpec, TaskSpec } from "./task-spec.ts";
 
 /** The repository's own tasks/ folder. */
@@ -23,7 +23,18 @@ export interface TaskRegistry {
   resolve(selector: string | readonly string[]): TaskSpec[];
 }
 
-export function loadRegistry(tasksDir?: string): TaskRegistry {
+/** The local task folder of a data directory: files adding sources (translations) to the families. */
+export const LOCAL_TASKS_FOLDER = "tasks.local";
+
+export function localTasksDir(dataDir: string): string {
+  return join(dataDir, LOCAL_TASKS_FOLDER);
+}
+
+/**
+ * tasksDir: the task files (default tasks/); dataDir: where the data is, whose tasks.local/
+ * folder (when there is one) is read after them.
+ */
+export function loadRegistry(tasksDir?: string, dataDir?: string): TaskRegistry {
   const dir = resolve(tasksDir ?? DEFAULT_TASKS_DIR);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(`tasks directory ${dir} does not exist. Pass --tasks-dir DIR with one YAML file per benchmark family.`);
@@ -43,10 +54,58 @@ export function loadRegistry(tasksDir?: string): TaskRegistry {
     familyFiles.set(taskFile.family, file);
     tasks.push(...expandTaskFile(taskFile, file));
   }
+  if (dataDir) addLocalTasks(localTasksDir(dataDir), tasks);
   return makeRegistry(dir, tasks);
 }
 
+/**
+ * The files of the local task folder, in name order: each adds test/pool sources to the
+ * languages of a family that have none, or, with `variant`, tasks "family.lang@variant".
+ */
+function addLocalTasks(dir: string, tasks: TaskSpec[]): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  for (const f of files) {
+    const file = join(dir, f);
+    const local = readYamlFile(file, LocalTaskFileSchema) as LocalTaskFile;
+    const family = tasks.filter((t) => t.family === local.family);
+    if (family.length === 0) {
+      const known = [...new Set(tasks.map((t) => t.family))];
+      throw new UserError(`${file}: family "${local.family}" is not defined in the task files (known: ${known.join(", ")}).`);
+    }
+    if (family.some((t) => t.subject)) {
+      throw new UserError(`${file}: family "${local.family}" has subjects; local sources can only be added to families without subjects.`);
+    }
+    const base = family[0];
+    const asTaskFile: TaskFile = { family: local.family, domain: base.domain, group: base.group, evaluated_split: base.evaluatedSplit ?? "test", languages: local.languages };
+    for (const added of expandTaskFile(asTaskFile, file)) {
+      if (local.variant) {
+        const id = `${added.id}@${local.variant}`;
+        const twin = tasks.find((t) => t.id === id);
+        if (twin) throw new UserError(`${file}: task ${id} is already defined in ${twin.file}; use another variant name.`);
+        tasks.push({ ...added, id });
+        continue;
+      }
+      const at = tasks.findIndex((t) => t.id === added.id);
+      const existing = tasks[at];
+      if (existing?.test && added.test) {
+        throw new UserError(
+          `${file}: ${added.id} already has a test source in ${existing.file}; add \`variant: NAME\` to this file to register the split as ${added.id}@NAME.`,
+        );
+      }
+      if (existing) tasks[at] = { ...existing, test: added.test ?? existing.test, pool: added.pool ?? existing.pool, file };
+      else tasks.push(added);
+    }
+  }
+}
+
 export function readTaskFile(file: string): TaskFile {
+  return readYamlFile(file, TaskFileSchema) as TaskFile;
+}
+
+function readYamlFile(file: string, schema: typeof TaskFileSchema | typeof LocalTaskFileSchema): TaskFile | LocalTaskFile {
   let raw: unknown;
   try {
     // merge: YAML `<<` keys let a task file reuse a source block with one field changed.
@@ -54,7 +113,7 @@ export function readTaskFile(file: string): TaskFile {
   } catch (err) {
     throw new UserError(`${file}: not valid YAML (${(err as Error).message}).`);
   }
-  const parsed = TaskFileSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new UserError(`${file}: invalid task file:\n${formatIssues(parsed.error.issues)}`);
   return parsed.data;
 }
@@ -132,6 +191,8 @@ function makeRegistry(dir: string, tasks: TaskSpec[]): TaskRegistry {
   const groups = new Map<string, TaskSpec[]>();
   const addTo = (key: string, task: TaskSpec) => groups.set(key, [...(groups.get(key) ?? []), task]);
   for (const task of tasks) {
+    // A variant ("medqa.it@mt") is chosen by its id only, never by its family's names.
+    if (task.id.includes("@")) continue;
     addTo(task.family, task);
     addTo(`${task.family}.${task.lang}`, task);
     if (task.group && task.group !== task.family) {

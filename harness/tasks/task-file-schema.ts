@@ -50,7 +50,9 @@ const sourceShape = {
   exclude: z.array(z.string().min(1)).min(1).optional(),
 };
 
-const LocalSchema = z.strictObject(sourceShape);
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "a sha256: 64 lowercase hex digits");
+/** sha256: the file's hash when it was registered (a translated split): a changed file is refused. */
+const LocalSchema = z.strictObject({ ...sourceShape, sha256: sha256Hex.optional() });
 const HubSchema = z.strictObject({
   ...sourceShape,
   repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected "owner/name"'),
@@ -86,3 +88,16 @@ export const TaskFileSchema = z.strictObject({
 
 export type TaskFile = z.infer<typeof TaskFileSchema>;
 export type TaskFileSource = z.infer<typeof LocalSchema> & { repo?: string; revision?: string };
+
+/**
+ * A file of the local task folder (<data-dir>/tasks.local/): language sources added to a family
+ * of tasks/*.yaml (a translated split), or, with `variant`, tasks "family.lang@variant" beside it.
+ */
+export const LocalTaskFileSchema = z.strictObject({
+  family: name,
+  variant: name.optional(),
+  description: z.string().optional(),
+  languages: z.record(z.string().regex(/^[a-z]{2,3}$/, "use a 2-3 letter language code"), LanguageSchema),
+});
+
+export type LocalTaskFile = z.infer<typeof LocalTaskFileSchema>;

@@ -60,7 +60,10 @@ interface SourceCommon {
 }
 
 /** A file under the data directory (--data-dir / $MEDEVAL_DATA_DIR), laid out like ../shared/datasets. */
-export type LocalSourceSpec = SourceCommon;
+export interface LocalSourceSpec extends SourceCommon {
+  /** The file's sha256 when it was registered (a translated split); another file is refused. */
+  sha256?: string;
+}
 
 export interface HubSourceSpec extends SourceCommon {
   repo: string;

@@ -1,0 +1,118 @@
+// medeval translate: machine-translate a task's split into other languages on a served model,
+// and register the result (<out>/tasks.local/) so `medeval run --tasks family.lang` runs it.
+import { resolve } from "node:path";
+import type { CommandModule } from "yargs";
+import { dataDir } from "../env.ts";
+import { UserError } from "../types.ts";
+import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
+import { targetLanguage } from "../translate/prompt.ts";
+import { summaryTable } from "../translate/output.ts";
+import { runTranslation } from "../translate/job.ts";
+
+interface TranslateArgs {
+  tasks: string;
+  to: string | string[];
+  model?: string;
+  "models-file"?: string;
+  "model-url"?: string[];
+  "served-model"?: string;
+  "api-key-env"?: string;
+  split: string;
+  limit?: number;
+  "back-translate": boolean;
+  "drop-flagged": boolean;
+  out?: string;
+  "data-dir"?: string;
+  "tasks-dir"?: string;
+  offline?: boolean;
+  concurrency?: number;
+  timeout?: number;
+  cache: boolean;
+  "max-retries": number;
+}
+
+const command: CommandModule<object, TranslateArgs> = {
+  command: "translate",
+  describe: "Machine-translate a task's split into other languages and register it as a local task (<out>/tasks.local/)",
+  builder: (y) =>
+    y
+      .option("tasks", { type: "string", demandOption: true, describe: "source tasks, e.g. medqa.en" })
+      .option("to", { type: "string", demandOption: true, describe: "comma list of target languages: it,es,fr,en (repeatable)" })
+      .option("model", { type: "string", describe: "model name from models.yaml" })
+      .option("models-file", { type: "string", describe: "models file (default ./models.yaml or $MEDEVAL_MODELS)" })
+      .option("model-url", { type: "string", array: true, describe: "endpoint base URL, e.g. http://localhost:8000/v1" })
+      .option("served-model", { type: "string", describe: "model name the server serves (with --model-url)" })
+      .option("api-key-env", { type: "string", describe: "environment variable holding the API key" })
+      .option("split", { type: "string", choices: ["test", "pool"], default: "test", describe: "which split of the task to translate" })
+      .option("limit", { type: "number", describe: "first N items only" })
+      .option("back-translate", { type: "boolean", default: false, describe: "translate back and flag items whose back-translation chrF is low" })
+      .option("drop-flagged", { type: "boolean", default: false, describe: "leave items failing a quality check out of the registered split (listed in the card)" })
+      .option("data-dir", { type: "string", describe: "local copies of the datasets (else $MEDEVAL_DATA_DIR, else the Hub)" })
+      .option("out", { type: "string", describe: "where translations and tasks.local/ go (default: the data dir); run with --data-dir there" })
+      .option("tasks-dir", { type: "string", describe: "task definitions (default: the tasks/ folder of medeval)" })
+      .option("offline", { type: "boolean", describe: "never download datasets" })
+      .option("concurrency", { type: "number", describe: "requests in flight (default: the model's max_concurrency)" })
+      .option("timeout", { type: "number", describe: "per-request timeout in seconds" })
+      .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
+      .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request before it counts as an error" })
+      .example("$0 translate --tasks medqa.en --to it,es --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --data-dir ../shared/datasets --out mydata --limit 50", ""),
+  handler: async (argv) => {
+    const to = [argv.to].flat().join(",").split(",").map((s) => s.trim()).filter(Boolean).map(targetLanguage);
+    if (to.length === 0) throw new UserError("--to: name at least one target language, e.g. --to it,es");
+    if (argv.limit !== undefined && !(Number.isInteger(argv.limit) && argv.limit > 0)) throw new UserError(`--limit must be a whole number > 0, got ${argv.limit}`);
+    const data = dataDir(argv["data-dir"]);
+    const outArg = argv.out ?? data;
+    if (!outArg) throw new UserError("name where the translation goes: --out DIR (or --data-dir / $MEDEVAL_DATA_DIR)");
+    const out = resolve(outArg);
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = () => {
+      if (++interrupts > 1) process.exit(130);
+      process.stderr.write("\nmedeval: stopping: finished items stay in the journal; run the same command again to go on…\n");
+      controller.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    try {
+      const outcomes = await runTranslation({
+        model: argv.model,
+        modelsFile: argv["models-file"],
+        overrides: { modelUrl: argv["model-url"], servedModel: argv["served-model"], apiKeyEnv: argv["api-key-env"], timeoutS: argv.timeout },
+        tasks: argv.tasks,
+        to,
+        split: argv.split as "test",
+        limit: argv.limit ?? null,
+        backTranslate: argv["back-translate"],
+        dropFlagged: argv["drop-flagged"],
+        dataDir: data,
+        tasksDir: argv["tasks-dir"],
+        offline: argv.offline,
+        out,
+        concurrency: argv.concurrency,
+        cache: argv.cache,
+        maxRetries: argv["max-retries"],
+        signal: controller.signal,
+        notice: (line) => process.stderr.write(`medeval: ${line}\n`),
+      });
+      for (const o of outcomes) {
+        process.stdout.write(`${o.id ?? "not registered"}: ${o.file} (${o.sent} requests)\n${summaryTable(o.result, o.total)}\n`);
+        for (const f of o.result.failed) process.stderr.write(`medeval: ${o.file}: item ${f.id}: ${f.error}\n`);
+      }
+      const registered = outcomes.flatMap((o) => (o.id ? [o.id] : []));
+      const runWith = out === data ? "" : ` --data-dir ${outArg}`;
+      if (registered.length > 0) process.stdout.write(`run it: medeval run --tasks ${registered.join(",")}${runWith} --model …\n`);
+      if (controller.signal.aborted) {
+        process.stderr.write("medeval: interrupted; the finished items are in the journal: run the same command again to go on.\n");
+        process.exitCode = 130;
+      } else if (outcomes.some((o) => o.missing > 0)) {
+        process.stderr.write("medeval: some items failed after retries, so their split is not registered; run the same command again to retry them.\n");
+        process.exitCode = 1;
+      }
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  },
+};
+
+export default command;

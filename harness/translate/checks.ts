@@ -1,0 +1,114 @@
+// Quality checks on one translated item, each recorded with the item: language identification
+// (franc), numbers and units kept, options still distinct, length ratio, copied text, and the
+// back-translation chrF when there is one.
+import { franc } from "franc";
+import { chrF } from "./chrf.ts";
+
+/** franc's ISO 639-3 codes for the registry's language markers. */
+export const ISO639_3: Record<string, string> = { en: "eng", it: "ita", es: "spa", fr: "fra" };
+/** Languages franc chooses among: ours plus the close ones a wrong translation tends to land in. */
+const CANDIDATES = ["eng", "ita", "spa", "fra", "por", "cat", "glg", "ron", "deu"];
+/** Shorter texts are not identified (franc is unreliable below this). */
+export const LANGUAGE_MIN_CHARS = 40;
+/** Translated / source length outside [LOW, HIGH] is an outlier. */
+export const LENGTH_RATIO_LOW = 0.5;
+export const LENGTH_RATIO_HIGH = 2.0;
+/** Share of source word 4-grams found verbatim in the translation above which it is "copied". */
+export const COPY_SHARE = 0.5;
+/** Back-translation chrF below this flags the item. */
+export const BACK_CHRF_MIN = 40;
+
+export type CheckName = "language" | "numbers" | "distinct_options" | "length_ratio" | "copied" | "back_translation";
+
+export interface CheckResult {
+  name: CheckName;
+  pass: boolean;
+  detail: string;
+}
+
+export interface TextPair {
+  question: string;
+  options: string[];
+}
+
+/** Numbers (with a decimal comma or point read alike) and the units right after them. */
+export function numberTokens(text: string): string[] {
+  const found = text.match(/\d+(?:[.,]\d+)?/g) ?? [];
+  return found.map((n) => n.replace(",", ".")).sort();
+}
+
+function words(text: string): string[] {
+  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+}
+
+function shingles(text: string, n = 4): Set<string> {
+  const w = words(text);
+  const out = new Set<string>();
+  for (let i = 0; i + n <= w.length; i++) out.add(w.slice(i, i + n).join(" "));
+  return out;
+}
+
+const joined = (p: TextPair): string => [p.question, ...p.options].join("\n");
+
+export function checkLanguage(target: TextPair, to: string): CheckResult {
+  const text = target.question;
+  if (text.length < LANGUAGE_MIN_CHARS) return { name: "language", pass: true, detail: `too short to identify (${text.length} chars)` };
+  const found = franc(text, { minLength: 1, only: CANDIDATES });
+  const want = ISO639_3[to] ?? to;
+  return { name: "language", pass: found === want, detail: found === want ? want : `identified ${found}, expected ${want}` };
+}
+
+export function checkNumbers(source: TextPair, target: TextPair): CheckResult {
+  const a = numberTokens(joined(source));
+  const b = numberTokens(joined(target));
+  const missing = a.filter((n) => { const i = b.indexOf(n); if (i < 0) return true; b.splice(i, 1); return false; });
+  return { name: "numbers", pass: missing.length === 0 && b.length === 0, detail: missing.length || b.length ? `missing ${missing.join(" ") || "none"}; added ${b.join(" ") || "none"}` : `${a.length} kept` };
+}
+
+export function checkDistinct(target: TextPair): CheckResult {
+  const seen = new Map<string, number>();
+  const dup: string[] = [];
+  target.options.forEach((o, i) => {
+    const k = o.trim().toLowerCase();
+    if (seen.has(k)) dup.push(`${seen.get(k)}=${i}`);
+    else seen.set(k, i);
+  });
+  return { name: "distinct_options", pass: dup.length === 0, detail: dup.length ? `same options ${dup.join(", ")}` : "distinct" };
+}
+
+export function checkLengthRatio(source: TextPair, target: TextPair): CheckResult {
+  const ratio = joined(target).length / Math.max(1, joined(source).length);
+  const pass = ratio >= LENGTH_RATIO_LOW && ratio <= LENGTH_RATIO_HIGH;
+  return { name: "length_ratio", pass, detail: ratio.toFixed(2) };
+}
+
+export function checkCopied(source: TextPair, target: TextPair): CheckResult {
+  const a = shingles(joined(source));
+  if (a.size === 0) {
+    const same = joined(source).trim().toLowerCase() === joined(target).trim().toLowerCase();
+    return { name: "copied", pass: !same, detail: same ? "identical to the source" : "too short to compare" };
+  }
+  const b = shingles(joined(target));
+  let shared = 0;
+  for (const s of a) if (b.has(s)) shared++;
+  const share = shared / a.size;
+  return { name: "copied", pass: share <= COPY_SHARE, detail: `${(share * 100).toFixed(0)}% of source 4-grams verbatim` };
+}
+
+export function checkBackTranslation(source: TextPair, back: TextPair): CheckResult {
+  const score = chrF(joined(back), joined(source));
+  return { name: "back_translation", pass: score >= BACK_CHRF_MIN, detail: `chrF ${score.toFixed(1)}` };
+}
+
+/** All checks on one item (back-translation only when one was made). */
+export function runChecks(source: TextPair, target: TextPair, to: string, back: TextPair | null): CheckResult[] {
+  const results = [
+    checkLanguage(target, to),
+    checkNumbers(source, target),
+    checkDistinct(target),
+    checkLengthRatio(source, target),
+    checkCopied(source, target),
+  ];
+  if (back) results.push(checkBackTranslation(source, back));
+  return results;
+}

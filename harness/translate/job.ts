@@ -1,0 +1,152 @@
+// A whole translation job: a task's split translated into each target language on a served
+// model, written as a JSONL split, its translation card and a local task file that registers it
+// (<out>/tasks.local/), so `medeval run --tasks family.lang` can evaluate it.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { medevalHome } from "../env.ts";
+import { UserError } from "../user-error.ts";
+import { apiKeyFor, resolveModel, type ModelOverrides } from "../models/load.ts";
+import { createDispatcher } from "../endpoints/dispatcher.ts";
+import { ResponseCache } from "../endpoints/cache.ts";
+import { fetchServerInfo, probeEndpoint } from "../endpoints/server-info.ts";
+import { establishCheckpointIdentity } from "../endpoints/checkpoint-identity.ts";
+import { servedCheckpoint } from "../record/checkpoint.ts";
+import { loadItems, loadRegistry, localTasksDir, type Split, type TaskSpec } from "../tasks/index.ts";
+import { promptHash, type TargetLanguage } from "./prompt.ts";
+import { translateItems } from "./translate.ts";
+import { sourceYaml, splitResult, writeCard, writeAtomic, writeTranslatedSplit, type SplitResult } from "./output.ts";
+
+export const DEFAULT_TEMPERATURE = 0;
+/** Enough for a long vignette and its options in any of the target languages. */
+export const DEFAULT_MAX_TOKENS = 2048;
+/** The variant a translation is registered under when the family already has a source for the language. */
+export const DEFAULT_VARIANT = "mt";
+
+export interface JobInput {
+  model?: string;
+  modelsFile?: string;
+  overrides: ModelOverrides;
+  tasks: string;
+  to: TargetLanguage[];
+  split: Split;
+  limit: number | null;
+  backTranslate: boolean;
+  dropFlagged: boolean;
+  /** Where the source data is read (undefined: the Hub). */
+  dataDir?: string;
+  tasksDir?: string;
+  offline?: boolean;
+  /** Where the translations and tasks.local/ go (run with --data-dir there). */
+  out: string;
+  concurrency?: number;
+  cache: boolean;
+  maxRetries: number;
+  signal: AbortSignal;
+  notice(line: string): void;
+}
+
+export interface JobOutcome {
+  /** The registered task id; null when items are missing (nothing registered). */
+  id: string | null;
+  file: string;
+  result: SplitResult;
+  total: number;
+  /** Items still untranslated (interrupted, or failed: a re-run retries them). */
+  missing: number;
+  sent: number;
+}
+
+/** The tasks a job translates from, refusing what cannot be translated before any request. */
+export function sourceTasks(tasks: string, to: TargetLanguage[], tasksDir?: string, dataDir?: string): TaskSpec[] {
+  const specs = loadRegistry(tasksDir, dataDir).resolve(tasks);
+  for (const spec of specs) {
+    if (spec.subject) throw new UserError(`${spec.id}: tasks with subjects cannot be translated yet; translate a family without subjects (medqa.en, headqa.es …)`);
+    if (to.includes(spec.lang as TargetLanguage)) throw new UserError(`${spec.id} is already in ${spec.lang}: choose other target languages`);
+  }
+  return specs;
+}
+
+export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
+  const specs = sourceTasks(input.tasks, input.to, input.tasksDir, input.dataDir);
+  const model = resolveModel(input.model, input.overrides, input.modelsFile);
+  if (model.baseUrls.length === 0) throw new UserError(`model "${model.name}" has no base_urls: translation needs a running server (start it, then pass its URL)`);
+  const apiKey = apiKeyFor(model);
+  const url = model.baseUrls[0];
+  if (!(await probeEndpoint(url, apiKey))) throw new UserError(`no server answers at ${url} (GET /health and /v1/models failed): is it running, and does the URL end in /v1?`);
+  const info = await fetchServerInfo(url, apiKey);
+  const checkpoint = servedCheckpoint(info.models, model.servedModel);
+  const identity = establishCheckpointIdentity({ root: checkpoint?.root, revision: model.revision, fingerprint: model.fingerprint });
+  if (input.cache && identity.id === null) input.notice(`the response cache is not used: ${identity.why}`);
+  const cache = input.cache && identity.id !== null ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null;
+  const concurrency = input.concurrency ?? model.maxConcurrency * model.baseUrls.length;
+  const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: input.maxRetries });
+  const params = {
+    servedModel: model.servedModel,
+    // The model's own params are for answering (a reasoning budget): a translation has its own.
+    temperature: DEFAULT_TEMPERATURE,
+    maxTokens: DEFAULT_MAX_TOKENS,
+    structured: true,
+  };
+  const outcomes: JobOutcome[] = [];
+  try {
+    for (const spec of specs) {
+      const loaded = await loadItems(spec, input.split, { dataDir: input.dataDir, offline: input.offline });
+      const items = input.limit !== null ? loaded.items.slice(0, input.limit) : loaded.items;
+      for (const to of input.to) {
+        if (input.signal.aborted) return outcomes;
+        const rel = join("translated", spec.family, to, `${input.split}.jsonl`);
+        const file = join(input.out, rel);
+        mkdirSync(dirname(file), { recursive: true });
+        const result = await translateItems({
+          items, to, idSuffix: null, params, backTranslate: input.backTranslate,
+          chat: { dispatcher, cache, modelIdentity: `${model.servedModel}@${identity.id ?? "unidentified"}` },
+          journalFile: file.replace(/\.jsonl$/, ".journal.jsonl"),
+          concurrency, signal: input.signal,
+          onResume: (done, pending) => input.notice(`${spec.family}.${to}: ${done} items already translated, ${pending} to go`),
+        });
+        // Interrupted: nothing is written but the journal (the same command goes on from it).
+        if (input.signal.aborted) return outcomes;
+        const split = splitResult(items.map((i) => i.id), result.lines, input.dropFlagged);
+        const missing = items.length - split.items.length - split.dropped;
+        const sent = result.sent + result.retries;
+        // A split with items missing is not registered: it would run as if it were the whole.
+        if (missing > 0) {
+          outcomes.push({ id: null, file, result: split, total: items.length, missing, sent });
+          continue;
+        }
+        const hash = writeTranslatedSplit(file, split.items);
+        const id = registerSplit(input, spec, to, rel, hash);
+        writeCard(file.replace(/\.jsonl$/, ".card.json"), {
+          source: { task: spec.id, split: input.split, sha256: loaded.source.items_hash, items: items.length },
+          target: { lang: to, file: rel, sha256: hash, items: split.items.length },
+          translator: { model: model.servedModel, checkpoint: checkpoint?.root ?? null },
+          prompt_hash: promptHash(to, spec.lang),
+          parameters: { temperature: params.temperature, max_tokens: params.maxTokens, structured: params.structured, back_translate: input.backTranslate, drop_flagged: input.dropFlagged, limit: input.limit },
+          checks: { failing: split.failing, flagged: split.flagged.map((l) => l.id), failed: split.failed.map((l) => ({ id: l.id, error: l.error })) },
+          counts: { translated: split.items.length + split.dropped, flagged: split.flagged.length, failed: split.failed.length, dropped: split.dropped },
+        });
+        outcomes.push({ id, file, result: split, total: items.length, missing, sent });
+      }
+    }
+  } finally {
+    dispatcher.close();
+  }
+  return outcomes;
+}
+
+/**
+ * Writes (or updates) <out>/tasks.local/<family>.<lang>.yaml with the split's source and its
+ * sha256; under a variant when tasks/*.yaml already has a source for the language. The task id.
+ */
+function registerSplit(input: JobInput, spec: TaskSpec, to: string, rel: string, hash: string): string {
+  const base = loadRegistry(input.tasksDir).get(`${spec.family}.${to}`);
+  const variant = base?.[input.split] ? DEFAULT_VARIANT : undefined;
+  const file = join(localTasksDir(input.out), `${spec.family}.${to}${variant ? `@${variant}` : ""}.yaml`);
+  const previous = existsSync(file) ? (parseYaml(readFileSync(file, "utf8")) as { languages?: Record<string, Record<string, unknown>> }) : null;
+  const source = parseYaml(sourceYaml(rel)) as { local: Record<string, unknown> };
+  const languages = { [to]: { ...(previous?.languages?.[to] ?? {}), [input.split]: { local: { ...source.local, sha256: hash } } } };
+  const doc = { family: spec.family, ...(variant ? { variant } : {}), description: `${spec.id} machine-translated into ${to} (medeval translate)`, languages };
+  writeAtomic(file, stringifyYaml(doc));
+  return `${spec.family}.${to}${variant ? `@${variant}` : ""}`;
+}
