@@ -2,6 +2,7 @@
 import Table from "cli-table3";
 import type { Argv, CommandModule } from "yargs";
 import { embedderFromArgs } from "../models/embedder.ts";
+import { loadTraceFieldMap, TRACE_PRESETS } from "../traces/field-map.ts";
 import { importTraces, type ImportReport } from "../traces/import.ts";
 import { searchTraces } from "../traces/search.ts";
 import { storeStats } from "../traces/stats.ts";
@@ -15,6 +16,7 @@ interface StoreArgs {
 interface ImportArgs extends StoreArgs {
   source: string;
   "lang-default"?: string;
+  fields?: string;
   "embed-url"?: string;
   "embed-model"?: string;
   embedder?: string;
@@ -52,6 +54,7 @@ const importCommand: CommandModule<StoreArgs, ImportArgs> = {
   builder: (y) =>
     storeOption(y)
       .positional("source", { type: "string", demandOption: true, describe: "FILE.jsonl, FILE.parquet or hf:REPO@REVISION:PATH" })
+      .option("fields", { type: "string", describe: `the file's own column names: a preset (${Object.keys(TRACE_PRESETS).join(", ")}) or a YAML field map` })
       .option("lang-default", { type: "string", describe: "language for rows without a lang field" })
       .option("embed-url", { type: "string", describe: "OpenAI-compatible embeddings endpoint (base URL) to fill the vector column" })
       .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
@@ -63,6 +66,7 @@ const importCommand: CommandModule<StoreArgs, ImportArgs> = {
     const store = await TraceStore.open(storeDir(argv.store));
     try {
       const report = await importTraces(store, argv.source, {
+        fieldMap: argv.fields === undefined ? undefined : loadTraceFieldMap(argv.fields),
         langDefault: argv["lang-default"],
         embed: embedder?.embed,
         embedding: embedder && { model: embedder.model, url: embedder.url },
