@@ -1,21 +1,9 @@
 // `medeval traces import|stats|search` through the real CLI: output, exit codes, messages.
 import { writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.ts";
-import { fillerTraces, trace, writeJsonl } from "./fixtures.ts";
-
-const ROOT = resolve(import.meta.dirname, "..", "..");
-
-function medeval(args: string[], home: string) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "harness", "cli.ts"), ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, MEDEVAL_HOME: home },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { fillerTraces, trace, writeJsonl, medeval } from "./fixtures.ts";
 
 describe("medeval traces", () => {
   let dir: string;
