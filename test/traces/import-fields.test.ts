@@ -11,6 +11,7 @@ import { importTraces } from "../../harness/traces/import.ts";
 import { allTraces } from "../../harness/traces/all-traces.ts";
 import { TraceStore } from "../../harness/traces/store.ts";
 import { UserError } from "../../harness/types.ts";
+import { startFakeHub } from "../data/fake-hub.ts";
 import { tempDir } from "../helpers.ts";
 import { writeJsonl } from "./fixtures.ts";
 
@@ -83,6 +84,20 @@ describe("importTraces with a field map", () => {
     writeFileSync(file, Buffer.from(parquetWriteBuffer({ columnData: ["dataset_name", "id_in_dataset", "question", "answer", "reasoning", "options"].map(column) })));
     const report = await importTraces(store, file, { fieldMap: loadTraceFieldMap("medreason") });
     expect(report).toMatchObject({ read: 2, added: 2, rejected: 0 });
+  });
+
+  it("imports MedReason rows from the Hub at a pinned commit", async () => {
+    const hub = await startFakeHub();
+    try {
+      const commit = "89abcdef0123456789abcdef0123456789abcdef";
+      const body = Buffer.from([medreason(21), medreason(22)].map((r) => JSON.stringify(r)).join("\n") + "\n");
+      hub.files.set(`UCSC-VLAA/MedReason@${commit}:medreason.jsonl`, { body, mode: "lfs", commit });
+      const toFakeHub: typeof fetch = (input, init) => fetch(String(input).replace("https://huggingface.co", hub.endpoint), init);
+      const report = await importTraces(store, `hf:UCSC-VLAA/MedReason@${commit}:medreason.jsonl`, { fieldMap: TRACE_PRESETS.medreason, hub: { fetch: toFakeHub, home: join(dir, "home") } });
+      expect(report).toMatchObject({ read: 2, added: 2, rejected: 0, hub: { repo: "UCSC-VLAA/MedReason", commit } });
+    } finally {
+      await hub.close();
+    }
   });
 
   it("rejects every medical-o1-reasoning-SFT row with the reason (open questions), and imports one that carries options", async () => {
