@@ -2,10 +2,13 @@
 import Table from "cli-table3";
 import type { Argv, CommandModule } from "yargs";
 import { embedderFromArgs } from "../models/embedder.ts";
+import { loadTraceFieldMap, TRACE_PRESETS } from "../traces/field-map.ts";
 import { importTraces, type ImportReport } from "../traces/import.ts";
 import { searchTraces } from "../traces/search.ts";
 import { storeStats } from "../traces/stats.ts";
 import { storeDir, TraceStore } from "../traces/store.ts";
+import { loadModelsFile } from "../models/load.ts";
+import { DEFAULT_DEV_FRACTION, exportSft, SFT_FORMATS, type SftFormat } from "../prompts/sft-export.ts";
 import { UserError } from "../types.ts";
 import { importReportTail } from "./_import-report.ts";
 import { snippet } from "./_snippet.ts";
@@ -17,6 +20,7 @@ interface StoreArgs {
 interface ImportArgs extends StoreArgs {
   source: string;
   "lang-default"?: string;
+  fields?: string;
   "embed-url"?: string;
   "embed-model"?: string;
   embedder?: string;
@@ -49,6 +53,7 @@ const importCommand: CommandModule<StoreArgs, ImportArgs> = {
   builder: (y) =>
     storeOption(y)
       .positional("source", { type: "string", demandOption: true, describe: "FILE.jsonl, FILE.parquet or hf:REPO@REVISION:PATH" })
+      .option("fields", { type: "string", describe: `the file's own column names: a preset (${Object.keys(TRACE_PRESETS).join(", ")}) or a YAML field map` })
       .option("lang-default", { type: "string", describe: "language for rows without a lang field" })
       .option("embed-url", { type: "string", describe: "OpenAI-compatible embeddings endpoint (base URL) to fill the vector column" })
       .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
@@ -60,6 +65,7 @@ const importCommand: CommandModule<StoreArgs, ImportArgs> = {
     const store = await TraceStore.open(storeDir(argv.store));
     try {
       const report = await importTraces(store, argv.source, {
+        fieldMap: argv.fields === undefined ? undefined : loadTraceFieldMap(argv.fields),
         langDefault: argv["lang-default"],
         embed: embedder?.embed,
         embedding: embedder && { model: embedder.model, url: embedder.url },
@@ -127,15 +133,55 @@ const searchCommand: CommandModule<StoreArgs, SearchArgs> = {
   },
 };
 
+interface ExportArgs extends StoreArgs {
+  format: SftFormat;
+  template: string;
+  out: string;
+  lang?: string;
+  "dev-fraction": number;
+  "models-file"?: string;
+}
+
+const exportCommand: CommandModule<StoreArgs, ExportArgs> = {
+  command: "export",
+  describe: "Write traces as SFT chat jsonl in a fine-tuned model's format (per language, train and dev, with a card)",
+  builder: (y) =>
+    storeOption(y)
+      .option("format", { choices: SFT_FORMATS, default: "chat" as const, describe: "chat: {messages: system/user/assistant} per line" })
+      .option("template", { type: "string", demandOption: true, describe: "models.yaml entry with a fine_tuned: section (the format it will be evaluated with)" })
+      .option("out", { type: "string", demandOption: true, describe: "folder for <lang>/train.jsonl, <lang>/dev.jsonl and card.json" })
+      .option("lang", { type: "string", describe: "languages to export, comma-separated (default: all in the store)" })
+      .option("dev-fraction", { type: "number", default: DEFAULT_DEV_FRACTION, describe: "share of each language's traces in dev.jsonl" })
+      .option("models-file", { type: "string", describe: "models file (default ./models.yaml or $MEDEVAL_MODELS)" }) as unknown as Argv<ExportArgs>,
+  handler: async (argv) => {
+    const models = loadModelsFile(argv["models-file"]).models;
+    const entry = models[argv.template];
+    if (!entry) throw new UserError(`--template ${argv.template}: no such entry in the models file (it has ${Object.keys(models).join(", ") || "none"})`);
+    if (!entry.fine_tuned) throw new UserError(`--template ${argv.template}: the entry has no fine_tuned: section (system_prompt, user_template, answer_label, thinks), so there is no format to export in`);
+    const langs = argv.lang?.split(",").map((l) => l.trim()).filter((l) => l !== "");
+    const store = await TraceStore.open(storeDir(argv.store), { mustExist: true });
+    try {
+      const card = await exportSft(store, { outDir: argv.out, template: { name: argv.template, format: entry.fine_tuned }, langs, devFraction: argv["dev-fraction"] });
+      for (const [lang, c] of Object.entries(card.languages)) {
+        process.stdout.write(`${lang}: ${c.train} train, ${c.dev} dev${c.excluded_test > 0 ? `, ${c.excluded_test} left out (written for test questions)` : ""}\n`);
+      }
+      process.stdout.write(`wrote ${argv.out} (card.json)\n`);
+    } finally {
+      store.close();
+    }
+  },
+};
+
 const command: CommandModule<object, StoreArgs> = {
   command: "traces <command>",
-  describe: "Reasoning-trace store for few-shot prompts: import, stats, search",
+  describe: "Reasoning-trace store for few-shot prompts and fine-tuning: import, stats, search, export",
   builder: (y) =>
     (y as Argv<StoreArgs>)
       .command(importCommand)
       .command(statsCommand)
       .command(searchCommand)
-      .demandCommand(1, "Name a traces command: import, stats or search.") as unknown as Argv<StoreArgs>,
+      .command(exportCommand)
+      .demandCommand(1, "Name a traces command: import, stats, search or export.") as unknown as Argv<StoreArgs>,
   handler: () => {},
 };
 

@@ -12,7 +12,7 @@ import { sha256 } from "../hash.ts";
 import { UserError, type Item, type TaskSourceRecord } from "../types.ts";
 import { PREPROCESSES } from "./preprocess.ts";
 import type { HubSourceSpec, LocalSourceSpec, Split, TaskSpec } from "./task-spec.ts";
-import { matchesFilter, recordId, recordToItem } from "./to-item.ts";
+import { matchesFilter, recordId, recordToItem } from "../data/to-item.ts";
 
 export interface LoadItemsOptions {
   /** Local data directory; $MEDEVAL_DATA_DIR when not given. */

@@ -1,7 +1,10 @@
 // The schema of a tasks/*.yaml file (one benchmark family), validated with zod so a typo
 // becomes "tasks/medqa.yaml: languages.en.test.hub.revision: …" rather than a crash later.
 import { z } from "zod";
+import { FieldMapSchema } from "../data/field-map.ts";
 import { PREPROCESSES } from "./preprocess.ts";
+
+export { FieldMapSchema };
 
 const name = z.string().regex(/^[a-z0-9_]+$/, "use lowercase letters, digits and _");
 const fieldPath = z.string().min(1);
@@ -20,23 +23,6 @@ const FormatSchema = z.union([
   }),
   z.strictObject({ type: z.literal("parquet") }),
 ]);
-
-const absent = z.array(z.string()).min(1).optional();
-const OptionsSchema = z.union([
-  z.strictObject({ object: fieldPath, absent }),
-  z.strictObject({ array: fieldPath, text: fieldPath.optional(), key: fieldPath.optional(), absent }),
-  z.strictObject({ columns: z.array(fieldPath).min(2), absent }),
-]);
-
-export const FieldMapSchema = z.strictObject({
-  question: fieldPath,
-  options: OptionsSchema,
-  answer: z.strictObject({ field: fieldPath, encoding: z.enum(["letter", "index0", "index1", "key"]) }),
-  id: z.union([fieldPath, z.array(fieldPath).min(1)]).optional(),
-  subject: fieldPath.optional(),
-  /** The split's own worked explanation (MedMCQA `exp`, CasiMedicos `explanation`): plain few-shot can show it. */
-  explanation: fieldPath.optional(),
-});
 
 const sourceShape = {
   path: z.string().min(1),

@@ -11,8 +11,11 @@ import { isRejected, parseTraceRow, type RejectedRow, type TraceRow } from "./sc
 import { isRawRecord, readTraceFile } from "./sources.ts";
 import { splitField, traceBatch, vectorField, type NumberedRow } from "./arrow-batch.ts";
 import { SPLIT_COLUMN, type TraceStore } from "./store.ts";
+import { mapTraceRow, type TraceFieldMap } from "./field-map.ts";
 
 export interface ImportOptions {
+  /** The file's own column names (a preset or a YAML field map); without it, medeval's trace schema. */
+  fieldMap?: TraceFieldMap;
   /** Language for rows without a `lang` field. */
   langDefault?: string;
   /** Fills `vector` for rows that carry none. */
@@ -91,7 +94,12 @@ export async function importTraces(store: TraceStore, source: string, opts: Impo
       reject(record);
       continue;
     }
-    const row = parseTraceRow(record.data, record.where, opts.langDefault);
+    const data = opts.fieldMap ? mapTraceRow(record.data, record.where, report.read - 1, opts.fieldMap, source) : record.data;
+    if (opts.fieldMap && isRejectedMapping(data)) {
+      reject(data);
+      continue;
+    }
+    const row = parseTraceRow(data, record.where, opts.langDefault);
     if (isRejected(row)) {
       reject(row);
       continue;
@@ -118,6 +126,10 @@ export async function importTraces(store: TraceStore, source: string, opts: Impo
   report.index_seconds = (performance.now() - indexStarted) / 1000;
   report.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+function isRejectedMapping(data: unknown): data is RejectedRow {
+  return typeof data === "object" && data !== null && "where" in data && "message" in data;
 }
 
 function checkEmbeddingModel(store: TraceStore, opts: ImportOptions): void {

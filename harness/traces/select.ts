@@ -216,7 +216,7 @@ async function queryVector(store: TraceStore, table: Table, item: Item, embed?: 
   return vector;
 }
 
-function toTrace(row: Record<string, unknown>): Trace {
+export function toTrace(row: Record<string, unknown>): Trace {
   const options = row.options as { toArray(): unknown[] } | string[];
   return {
     id: String(row.id),

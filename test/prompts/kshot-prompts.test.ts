@@ -6,7 +6,7 @@ import { buildFewShotMessages, workedAnswer } from "../../harness/prompts/fewsho
 import { loglikelihoodPrompt } from "../../harness/prompts/lm-eval.ts";
 import { renderQuestion } from "../../harness/prompts/templates.ts";
 import { pickPoolShots, type ShotPool } from "../../harness/runner/fewshot-pool.ts";
-import { recordToItem } from "../../harness/tasks/to-item.ts";
+import { recordToItem } from "../../harness/data/to-item.ts";
 import type { Item } from "../../harness/types.ts";
 
 const item = (id: string, question: string, answer = 0): Item => {

@@ -1,4 +1,7 @@
 // Small trace files and items for the trace-store tests.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { hashJson } from "../../harness/hash.ts";
 import type { Item } from "../../harness/types.ts";
 
@@ -45,4 +48,12 @@ const TOPICS: Record<string, string[]> = {
 export function fillerTraces(lang: string, n: number): RawTrace[] {
   const topics = TOPICS[lang];
   return Array.from({ length: n }, (_, i) => trace(`${lang}-${i}`, lang, `Case ${i}: ${topics[i % topics.length]} (variant ${Math.floor(i / topics.length)})`));
+}
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+
+/** The real CLI with MEDEVAL_HOME set: its exit code and output. */
+export function medeval(args: string[], home: string) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "harness", "cli.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, MEDEVAL_HOME: home } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,10 +1,10 @@
 // One source record → one canonical Item, through the task's field map. Anything that does
 // not fit (a missing field, an answer outside the options, fewer than two options) is an
 // error naming the file, the line and the field.
-import { isPlainObject, type SourceRecord } from "../data/records.ts";
+import { isPlainObject, type SourceRecord } from "./records.ts";
 import { hashJson } from "../hash.ts";
 import { LETTERS, UserError, indexOfLetter, type Item } from "../types.ts";
-import type { FieldMap, RowFilter } from "./task-spec.ts";
+import type { FieldMap, RowFilter } from "./field-map.ts";
 
 export interface ItemContext {
   file: string;
@@ -35,9 +35,20 @@ export function recordId(record: SourceRecord, fields: FieldMap, file: string): 
   return parts.join("_");
 }
 
+/** A row that does not fit its field map: the field and what is wrong, for callers that reject rows rather than stop. */
+export class FieldError extends UserError {
+  constructor(
+    message: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(message);
+  }
+}
+
 export function recordToItem(record: SourceRecord, fields: FieldMap, context: ItemContext): Item {
   const fail = (field: string, problem: string): never => {
-    throw new UserError(`${context.file}, ${record.where}: field "${field}": ${problem}.`);
+    throw new FieldError(`${context.file}, ${record.where}: field "${field}": ${problem}.`, field, problem);
   };
   const text = (field: string): string => {
     const value = valueAt(record.data, field);
@@ -87,6 +98,11 @@ function readOptions(record: SourceRecord, fields: FieldMap, fail: Fail): Option
     options = Object.keys(value)
       .sort(naturalOrder)
       .map((key) => ({ key, value: value[key], at: `${map.object}.${key}` }));
+  } else if ("string" in map) {
+    const value = valueAt(record.data, map.string);
+    if (typeof value !== "string" || value.trim() === "") return fail(map.string, `expected the options as lines "A. text", found ${value === undefined || value === null ? "nothing" : JSON.stringify(value).slice(0, 80)}`);
+    options = optionLines(value).map(({ key, text }) => ({ key, value: text, at: `${map.string} (${key})` }));
+    if (options.length === 0) return fail(map.string, `no option lines ("A. text", "B) text") in ${JSON.stringify(value.slice(0, 80))}`);
   } else {
     const value = valueAt(record.data, map.array);
     if (!Array.isArray(value)) return fail(map.array, "expected an array of options");
@@ -114,6 +130,10 @@ function readAnswer(record: SourceRecord, fields: FieldMap, options: Option[], f
   } else if (encoding === "key") {
     index = options.findIndex((o) => o.key === String(raw).trim());
     if (index < 0) fail(field, `the answer ${shown} is not among this row's options (keys ${options.map((o) => o.key).join(", ")})`);
+  } else if (encoding === "text") {
+    const wanted = comparableText(String(raw));
+    index = options.findIndex((o) => comparableText(o.text) === wanted);
+    if (index < 0) fail(field, `the answer ${shown.slice(0, 120)} is not the text of any of this row's ${options.length} options`);
   } else {
     const n = typeof raw === "number" ? raw : /^\s*-?\d+\s*$/.test(String(raw)) ? Number(raw) : NaN;
     if (!Number.isInteger(n)) fail(field, `expected an integer (${encoding}), found ${shown}`);
@@ -124,6 +144,21 @@ function readAnswer(record: SourceRecord, fields: FieldMap, options: Option[], f
     fail(field, `answer ${shown} is out of range for ${options.length} options (expected ${range}, ${encoding})`);
   }
   return index;
+}
+
+/** "A. text" / "B) text" / "(C) text" / "D: text" lines, after any heading ("Answer Choices:"); a line without a letter continues the option above. */
+export function optionLines(text: string): { key: string; text: string }[] {
+  const found: { key: string; text: string }[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*\(?([A-Za-z])[.):]\s+(.*\S)\s*$/.exec(line);
+    if (m && m[1].toUpperCase() === LETTERS[found.length]) found.push({ key: m[1].toUpperCase(), text: m[2] });
+    else if (found.length > 0 && line.trim() !== "") found[found.length - 1].text += ` ${line.trim()}`;
+  }
+  return found;
+}
+
+function comparableText(text: string): string {
+  return text.normalize("NFC").trim().replace(/\s+/g, " ").replace(/[.。]$/, "").toLowerCase();
 }
 
 function optionText(value: unknown, at: string, fail: Fail): string {
@@ -140,7 +175,7 @@ function optionalText(value: unknown): string | undefined {
 
 function optionsField(fields: FieldMap): string {
   const map = fields.options;
-  return "columns" in map ? map.columns.join(",") : "object" in map ? map.object : map.array;
+  return "columns" in map ? map.columns.join(",") : "object" in map ? map.object : "string" in map ? map.string : map.array;
 }
 
 /** "1" < "2" < "10", "A" < "B": numeric keys by value, the rest as text. */
