@@ -129,7 +129,7 @@ describe("sweep cells as runs", () => {
       "inline/zero-shot/cot/3",
     ]);
     expect(seen[5].overrides).toMatchObject({ modelUrl: ["http://localhost:9003/v1"], servedModel: "x" });
-    expect(seen[0].tasks).toBe("medqa.en,medmcqa.en");
+    expect(seen[0].tasks).toEqual(["medqa.en", "medmcqa.en"]);
     expect(results.filter((r) => r.error).map((r) => `${r.cell.model.name}/${r.cell.settingName}: ${r.error?.message}`)).toEqual(["good/k3: server down"]);
   });
 });
