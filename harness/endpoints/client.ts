@@ -4,7 +4,7 @@
 // after the retry budget, or an abort.
 import OpenAI, { APIUserAbortError } from "openai";
 import type { Usage } from "../types.ts";
-import { AbortedGenerationError, classifyFailure, isRetryable, MalformedResponseError, retryDelayMs, type BackoffPolicy, type Failure, type FailureKind } from "./errors.ts";
+import { AbortedGenerationError, classifyFailure, isRetryable, MalformedResponseError, nestFlatErrors, retryDelayMs, type BackoffPolicy, type Failure, type FailureKind } from "./errors.ts";
 import { createNodeFetch, type NodeFetch } from "./http-fetch.ts";
 import { fetchServerInfo, servedModelIds } from "./server-info.ts";
 
@@ -242,7 +242,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     apiKey: options.apiKey || "EMPTY",
     maxRetries: 0,
     timeout: options.timeoutMs,
-    fetch: nodeFetch.fetch,
+    fetch: nestFlatErrors(nodeFetch.fetch),
     organization: null,
     project: null,
   });

@@ -71,6 +71,29 @@ export function parseRetryAfter(headers: Headers | undefined, now = Date.now()):
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * Older vLLM answers errors flat (`{"object":"error","message":…}`); the openai SDK reads only
+ * `body.error`, so a flat body would reach us as "400 status code (no body)". Wrap the SDK's
+ * fetch so that an error reply in the flat shape is handed on nested, with its words intact.
+ */
+export function nestFlatErrors<F extends (...args: any[]) => Promise<Response>>(fetch: F): F {
+  return (async (...args: unknown[]) => {
+    const response = await fetch(...args);
+    if (response.ok || !/json/i.test(response.headers.get("content-type") ?? "")) return response;
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const flat = body && typeof body === "object" && !Array.isArray(body) && !("error" in body) && typeof (body as Record<string, unknown>).message === "string";
+    const headers = new Headers(response.headers);
+    headers.delete("content-length");
+    return new Response(flat ? JSON.stringify({ error: body }) : text, { status: response.status, statusText: response.statusText, headers });
+  }) as F;
+}
+
 /** The server's own words from either vLLM error shape (nested `{error:{message}}`, flat `{object:"error",message}`) or a bare string. */
 function serverMessage(err: APIError): string {
   const body = err.error as unknown;
