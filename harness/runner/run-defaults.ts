@@ -9,5 +9,5 @@ export const DEFAULT_PROMPT_STYLE: PromptStyle = "cot";
 export const DEFAULT_SCORING: ScoringMode = "generative";
 export const DEFAULT_SHOTS = 3;
 export const DEFAULT_SELECT: SelectMethod = "bm25";
-export const DEFAULT_SEED = 1234;
+export { DEFAULT_SEED } from "../stats/bootstrap.ts";
 export const DEFAULT_FEWSHOT_FORMAT: ShotFormat = "multi-turn";

@@ -21,6 +21,8 @@ export interface Interval {
 
 export const DEFAULT_RESAMPLES = 10_000;
 export const DEFAULT_LEVEL = 0.95;
+/** The one seed default: a run's bootstrap and few-shot selection, and every comparison's resamples. */
+export const DEFAULT_SEED = 1234;
 
 export function resolveBootstrapOptions(opts: BootstrapOptions): { resamples: number; level: number } {
   const resamples = opts.resamples ?? DEFAULT_RESAMPLES;

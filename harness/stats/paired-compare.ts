@@ -6,14 +6,14 @@
 // and could call significant a Δ whose interval includes 0). Holm adjusts over one family:
 // every task and every distinct aggregate of the comparison, whichever of them a command shows.
 import { distributionPValue } from "./bootstrap-p.ts";
-import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, type Interval } from "./bootstrap.ts";
+import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, type Interval } from "./bootstrap.ts";
 import { holmAdjust } from "./holm.ts";
 import { pairedComparison, resampleStratifiedPairedDiffs } from "./paired.ts";
 import { percentileInterval } from "./quantile.ts";
 import type { Seed } from "./rng.ts";
 
 /** The defaults every command that compares two systems declares its options from. */
-export const DEFAULT_COMPARISON = { resamples: DEFAULT_RESAMPLES, level: DEFAULT_LEVEL, alpha: 0.05, seed: 0 } as const;
+export const DEFAULT_COMPARISON = { resamples: DEFAULT_RESAMPLES, level: DEFAULT_LEVEL, alpha: 0.05, seed: DEFAULT_SEED } as const;
 
 export interface PairedTaskInput {
   task: string;
