@@ -5,6 +5,8 @@
 // It translates CasiMedicos (medexpqa.en train, ../shared/datasets) into Italian, and the
 // server answers each item with its true Italian version from the parallel CasiMedicos file,
 // so every check runs on real text; back-translation answers with the English original.
+// Then two bad translators (one copying the English, one cutting the text and changing its
+// numbers) show how many of their items the checks flag.
 //   npx tsx bench/translate.ts [--latency 200] [--concurrency 64]
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     latency: { type: "string", default: "200" },
     concurrency: { type: "string", default: "64" },
     serve: { type: "boolean", default: false },
+    mode: { type: "string", default: "true" },
   },
 });
 const ROOT = resolve(import.meta.dirname, "..");
@@ -39,8 +42,25 @@ async function parallelItems(): Promise<{ en: Item[]; it: Map<string, Item> }> {
   return { en, it: new Map(it.map((i) => [strip(i.id), i])) };
 }
 
-/** Child mode: a fake vLLM that answers a translation with the item's true Italian text. */
+type Reply = { question: string; options: string[] };
+/**
+ * What the child server answers with: the true Italian text; the English sent, copied; or a
+ * broken translation (the true text cut to its first third, numbers off by one, options alike).
+ */
+const MODES: Record<string, (truth: Reply | undefined, sent: Reply) => Reply> = {
+  true: (truth, sent) => truth ?? sent,
+  copy: (_truth, sent) => sent,
+  broken: (truth, sent) => {
+    const t = truth ?? sent;
+    const bump = (text: string) => text.replace(/\d+/g, (d) => String(Number(d) + 1));
+    return { question: bump(t.question.slice(0, Math.ceil(t.question.length / 3))), options: t.options.map(() => bump(t.options[0])) };
+  },
+};
+
+/** Child mode: a fake vLLM that answers a translation as --mode says. */
 async function serve(): Promise<void> {
+  const mode = MODES[values.mode!];
+  if (!mode) throw new Error(`--mode: one of ${Object.keys(MODES).join(", ")}`);
   const { en, it } = await parallelItems();
   const byQuestion = new Map<string, { question: string; options: string[] }>();
   for (const item of en) {
@@ -57,16 +77,16 @@ async function serve(): Promise<void> {
       const sent = JSON.parse(lastUserText(req.messages)) as { question: string; options: string[] };
       const found = byQuestion.get(sent.question);
       // an item without a parallel version comes back copied (the checks flag it)
-      const reply = found && found.options.length === sent.options.length ? found : sent;
+      const reply = mode(found && found.options.length === sent.options.length ? found : undefined, sent);
       return { content: JSON.stringify({ question: reply.question, options: reply.options }) };
     },
   });
   console.log(`bench translator at ${server.url}`);
 }
 
-function startServer(): Promise<{ url: string; child: ChildProcess }> {
+function startServer(mode: string): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), import.meta.filename, "--serve", "--latency", String(LATENCY)], {
+    const child = spawn(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), import.meta.filename, "--serve", "--mode", mode, "--latency", String(LATENCY)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -119,20 +139,30 @@ if (values.serve) {
 } else if (!existsSync(join(DATA, "casimedicos"))) {
   console.log(`skipped: ${join(DATA, "casimedicos")} is not there (the bench translates CasiMedicos with its true Italian version)`);
 } else {
-  const { url, child } = await startServer();
+  const { url, child } = await startServer("true");
   try {
     // warm-up on the test split (module loading, franc's trigram tables), not reported
     await measure(url, "test", false);
     console.log(`medeval translate, medexpqa.en train (the pool split) → it, concurrency ${CONCURRENCY}, server ${LATENCY} ms per request (child process)`);
-    for (const back of [false, true]) {
-      const r = await measure(url, "pool", back);
-      const ideal = (Math.ceil(r.requests / CONCURRENCY) * LATENCY) / 1000;
-      console.log(
-        `  ${back ? "with --back-translate" : "translate only       "}  ${r.items} items, ${r.requests} requests, ${r.wallS.toFixed(2)} s ` +
-          `(server-bound floor ${ideal.toFixed(2)} s): ${(r.items / r.wallS).toFixed(1)} items/s, CPU ${r.cpuMsPerItem.toFixed(2)} ms/item, flagged ${r.flagged}${r.failing ? ` (${r.failing})` : ""}`,
-      );
-    }
+    for (const back of [false, true]) report(back ? "true, --back-translate" : "true translation", await measure(url, "pool", back));
   } finally {
     child.kill("SIGTERM");
   }
+  // the checks against a translator that copies, or one that breaks the items
+  for (const mode of ["copy", "broken"]) {
+    const server = await startServer(mode);
+    try {
+      report(`${mode} translation`, await measure(server.url, "pool", false));
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+  }
+}
+
+function report(label: string, r: Awaited<ReturnType<typeof measure>>): void {
+  const ideal = (Math.ceil(r.requests / CONCURRENCY) * LATENCY) / 1000;
+  console.log(
+    `  ${label.padEnd(23)} ${r.items} items, ${r.requests} requests, ${r.wallS.toFixed(2)} s ` +
+      `(server-bound floor ${ideal.toFixed(2)} s): ${(r.items / r.wallS).toFixed(1)} items/s, CPU ${r.cpuMsPerItem.toFixed(2)} ms/item, flagged ${r.flagged}${r.failing ? ` (${r.failing})` : ""}`,
+  );
 }
