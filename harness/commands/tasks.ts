@@ -30,11 +30,11 @@ const command: CommandModule<object, TasksArgs> = {
       return;
     }
     const table = new Table({
-      head: ["task", "lang", "domain", "group", "size", "pool", "source"],
+      head: ["task", "lang", "domain", "group", "size", "pool", "licence", "source"],
       style: { head: [], border: [], compact: true },
     });
     for (const row of rows) {
-      table.push([row.id, row.lang, row.domain, row.group ?? "", sizeCell(row.size, row.problem), sizeCell(row.pool_size, null), row.source]);
+      table.push([row.id, row.lang, row.domain, row.group ?? "", sizeCell(row.size, row.problem, row.card_size), sizeCell(row.pool_size, null, row.card_pool_size), row.license ?? "", row.source]);
     }
     process.stdout.write(`${table.toString()}\n`);
     const unpinned = rows.filter((r) => r.unpinned.length > 0);
@@ -47,13 +47,15 @@ const command: CommandModule<object, TasksArgs> = {
     }
     const problems = rows.filter((r) => r.problem);
     for (const row of problems) process.stderr.write(`medeval: ${row.id}: ${row.problem}\n`);
+    if (rows.some((r) => r.size === null && r.card_size !== null)) process.stdout.write("N (card): the size the source's dataset card states, not counted (no local copy)\n");
     if (!dataDir(argv["data-dir"])) process.stdout.write("sizes need local data: pass --data-dir DIR or set MEDEVAL_DATA_DIR\n");
   },
 };
 
-function sizeCell(n: number | null, problem: string | null): string {
+function sizeCell(n: number | null, problem: string | null, card: number | null): string {
   if (problem) return "error";
-  return n === null ? "?" : String(n);
+  if (n === null) return card === null ? "?" : `${card} (card)`;
+  return String(n);
 }
 
 export default command;

@@ -7,7 +7,7 @@ import { UserError } from "../types.ts";
 import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
 import { targetLanguage } from "../translate/prompt.ts";
 import { summaryTable } from "../translate/output.ts";
-import { runTranslation } from "../translate/job.ts";
+import { DEFAULT_VARIANT, runTranslation, VARIANT_PATTERN } from "../translate/job.ts";
 
 interface TranslateArgs {
   tasks: string;
@@ -21,6 +21,7 @@ interface TranslateArgs {
   limit?: number;
   "back-translate": boolean;
   "drop-flagged": boolean;
+  variant?: string;
   out?: string;
   "data-dir"?: string;
   "tasks-dir"?: string;
@@ -47,6 +48,10 @@ const command: CommandModule<object, TranslateArgs> = {
       .option("limit", { type: "number", describe: "first N items only" })
       .option("back-translate", { type: "boolean", default: false, describe: "translate back and flag items whose back-translation chrF is low" })
       .option("drop-flagged", { type: "boolean", default: false, describe: "leave items failing a quality check out of the registered split (listed in the card)" })
+      .option("variant", {
+        type: "string",
+        describe: `register as family.lang@NAME, beside other translations of the language (default: family.lang, or family.lang@${DEFAULT_VARIANT} when medeval ships a source for it)`,
+      })
       .option("data-dir", { type: "string", describe: "local copies of the datasets (else $MEDEVAL_DATA_DIR, else the Hub)" })
       .option("out", { type: "string", describe: "where translations and tasks.local/ go (default: the data dir); run with --data-dir there" })
       .option("tasks-dir", { type: "string", describe: "task definitions (default: the tasks/ folder of medeval)" })
@@ -55,11 +60,15 @@ const command: CommandModule<object, TranslateArgs> = {
       .option("timeout", { type: "number", describe: "per-request timeout in seconds" })
       .option("cache", { type: "boolean", default: true, describe: "use the response cache (--no-cache to turn it off)" })
       .option("max-retries", { type: "number", default: DEFAULT_MAX_RETRIES, describe: "retries per request before it counts as an error" })
-      .example("$0 translate --tasks medqa.en --to it,es --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --data-dir ../shared/datasets --out mydata --limit 50", ""),
+      .example("$0 translate --tasks medqa.en --to it,es --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --data-dir ../shared/datasets --out mydata --limit 50", "")
+      .example("$0 translate --tasks mmlu_medical.en --to it --variant ours --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --out mydata", "each subject of the family, as mmlu_medical.<subject>.it@ours"),
   handler: async (argv) => {
     const to = [argv.to].flat().join(",").split(",").map((s) => s.trim()).filter(Boolean).map(targetLanguage);
     if (to.length === 0) throw new UserError("--to: name at least one target language, e.g. --to it,es");
     if (argv.limit !== undefined && !(Number.isInteger(argv.limit) && argv.limit > 0)) throw new UserError(`--limit must be a whole number > 0, got ${argv.limit}`);
+    if (argv.variant !== undefined && !VARIANT_PATTERN.test(argv.variant)) {
+      throw new UserError(`--variant "${argv.variant}": use lowercase letters, digits and _ (it ends the task id: medqa.it@${argv.variant.toLowerCase().replace(/[^a-z0-9_]/g, "_") || "ours"})`);
+    }
     const data = dataDir(argv["data-dir"]);
     const outArg = argv.out ?? data;
     if (!outArg) throw new UserError("name where the translation goes: --out DIR (or --data-dir / $MEDEVAL_DATA_DIR)");
@@ -84,6 +93,7 @@ const command: CommandModule<object, TranslateArgs> = {
         limit: argv.limit ?? null,
         backTranslate: argv["back-translate"],
         dropFlagged: argv["drop-flagged"],
+        variant: argv.variant ?? null,
         dataDir: data,
         tasksDir: argv["tasks-dir"],
         offline: argv.offline,

@@ -15,6 +15,11 @@ export interface TaskRow {
   /** Test items, when the local file is there to count; null otherwise. */
   size: number | null;
   pool_size: number | null;
+  /** Item counts the source's card states (task file `size:`), not counted here. */
+  card_size: number | null;
+  card_pool_size: number | null;
+  /** The data's licence as the task file states it; null when it does not say. */
+  license: string | null;
   /** "local:<path>", "hub:<repo>@<revision>" or "not configured". */
   source: string;
   /** Why a size is missing or a source unusable, for people. */
@@ -41,6 +46,9 @@ export async function describeTasks(tasks: TaskSpec[], dataDir: string | undefin
       group: task.group ?? null,
       size: test.n,
       pool_size: pool.n,
+      card_size: task.declaredSize?.test ?? null,
+      card_pool_size: task.declaredSize?.pool ?? null,
+      license: task.license ?? null,
       source: sourceLabel(task, dataDir),
       problem: test.problem,
       unpinned: (["test", "pool"] as const).filter((split) => {

@@ -120,8 +120,10 @@ async function itemsFromFile(file: string, source: LocalSourceSpec | HubSourceSp
 }
 
 async function readSourceRecords(file: string, source: LocalSourceSpec | HubSourceSpec): Promise<SourceRecord[]> {
-  if (source.preprocess) return PREPROCESSES[source.preprocess](await readJsonDocument(file), file);
-  return readRecords(file, source.format);
+  const preprocess = source.preprocess ? PREPROCESSES[source.preprocess] : undefined;
+  if (preprocess?.reads === "document") return preprocess.run(await readJsonDocument(file), file);
+  const records = await readRecords(file, source.format);
+  return preprocess ? preprocess.run(records, file) : records;
 }
 
 function noSourceError(task: TaskSpec, split: Split): UserError {

@@ -3,7 +3,13 @@
 import { isPlainObject, type SourceRecord } from "../data/records.ts";
 import { UserError } from "../types.ts";
 
-export type Preprocess = (document: unknown, file: string) => SourceRecord[];
+/**
+ * A document preprocess reads the whole JSON document (format: json); a records preprocess
+ * reshapes the records of any format, one by one, keeping their line numbers.
+ */
+export type Preprocess =
+  | { reads: "document"; run: (document: unknown, file: string) => SourceRecord[] }
+  | { reads: "records"; run: (records: SourceRecord[], file: string) => SourceRecord[] };
 
 /**
  * HEAD-QA v1.0 JSON: {"exams": {"<exam>": {name, category, year, data: [question, …]}}}.
@@ -33,6 +39,27 @@ function headqaExams(document: unknown, file: string): SourceRecord[] {
   return records;
 }
 
+/**
+ * MED-ITA (Crisp-Unimib/MED-ITA dataset.jsonl): `options` is a list of one-key objects,
+ * [{"A": text}, {"B": text}, …]; merged into one object {"A": text, "B": text, …} so the
+ * field map reads it as `options: { object: options }` and the letter answer by key.
+ */
+function keyedOptionList(records: SourceRecord[], file: string): SourceRecord[] {
+  return records.map((record) => {
+    const options = record.data.options;
+    if (!Array.isArray(options)) throw new UserError(`${file}, ${record.where}: field "options": expected a list of one-key objects [{"A": text}, …].`);
+    const merged: Record<string, unknown> = {};
+    options.forEach((option, i) => {
+      const keys = isPlainObject(option) ? Object.keys(option) : [];
+      if (keys.length !== 1) throw new UserError(`${file}, ${record.where}: field "options[${i}]": expected one key and its text, like {"A": "…"}, found ${JSON.stringify(option)}.`);
+      if (keys[0] in merged) throw new UserError(`${file}, ${record.where}: field "options[${i}]": the key "${keys[0]}" appears twice.`);
+      merged[keys[0]] = (option as Record<string, unknown>)[keys[0]];
+    });
+    return { ...record, data: { ...record.data, options: merged } };
+  });
+}
+
 export const PREPROCESSES: Record<string, Preprocess> = {
-  headqa_exams: headqaExams,
+  headqa_exams: { reads: "document", run: headqaExams },
+  keyed_option_list: { reads: "records", run: keyedOptionList },
 };

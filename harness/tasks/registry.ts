@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../types.ts";
 import { closeMatches } from "./close-matches.ts";
+import { PREPROCESSES } from "./preprocess.ts";
 import { LocalTaskFileSchema, TaskFileSchema, type LocalTaskFile, type TaskFile, type TaskFileSource } from "./task-file-schema.ts";
 import type { FieldMap, HubSourceSpec, LocalSourceSpec, SourceSpec, TaskSpec } from "./task-spec.ts";
 
@@ -75,11 +76,25 @@ function addLocalTasks(dir: string, tasks: TaskSpec[]): void {
       const known = [...new Set(tasks.map((t) => t.family))];
       throw new UserError(`${file}: family "${local.family}" is not defined in the task files (known: ${known.join(", ")}).`);
     }
-    if (family.some((t) => t.subject)) {
-      throw new UserError(`${file}: family "${local.family}" has subjects; local sources can only be added to families without subjects.`);
+    const subjects = [...new Set(family.flatMap((t) => (t.subject ? [t.subject] : [])))];
+    if (subjects.length > 0 && !local.subject) {
+      throw new UserError(`${file}: family "${local.family}" has subjects; add \`subject: NAME\` (one of ${subjects.join(", ")}) to name the subject whose sources this file adds.`);
+    }
+    if (local.subject && !subjects.includes(local.subject)) {
+      const known = subjects.length > 0 ? `its subjects: ${subjects.join(", ")}` : "it has no subjects; remove `subject`";
+      throw new UserError(`${file}: subject "${local.subject}" is not a subject of family "${local.family}" (${known}).`);
     }
     const base = family[0];
-    const asTaskFile: TaskFile = { family: local.family, domain: base.domain, group: base.group, evaluated_split: base.evaluatedSplit ?? "test", languages: local.languages };
+    const asTaskFile: TaskFile = {
+      family: local.family,
+      domain: base.domain,
+      group: base.group,
+      // A translation is a derived copy: the source's licence goes with it.
+      ...(base.license ? { license: base.license } : {}),
+      ...(local.subject ? { subjects: [local.subject] } : {}),
+      evaluated_split: base.evaluatedSplit ?? "test",
+      languages: local.languages,
+    };
     for (const added of expandTaskFile(asTaskFile, file)) {
       if (local.variant) {
         const id = `${added.id}@${local.variant}`;
@@ -145,7 +160,7 @@ function expandTaskFile(taskFile: TaskFile, file: string): TaskSpec[] {
       const toSource = (source: TaskFileSource, at: string): LocalSourceSpec | HubSourceSpec => {
         const fields = source.fields ?? taskFile.fields;
         if (!fields) throw new UserError(`${file}: ${at}.fields: missing, and the file has no top-level \`fields\` to fall back on.`);
-        if (source.preprocess && source.format.type !== "json") {
+        if (source.preprocess && PREPROCESSES[source.preprocess].reads === "document" && source.format.type !== "json") {
           throw new UserError(`${file}: ${at}.preprocess: a preprocess reads a whole JSON document; set format: json.`);
         }
         const fill = (text: string, key: string): string => substitute(text, { subject, lang }, file, `${at}.${key}`);
@@ -165,6 +180,8 @@ function expandTaskFile(taskFile: TaskFile, file: string): TaskSpec[] {
         lang,
         ...(subject ? { subject } : {}),
         domain: taskFile.domain,
+        ...(taskFile.license ? { license: taskFile.license } : {}),
+        ...(language?.size ? { declaredSize: language.size } : {}),
         ...(taskFile.group ? { group: taskFile.group } : {}),
         test: split("test"),
         pool: split("pool"),
@@ -191,8 +208,13 @@ function makeRegistry(dir: string, tasks: TaskSpec[]): TaskRegistry {
   const groups = new Map<string, TaskSpec[]>();
   const addTo = (key: string, task: TaskSpec) => groups.set(key, [...(groups.get(key) ?? []), task]);
   for (const task of tasks) {
-    // A variant ("medqa.it@mt") is chosen by its id only, never by its family's names.
-    if (task.id.includes("@")) continue;
+    // A variant ("medqa.it@mt") is chosen by its id only, never by its family's names; the
+    // subjects of a translated family together by "family.lang@variant" (mmlu_medical.it@mt).
+    const at = task.id.indexOf("@");
+    if (at >= 0) {
+      if (task.subject) addTo(`${task.family}.${task.lang}${task.id.slice(at)}`, task);
+      continue;
+    }
     addTo(task.family, task);
     addTo(`${task.family}.${task.lang}`, task);
     if (task.group && task.group !== task.family) {

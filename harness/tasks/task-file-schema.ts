@@ -47,9 +47,13 @@ const HubSchema = z.strictObject({
 
 const SplitSchema = z.strictObject({ local: LocalSchema.optional(), hub: HubSchema.optional() });
 
+/** Item counts the source's own card gives, shown by `medeval tasks` when no local copy is there to count. */
+const SizeSchema = z.strictObject({ test: z.number().int().positive().optional(), pool: z.number().int().positive().optional() });
+
 const LanguageSchema = z.strictObject({
   test: SplitSchema.optional(),
   pool: SplitSchema.optional(),
+  size: SizeSchema.optional(),
   /** Free text shown to people (e.g. why there is no source). */
   note: z.string().optional(),
 });
@@ -59,6 +63,8 @@ export const TaskFileSchema = z.strictObject({
   title: z.string().optional(),
   description: z.string().optional(),
   domain: z.enum(["in-domain", "out-of-domain"]),
+  /** The data's licence as its card states it (SPDX id where there is one: MIT, CC-BY-4.0 …). */
+  license: z.string().min(1).optional(),
   group: name.optional(),
   /** One task per subject and language ("mmlu_medical.anatomy.it"); `{subject}` is substituted in paths and filters. */
   subjects: z.array(name).min(1).optional(),
@@ -82,6 +88,8 @@ export type TaskFileSource = z.infer<typeof LocalSchema> & { repo?: string; revi
 export const LocalTaskFileSchema = z.strictObject({
   family: name,
   variant: name.optional(),
+  /** The subject of a family with subjects (mmlu_medical) whose sources this file adds. */
+  subject: name.optional(),
   description: z.string().optional(),
   languages: z.record(z.string().regex(/^[a-z]{2,3}$/, "use a 2-3 letter language code"), LanguageSchema),
 });

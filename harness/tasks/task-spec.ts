@@ -41,6 +41,10 @@ export interface TaskSpec {
   lang: string;
   subject?: string;
   domain: Domain;
+  /** The data's licence, as the task file states it. */
+  license?: string;
+  /** Item counts from the source's card (not counted), where the task file gives them. */
+  declaredSize?: { test?: number; pool?: number };
   group?: string;
   test: SourceSpec | null;
   pool: SourceSpec | null;

@@ -31,10 +31,38 @@ export interface TextPair {
   options: string[];
 }
 
-/** Numbers (with a decimal comma or point read alike) and the units right after them. */
+/** The numbers of a text as written ("3,1", "500.000", "1,234.5"), in order of appearance. */
 export function numberTokens(text: string): string[] {
-  const found = text.match(/\d+(?:[.,]\d+)?/g) ?? [];
-  return found.map((n) => n.replace(",", ".")).sort();
+  return text.match(/\d+(?:[.,]\d+)*/g) ?? [];
+}
+
+/** 2.50 → 2.5, 3.0 → 3: a decimal as a value, not as typed. */
+function decimal(intPart: string, fraction: string): string {
+  const f = fraction.replace(/0+$/, "");
+  return f ? `${intPart}.${f}` : intPart;
+}
+
+/**
+ * The values a written number can stand for across locales: "3,1" and "3.1" are 3.1; "500.000"
+ * is 500 000 in Italian or Spanish and 500 in English; "4.730" 4.73 or 4730; "1,234.5" 1234.5
+ * (the last separator of two kinds is the decimal one). Two numbers match when they share one.
+ */
+export function numberReadings(token: string): Set<string> {
+  const parts = token.split(/[.,]/);
+  if (parts.length === 1) return new Set([token]);
+  const readings = new Set<string>();
+  const grouped = parts.slice(1).every((p) => p.length === 3);
+  const separators = new Set(token.match(/[.,]/g));
+  if (separators.size === 1) {
+    if (grouped) readings.add(parts.join(""));
+    if (parts.length === 2) readings.add(decimal(parts[0], parts[1]));
+  } else {
+    const last = Math.max(token.lastIndexOf("."), token.lastIndexOf(","));
+    const whole = token.slice(0, last).replace(/[.,]/g, "");
+    readings.add(decimal(whole, token.slice(last + 1)));
+  }
+  if (readings.size === 0) readings.add(token);
+  return readings;
 }
 
 function words(text: string): string[] {
@@ -61,7 +89,9 @@ export function checkLanguage(target: TextPair, to: string): CheckResult {
 export function checkNumbers(source: TextPair, target: TextPair): CheckResult {
   const a = numberTokens(joined(source));
   const b = numberTokens(joined(target));
-  const missing = a.filter((n) => { const i = b.indexOf(n); if (i < 0) return true; b.splice(i, 1); return false; });
+  const readings = new Map([...a, ...b].map((n) => [n, numberReadings(n)]));
+  const sameValue = (x: string, y: string) => [...readings.get(x)!].some((r) => readings.get(y)!.has(r));
+  const missing = a.filter((n) => { const i = b.findIndex((m) => sameValue(n, m)); if (i < 0) return true; b.splice(i, 1); return false; });
   return { name: "numbers", pass: missing.length === 0 && b.length === 0, detail: missing.length || b.length ? `missing ${missing.join(" ") || "none"}; added ${b.join(" ") || "none"}` : `${a.length} kept` };
 }
 

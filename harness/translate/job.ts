@@ -20,8 +20,10 @@ import { sourceYaml, splitResult, writeCard, writeAtomic, writeTranslatedSplit, 
 export const DEFAULT_TEMPERATURE = 0;
 /** Enough for a long vignette and its options in any of the target languages. */
 export const DEFAULT_MAX_TOKENS = 2048;
-/** The variant a translation is registered under when the family already has a source for the language. */
+/** The variant a translation is registered under when the family already has a source for the language and none is named. */
 export const DEFAULT_VARIANT = "mt";
+/** What a variant name may be: it ends a task id (medqa.it@ours) and names a folder. */
+export const VARIANT_PATTERN = /^[a-z0-9_]+$/;
 
 export interface JobInput {
   model?: string;
@@ -33,6 +35,11 @@ export interface JobInput {
   limit: number | null;
   backTranslate: boolean;
   dropFlagged: boolean;
+  /**
+   * Register as family.lang@variant, beside any other translation of the language. null:
+   * family.lang, or family.lang@DEFAULT_VARIANT when tasks/*.yaml already has that split.
+   */
+  variant: string | null;
   /** Where the source data is read (undefined: the Hub). */
   dataDir?: string;
   tasksDir?: string;
@@ -58,13 +65,40 @@ export interface JobOutcome {
 }
 
 /** The tasks a job translates from, refusing what cannot be translated before any request. */
+/**
+ * The tasks a job translates from, refusing what cannot be translated before any request. A
+ * family with subjects (mmlu_medical.en) is its member tasks, each translated on its own.
+ */
 export function sourceTasks(tasks: string, to: TargetLanguage[], tasksDir?: string, dataDir?: string): TaskSpec[] {
   const specs = loadRegistry(tasksDir, dataDir).resolve(tasks);
   for (const spec of specs) {
-    if (spec.subject) throw new UserError(`${spec.id}: tasks with subjects cannot be translated yet; translate a family without subjects (medqa.en, headqa.es …)`);
     if (to.includes(spec.lang as TargetLanguage)) throw new UserError(`${spec.id} is already in ${spec.lang}: choose other target languages`);
   }
   return specs;
+}
+
+/** Where one translated split goes and what it is registered as. */
+export interface TranslationTarget {
+  /** The registered task id: family[.subject].lang[@variant]. */
+  id: string;
+  variant: string | null;
+  /** The split's file, relative to the output directory. */
+  rel: string;
+  /** The local task file that registers it. */
+  taskFile: string;
+}
+
+export function translationTarget(spec: TaskSpec, to: string, split: Split, variant: string | null, out: string, tasksDir?: string): TranslationTarget {
+  const plain = [spec.family, spec.subject, to].filter(Boolean).join(".");
+  const chosen = variant ?? (loadRegistry(tasksDir).get(plain)?.[split] ? DEFAULT_VARIANT : null);
+  const id = chosen ? `${plain}@${chosen}` : plain;
+  const folder = chosen ? `${to}@${chosen}` : to;
+  return {
+    id,
+    variant: chosen,
+    rel: join("translated", ...[spec.family, spec.subject, folder].filter((p): p is string => Boolean(p)), `${split}.jsonl`),
+    taskFile: join(localTasksDir(out), `${id}.yaml`),
+  };
 }
 
 export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
@@ -95,7 +129,8 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
       const items = input.limit !== null ? loaded.items.slice(0, input.limit) : loaded.items;
       for (const to of input.to) {
         if (input.signal.aborted) return outcomes;
-        const rel = join("translated", spec.family, to, `${input.split}.jsonl`);
+        const target = translationTarget(spec, to, input.split, input.variant, input.out, input.tasksDir);
+        const rel = target.rel;
         const file = join(input.out, rel);
         mkdirSync(dirname(file), { recursive: true });
         const result = await translateItems({
@@ -103,7 +138,7 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
           chat: { dispatcher, cache, modelIdentity: `${model.servedModel}@${identity.id ?? "unidentified"}` },
           journalFile: file.replace(/\.jsonl$/, ".journal.jsonl"),
           concurrency, signal: input.signal,
-          onResume: (done, pending) => input.notice(`${spec.family}.${to}: ${done} items already translated, ${pending} to go`),
+          onResume: (done, pending) => input.notice(`${target.id}: ${done} items already translated, ${pending} to go`),
         });
         // Interrupted: nothing is written but the journal (the same command goes on from it).
         if (input.signal.aborted) return outcomes;
@@ -116,13 +151,13 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
           continue;
         }
         const hash = writeTranslatedSplit(file, split.items);
-        const id = registerSplit(input, spec, to, rel, hash);
+        const id = registerSplit(input, spec, to, target, hash);
         writeCard(file.replace(/\.jsonl$/, ".card.json"), {
           source: { task: spec.id, split: input.split, sha256: loaded.source.items_hash, items: items.length },
           target: { lang: to, file: rel, sha256: hash, items: split.items.length },
           translator: { model: model.servedModel, checkpoint: checkpoint?.root ?? null },
           prompt_hash: promptHash(to, spec.lang),
-          parameters: { temperature: params.temperature, max_tokens: params.maxTokens, structured: params.structured, back_translate: input.backTranslate, drop_flagged: input.dropFlagged, limit: input.limit },
+          parameters: { temperature: params.temperature, max_tokens: params.maxTokens, structured: params.structured, back_translate: input.backTranslate, drop_flagged: input.dropFlagged, limit: input.limit, variant: target.variant },
           checks: { failing: split.failing, flagged: split.flagged.map((l) => l.id), failed: split.failed.map((l) => ({ id: l.id, error: l.error })) },
           counts: { translated: split.items.length + split.dropped, flagged: split.flagged.length, failed: split.failed.length, dropped: split.dropped },
         });
@@ -136,17 +171,20 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
 }
 
 /**
- * Writes (or updates) <out>/tasks.local/<family>.<lang>.yaml with the split's source and its
- * sha256; under a variant when tasks/*.yaml already has a source for the language. The task id.
+ * Writes (or updates) <out>/tasks.local/<id>.yaml with the split's source and its sha256, under
+ * the target's variant and subject. The task id.
  */
-function registerSplit(input: JobInput, spec: TaskSpec, to: string, rel: string, hash: string): string {
-  const base = loadRegistry(input.tasksDir).get(`${spec.family}.${to}`);
-  const variant = base?.[input.split] ? DEFAULT_VARIANT : undefined;
-  const file = join(localTasksDir(input.out), `${spec.family}.${to}${variant ? `@${variant}` : ""}.yaml`);
-  const previous = existsSync(file) ? (parseYaml(readFileSync(file, "utf8")) as { languages?: Record<string, Record<string, unknown>> }) : null;
-  const source = parseYaml(sourceYaml(rel)) as { local: Record<string, unknown> };
+function registerSplit(input: JobInput, spec: TaskSpec, to: string, target: TranslationTarget, hash: string): string {
+  const previous = existsSync(target.taskFile) ? (parseYaml(readFileSync(target.taskFile, "utf8")) as { languages?: Record<string, Record<string, unknown>> }) : null;
+  const source = parseYaml(sourceYaml(target.rel)) as { local: Record<string, unknown> };
   const languages = { [to]: { ...(previous?.languages?.[to] ?? {}), [input.split]: { local: { ...source.local, sha256: hash } } } };
-  const doc = { family: spec.family, ...(variant ? { variant } : {}), description: `${spec.id} machine-translated into ${to} (medeval translate)`, languages };
-  writeAtomic(file, stringifyYaml(doc));
-  return `${spec.family}.${to}${variant ? `@${variant}` : ""}`;
+  const doc = {
+    family: spec.family,
+    ...(target.variant ? { variant: target.variant } : {}),
+    ...(spec.subject ? { subject: spec.subject } : {}),
+    description: `${spec.id} machine-translated into ${to} (medeval translate)`,
+    languages,
+  };
+  writeAtomic(target.taskFile, stringifyYaml(doc));
+  return target.id;
 }

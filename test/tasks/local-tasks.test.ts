@@ -49,6 +49,23 @@ describe("local task files", () => {
     expect(registry.resolve("medqa.en@ours").map((t) => t.id)).toEqual(["medqa.en@ours"]);
     expect(registry.resolve("medqa").map((t) => t.id)).not.toContain("medqa.en@ours");
   });
+  it("adds a subject's translation to a family with subjects, selected together as family.lang@variant", () => {
+    const dir = dataDirWith(`family: mmlu_medical\nvariant: mt\nsubject: anatomy\n${source("it")}`, "mmlu_medical.anatomy.it@mt.yaml");
+    writeFileSync(join(dir, "tasks.local", "mmlu_medical.virology.it@mt.yaml"), "family: mmlu_medical\nsubject: virology\n" + source("it"));
+    expect(() => loadRegistry(undefined, dir)).toThrow(/mmlu_medical.virology.it@mt.yaml: subject "virology" is not a subject of family "mmlu_medical" \(its subjects: anatomy, clinical_knowledge/);
+    writeFileSync(join(dir, "tasks.local", "mmlu_medical.virology.it@mt.yaml"), `family: mmlu_medical\nvariant: mt\nsubject: college_medicine\n${source("it")}`);
+    const registry = loadRegistry(undefined, dir);
+    const anatomy = registry.get("mmlu_medical.anatomy.it@mt")!;
+    expect(anatomy).toMatchObject({ subject: "anatomy", lang: "it", group: "mmlu_medical" });
+    expect(anatomy.test?.local?.path).toBe("translated/it.jsonl");
+    // Global-MMLU's shipped mmlu_medical.anatomy.it is untouched
+    expect(registry.get("mmlu_medical.anatomy.it")!.test?.hub?.repo).toBe("CohereLabs/Global-MMLU");
+    expect(registry.resolve("mmlu_medical.it@mt").map((t) => t.id)).toEqual(["mmlu_medical.anatomy.it@mt", "mmlu_medical.college_medicine.it@mt"]);
+    expect(registry.resolve("mmlu_medical.it").map((t) => t.id)).not.toContain("mmlu_medical.anatomy.it@mt");
+  });
+  it("a file for a family with subjects must name its subject", () => {
+    expect(() => loadRegistry(undefined, dataDirWith(`family: mmlu_medical\nvariant: mt\n${source("it")}`))).toThrow(/family "mmlu_medical" has subjects; add `subject: NAME` \(one of anatomy/);
+  });
   it("names the file for an unknown family or a bad field", () => {
     expect(() => loadRegistry(undefined, dataDirWith(`family: nope\n${source("it")}`))).toThrow(/tasks.local\/medqa.it.yaml: family "nope" is not defined/);
     expect(() => loadRegistry(undefined, dataDirWith(`family: medqa\nextra: 1\n${source("it")}`))).toThrow(UserError);

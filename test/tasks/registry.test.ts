@@ -41,7 +41,8 @@ describe("the repository's task registry", () => {
 
   it("defines every family in every language of the paper", () => {
     const ids = registry.list().map((t) => t.id);
-    expect(ids).toHaveLength(3 + 3 + 6 * 3 + 2 + 3);
+    // the paper's five families, then HEAD-QA v2 (es, en, it), MED-ITA (it), MMLU-ProX medical (2 categories × en, it, es)
+    expect(ids).toHaveLength(3 + 3 + 6 * 3 + 2 + 3 + 3 + 1 + 2 * 3);
     for (const id of ["medqa.en", "medqa.it", "medqa.es", "medmcqa.en", "medmcqa.it", "medmcqa.es", "headqa.es", "headqa.en", "medexpqa.en", "medexpqa.es", "medexpqa.it"]) {
       expect(ids).toContain(id);
     }

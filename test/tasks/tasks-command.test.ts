@@ -65,7 +65,7 @@ describe("medeval tasks", () => {
   it("prints JSON with --json, for the selected tasks only", async () => {
     const out = await runTasks(["tasks", "--tasks", "medqa.it", "--json", "--data-dir", tempDir()]);
     expect(JSON.parse(out)).toEqual([
-      { id: "medqa.it", family: "medqa", lang: "it", subject: null, domain: "in-domain", group: null, size: null, pool_size: null, source: "not configured", problem: null, unpinned: [] },
+      { id: "medqa.it", family: "medqa", lang: "it", subject: null, domain: "in-domain", group: null, size: null, pool_size: null, card_size: null, card_pool_size: null, license: null, source: "not configured", problem: null, unpinned: [] },
     ]);
   });
 });

@@ -161,3 +161,132 @@ describe("medeval translate, incomplete", () => {
     expect(server.generationRequests().length).toBe(1);
   }, 90_000);
 });
+
+describe("medeval translate options", () => {
+  const ENGLISH = Object.fromEntries(Object.entries(ITALIAN).map(([en, it]) => [it, en]));
+  const POOL = [
+    { question: "Which drug is a loop diuretic given to a patient with heart failure?", options: { A: "Furosemide", B: "Amlodipine", C: "Metformin", D: "Warfarin" }, answer_idx: "A" },
+    { question: "Which artery carries blood to the left ventricle muscle of the heart?", options: { A: "The left coronary artery", B: "The femoral artery", C: "The radial artery", D: "The carotid artery" }, answer_idx: "A" },
+  ];
+  const SUBJECTS = ["anatomy", "clinical_knowledge", "college_biology", "college_medicine", "medical_genetics", "professional_medicine"];
+  const translateTo = (dir: string, tasks: string, ...extra: string[]) =>
+    medeval(["translate", "--tasks", tasks, "--to", "it", "--model-url", server.url, "--served-model", "fake-model", "--data-dir", data, "--out", dir, ...extra]);
+  const jsonl = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  /** Exit 0; otherwise the failure shows stderr. */
+  const expectDone = (r: { code: number; stderr: string }) => expect(`${r.code} ${r.stderr}`).toBe(`0 ${r.code === 0 ? r.stderr : ""}`);
+  const tasksJson = async (dir: string, tasks: string) => {
+    const r = await medeval(["tasks", "--data-dir", dir, "--tasks", tasks, "--json"]);
+    expectDone(r);
+    return JSON.parse(r.stdout) as { id: string; size: number | null; pool_size: number | null; source: string }[];
+  };
+
+  beforeAll(() => {
+    writeFileSync(join(data, "medqa", "4_options", "dev.jsonl"), POOL.map((i) => JSON.stringify(i)).join("\n") + "\n");
+    mkdirSync(join(data, "mmlu", "test"), { recursive: true });
+    for (const subject of SUBJECTS) {
+      writeFileSync(join(data, "mmlu", "test", `${subject}_test.csv`), `"Which vessel carries blood from the heart to the body (${subject})?",The aorta,The vena cava,The pulmonary vein,The pulmonary artery,A\n`);
+    }
+  });
+
+  it("--back-translate scores each item back into the source language; a bad back-translation is flagged and --drop-flagged leaves it out", async () => {
+    const dir = join(tempDir(), "back");
+    const translator = translatorBehavior({ Italian: ITALIAN, English: ENGLISH });
+    // The back-translation of the potassium item comes back as unrelated text.
+    const garbled: Behavior = (req) => {
+      const text = req.messages.map((m) => m.content).join(" ");
+      if (/into English\./.test(text) && text.includes("potassio")) {
+        return { content: JSON.stringify({ question: "Zzz qqq xxx www vvv uuu ttt sss rrr ppp ooo nnn mmm lll kkk jjj.", options: ["Kkk", "Jjj", "Hhh", "Ggg"] }) };
+      }
+      return translator(req);
+    };
+    server.setBehavior({ respond: garbled });
+    server.reset();
+    try {
+      const r = await translateTo(dir, "medqa.en", "--back-translate", "--drop-flagged");
+      expectDone(r);
+      expect(server.generationRequests().length).toBe(4); // two items, each there and back
+      expect(r.stdout).toMatch(/translated 2\/2, flagged 1, failed 0, dropped 1/);
+      expect(r.stdout).toMatch(/back_translation\s+1/);
+      const card = JSON.parse(readFileSync(join(dir, "translated", "medqa", "it", "test.card.json"), "utf8"));
+      expect(card.parameters).toMatchObject({ back_translate: true, drop_flagged: true });
+      expect(card.checks.flagged).toEqual(["1"]);
+      expect(card.counts).toMatchObject({ translated: 2, flagged: 1, dropped: 1 });
+      // the registered split holds the one item that passed; the journal keeps both, with their back-translations
+      expect(jsonl(join(dir, "translated", "medqa", "it", "test.jsonl")).map((l) => l.id)).toEqual(["0"]);
+      const journal = jsonl(join(dir, "translated", "medqa", "it", "test.journal.jsonl"));
+      expect(journal.map((l) => [l.id, l.back !== null, l.checks.find((c: { name: string }) => c.name === "back_translation").pass])).toEqual([
+        ["0", true, true],
+        ["1", true, false],
+      ]);
+      expect((await tasksJson(dir, "medqa.it"))[0].size).toBe(1);
+    } finally {
+      server.setBehavior({ respond: translatorBehavior({ Italian: ITALIAN, Spanish: SPANISH }) });
+    }
+  }, 90_000);
+
+  it("--split pool translates the few-shot pool into the same task, beside its test split", async () => {
+    const dir = join(tempDir(), "pool");
+    expect((await translateTo(dir, "medqa.en")).code).toBe(0);
+    server.reset();
+    const r = await translateTo(dir, "medqa.en", "--split", "pool");
+    expectDone(r);
+    expect(server.generationRequests().length).toBe(POOL.length);
+    expect(jsonl(join(dir, "translated", "medqa", "it", "pool.jsonl")).map((l) => l.question)).toEqual(POOL.map((p) => translateText(p.question, ITALIAN)));
+    expect(JSON.parse(readFileSync(join(dir, "translated", "medqa", "it", "pool.card.json"), "utf8")).source).toMatchObject({ task: "medqa.en", split: "pool", items: 2 });
+    const yaml = readFileSync(join(dir, "tasks.local", "medqa.it.yaml"), "utf8");
+    expect(yaml).toContain("translated/medqa/it/test.jsonl");
+    expect(yaml).toContain("translated/medqa/it/pool.jsonl");
+    expect(await tasksJson(dir, "medqa.it")).toMatchObject([{ id: "medqa.it", size: 2, pool_size: 2 }]);
+  }, 90_000);
+
+  it("--variant NAME registers a second translation beside the first; both run in one medeval run", async () => {
+    const dir = join(tempDir(), "variants");
+    expect((await translateTo(dir, "medqa.en")).code).toBe(0);
+    // a different translator for the second: every item comes back with "(ours)" appended
+    const translator = translatorBehavior({ Italian: ITALIAN });
+    server.setBehavior({ respond: (req) => ({ content: JSON.stringify(Object.fromEntries(Object.entries(JSON.parse((translator(req) as { content: string }).content)).map(([k, v]) => [k, k === "question" ? `${v} (ours)` : v]))) }) });
+    try {
+      const r = await translateTo(dir, "medqa.en", "--variant", "ours");
+      expectDone(r);
+      expect(r.stdout).toContain("run it: medeval run --tasks medqa.it@ours");
+    } finally {
+      server.setBehavior({ respond: translatorBehavior({ Italian: ITALIAN, Spanish: SPANISH }) });
+    }
+    expect(jsonl(join(dir, "translated", "medqa", "it@ours", "test.jsonl"))[0].question).toMatch(/\(ours\)$/);
+    expect(jsonl(join(dir, "translated", "medqa", "it", "test.jsonl"))[0].question).not.toMatch(/\(ours\)$/);
+    expect(readFileSync(join(dir, "tasks.local", "medqa.it@ours.yaml"), "utf8")).toMatch(/variant: ours/);
+    const bad = await translateTo(dir, "medqa.en", "--variant", "Our-MT");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--variant "Our-MT": use lowercase letters, digits and _');
+
+    server.setBehavior({ respond: answerWith(() => "A", "direct") });
+    try {
+      const ran = await medeval(["run", "--tasks", "medqa.it,medqa.it@ours", "--data-dir", dir, "--model-url", server.url, "--served-model", "fake-model", "--prompt-style", "direct", "--max-tokens", "512", "--out", join(home, "results"), "--run-id", "variants"]);
+      expectDone(ran);
+      const record = JSON.parse(readFileSync(join(home, "results", "variants", "run.json"), "utf8"));
+      expect(record.tasks.map((t: { task: string; n: number }) => [t.task, t.n])).toEqual([
+        ["medqa.it", 2],
+        ["medqa.it@ours", 2],
+      ]);
+      const files = Object.fromEntries(record.sources.map((s: { task: string; files: { path: string }[] }) => [s.task, s.files[0].path]));
+      expect(files).toEqual({ "medqa.it": "translated/medqa/it/test.jsonl", "medqa.it@ours": "translated/medqa/it@ours/test.jsonl" });
+    } finally {
+      server.setBehavior({ respond: translatorBehavior({ Italian: ITALIAN, Spanish: SPANISH }) });
+    }
+  }, 120_000);
+
+  it("a family with subjects (mmlu_medical.en) is translated subject by subject, as mmlu_medical.<subject>.it@mt beside Global-MMLU", async () => {
+    const dir = join(tempDir(), "subjects");
+    server.reset();
+    const r = await translateTo(dir, "mmlu_medical.en");
+    expectDone(r);
+    expect(server.generationRequests().length).toBe(SUBJECTS.length);
+    for (const subject of SUBJECTS) {
+      expect(jsonl(join(dir, "translated", "mmlu_medical", subject, "it@mt", "test.jsonl"))[0].question).toContain("vaso");
+      expect(readFileSync(join(dir, "tasks.local", `mmlu_medical.${subject}.it@mt.yaml`), "utf8")).toContain(`subject: ${subject}`);
+    }
+    expect(r.stdout).toContain(`run it: medeval run --tasks ${SUBJECTS.map((s) => `mmlu_medical.${s}.it@mt`).join(",")}`);
+    const rows = await tasksJson(dir, "mmlu_medical.it@mt");
+    expect(rows.map((row) => [row.id, row.size])).toEqual(SUBJECTS.map((s) => [`mmlu_medical.${s}.it@mt`, 1]));
+  }, 90_000);
+});

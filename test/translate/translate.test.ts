@@ -65,6 +65,12 @@ describe("quality checks", () => {
     expect(checkLanguage(IT, "es").pass).toBe(false);
     expect(checkLanguage(EN, "it").pass).toBe(false);
     expect(checkNumbers(EN, { ...IT, question: IT.question.replace("3,1", "3,7") }).pass).toBe(false);
+    // locale spellings of one value pass (thousands, decimal comma, trailing zeros); other values do not
+    const pair = (en: string, it: string) => checkNumbers({ question: en, options: [] }, { question: it, options: [] });
+    expect(pair("500000 IU and 2.50 mg and 1,234.5 mL", "500.000 UI e 2,5 mg e 1.234,5 mL").pass).toBe(true);
+    expect(pair("a creatinine of 4.730 mg/dL", "una creatinina di 4,73 mg/dL").pass).toBe(true);
+    expect(pair("500000 IU", "50.000 UI")).toMatchObject({ pass: false, detail: "missing 500000; added 50.000" });
+    expect(pair("2 tablets", "due compresse")).toMatchObject({ pass: false, detail: "missing 2; added none" });
     expect(checkDistinct({ ...IT, options: [IT.options[0]!, IT.options[0]!, IT.options[2]!, IT.options[3]!] }).pass).toBe(false);
     expect(checkLengthRatio(EN, { question: "Diagnosi?", options: ["A", "B", "C", "D"] }).pass).toBe(false);
     expect(checkCopied(EN, EN).pass).toBe(false);
