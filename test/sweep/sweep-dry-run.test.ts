@@ -51,7 +51,8 @@ limit: 3
     const before = await sweep(file, out, { "dry-run": true });
     expect(before).toMatch(/#0 served × cot \(zero-shot\) × 2 tasks: 6 items \(medqa\.en 3, headqa\.es 3\); not started → \S+/);
     expect(before).toMatch(/#1 served × direct \(zero-shot\) × 2 tasks: 6 items .*; not started/);
-    expect(before).toContain("12 items in all; 0 of 2 cells already complete");
+    expect(before).toMatch(/#0 served × cot .*\n    6 requests \(1 per item, generative; at most 42 with 6 retries each\)/);
+    expect(before).toContain("12 items in the 2 cells planned, 12 left → 12 requests (at most 84 with retries); 0 of 2 cells already complete");
     expect(before).toContain("models medeval starts (serve:): served");
 
     await sweep(file, out, { cells: "0" });
@@ -59,6 +60,6 @@ limit: 3
     const after = await sweep(file, out, { "dry-run": true });
     expect(after).toMatch(/#0 served × cot .*; complete → /);
     expect(after).toMatch(/#1 served × direct .*; not started → /);
-    expect(after).toContain("12 items in all; 1 of 2 cells already complete");
+    expect(after).toContain("12 items in the 2 cells planned, 6 left → 6 requests (at most 42 with retries); 1 of 2 cells already complete");
   }, 60_000);
 });
