@@ -171,7 +171,7 @@ async function printPlan(plan: SweepPlan, cells: SweepCell[], base: SweepBase): 
         const there = s.items.length > 0 ? `${describeItems(s)} in the ${s.items.length} tasks that are here` : s.planError ? `the tasks that are here cannot be planned either: ${s.planError}` : "none of its tasks is here";
         out(`  ${cellLabel(c)}: ${s.missing.length > 0 ? "cannot run yet" : "planned in part"}: ${there}${s.missing.length > 0 ? "; it needs:" : ""}`);
         for (const line of missingLines(s.missing)) out(line);
-        if (s.downloads.length > 0) out(`    - downloaded when the cell runs (items and run id known then): ${describeDownloads(s)}`);
+        if (s.downloads.length > 0) out(`    data downloaded when the cell runs (its items and run id are known then): ${describeDownloads(s)}`);
         continue;
       }
       items += n;

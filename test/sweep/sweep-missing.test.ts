@@ -3,13 +3,12 @@
 // the other cells run; each cell that runs leaves its log, named at the end.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import sweepCommand from "../../harness/commands/sweep.ts";
 import { planSweep } from "../../harness/sweep/plan.ts";
-import { cellStatus, type SweepBase } from "../../harness/sweep/run-sweep.ts";
-import { guessingBehavior } from "../fake-vllm/helpers.ts";
-import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
+import { cellStatus } from "../../harness/sweep/run-sweep.ts";
 import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
+import { fakeServerFor, testBase } from "./sweep-helpers.ts";
 
 const PAPER = resolve(import.meta.dirname, "..", "..", "sweeps", "paper.yaml");
 
@@ -34,27 +33,10 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-const base = (out: string): SweepBase => ({
-  seed: 1234,
-  out,
-  cache: false,
-  bootstrap: 200,
-  progress: "none",
-  signal: new AbortController().signal,
-  dataDir: SHARED_DATASETS,
-  offline: true,
-  fewshot: { k: 3, method: "bm25", traceLang: null, format: "multi-turn" },
-  defaults: { promptStyle: "cot", scoring: "generative", shots: 3, select: "bm25" },
-});
+const base = (out: string) => testBase(out, { offline: true });
 
 describe.skipIf(!hasSharedDatasets)(`a sweep's missing tasks and trace store (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
-  let server: FakeVllm;
-  beforeAll(async () => {
-    server = await startFakeVllm({ servedModelName: "m", maxModelLen: 8192, respond: guessingBehavior });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const fake = fakeServerFor("m");
 
   it("sweeps/paper.yaml dry-runs: each cell lists the translations and the trace store it needs, with their commands", async () => {
     const dir = tempDir("medeval-sweep-paper-");
@@ -80,7 +62,7 @@ describe.skipIf(!hasSharedDatasets)(`a sweep's missing tasks and trace store (${
     const dir = tempDir("medeval-sweep-missing-");
     process.env.MEDEVAL_HOME = join(dir, "home");
     const file = join(dir, "s.yaml");
-    writeFileSync(file, `models:\n  - { name: m, base_urls: ["${server.url}"], served_model: m }\nsettings:\n  traces: { setting: few-shot-traces }\ntasks: [medqa.en, medqa.it]\nlimit: 3\n`);
+    writeFileSync(file, `models:\n  - { name: m, base_urls: ["${fake().url}"], served_model: m }\nsettings:\n  traces: { setting: few-shot-traces }\ntasks: [medqa.en, medqa.it]\nlimit: 3\n`);
     const plan = planSweep(file);
     const s = await cellStatus(plan, plan.cells[0], base(join(dir, "results")));
     expect(s.runId).toBeNull();
@@ -99,13 +81,13 @@ describe.skipIf(!hasSharedDatasets)(`a sweep's missing tasks and trace store (${
     const file = join(dir, "s.yaml");
     writeFileSync(
       file,
-      `models:\n  - { name: m, base_urls: ["${server.url}"], served_model: m }\nsettings:\n  zero: { setting: zero-shot }\n  traces: { setting: few-shot-traces }\ntasks: [medqa.en]\nlimit: 3\n`,
+      `models:\n  - { name: m, base_urls: ["${fake().url}"], served_model: m }\nsettings:\n  zero: { setting: zero-shot }\n  traces: { setting: few-shot-traces }\ntasks: [medqa.en]\nlimit: 3\n`,
     );
     const out = join(dir, "results");
-    server.reset();
+    fake().reset();
     const { stderr, code } = await sweep({ file, out });
     expect(code).toBe(1);
-    expect(server.generationRequests()).toHaveLength(3);
+    expect(fake().generationRequests()).toHaveLength(3);
     // The cell that cannot run is refused as its model's cells are planned, before the other runs.
     expect(stderr).toMatch(/\[1\/2 cells\] #1 m × traces \(few-shot-traces\) × 1 tasks: failed: the cell cannot run yet; it needs:/);
     expect(stderr).toMatch(/progress: \[1\/2 cells done\] #0 m × zero 3\/3 items/);

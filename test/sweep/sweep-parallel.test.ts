@@ -3,13 +3,12 @@
 // model; an endpoint already up is used as it is.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { evaluate } from "../../harness/runner/evaluate.ts";
 import { planSweep } from "../../harness/sweep/plan.ts";
-import { runCells, sharedGpuWarning, type SweepBase } from "../../harness/sweep/run-sweep.ts";
-import { guessingBehavior } from "../fake-vllm/helpers.ts";
-import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
-import { hasSharedDatasets, isAlive, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir, waitGone } from "../helpers.ts";
+import { runCells, sharedGpuWarning } from "../../harness/sweep/run-sweep.ts";
+import { hasSharedDatasets, isAlive, SKIP_SHARED_REASON, tempDir, waitGone } from "../helpers.ts";
+import { fakeServerFor, testBase } from "./sweep-helpers.ts";
 
 const BIN = join(import.meta.dirname, "..", "fixtures", "fake-vllm-bin", "vllm-ready.mjs");
 
@@ -23,13 +22,7 @@ const served = (name: string, gpu: string, argsFile: string) => `  ${name}:
 `;
 
 describe.skipIf(!hasSharedDatasets)(`medeval sweep with parallel_models (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
-  let up: FakeVllm;
-  beforeAll(async () => {
-    up = await startFakeVllm({ servedModelName: "up", maxModelLen: 8192, respond: guessingBehavior });
-  });
-  afterAll(async () => {
-    await up?.close();
-  });
+  const fake = fakeServerFor("up");
 
   it("serves two models at once, each once for its cells with its own environment, and stops one before its slot takes the next", async () => {
     const dir = tempDir("medeval-sweep-parallel-");
@@ -38,25 +31,13 @@ describe.skipIf(!hasSharedDatasets)(`medeval sweep with parallel_models (${hasSh
     const file = join(dir, "par.yaml");
     writeFileSync(
       file,
-      `models:\n  - a\n  - b\n  - { name: up, base_urls: ["${up.url}"], served_model: up }\nsettings:\n  cot: { setting: zero-shot, prompt_style: cot }\n  direct: { setting: zero-shot, prompt_style: direct }\ntasks: medqa.en\nlimit: 2\nparallel_models: 2\n`,
+      `models:\n  - a\n  - b\n  - { name: up, base_urls: ["${fake().url}"], served_model: up }\nsettings:\n  cot: { setting: zero-shot, prompt_style: cot }\n  direct: { setting: zero-shot, prompt_style: direct }\ntasks: medqa.en\nlimit: 2\nparallel_models: 2\n`,
     );
     const plan = planSweep(file);
     expect(plan.sweep.parallel_models).toBe(2);
     expect(sharedGpuWarning(plan.cells, 2)).toBeNull();
     const out = join(dir, "results");
-    const base: SweepBase = {
-      seed: 1234,
-      out,
-      cache: false,
-      bootstrap: 200,
-      progress: "none",
-      signal: new AbortController().signal,
-      dataDir: SHARED_DATASETS,
-      vllmBin: BIN,
-      parallelModels: 2,
-      fewshot: { k: 3, method: "bm25", traceLang: null, format: "multi-turn" },
-      defaults: { promptStyle: "cot", scoring: "generative", shots: 3, select: "bm25" },
-    };
+    const base = testBase(out, { vllmBin: BIN, parallelModels: 2 });
     const pid = (f: string) => (existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as { pid: number }).pid : null);
     let running = 0;
     let most = 0;
@@ -94,7 +75,7 @@ describe.skipIf(!hasSharedDatasets)(`medeval sweep with parallel_models (${hasSh
     const upCells = seen.filter((s) => s.model === "up");
     expect(upCells).toHaveLength(2);
     expect(upCells.every((s) => s.url === undefined && !(s.aliveA && s.aliveB))).toBe(true);
-    expect(up.generationRequests()).toHaveLength(4);
+    expect(fake().generationRequests()).toHaveLength(4);
   }, 90_000);
 
   it("warns when models served at once would share GPUs", () => {
