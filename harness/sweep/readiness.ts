@@ -134,5 +134,5 @@ export function missingLines(missing: Missing[], indent = "    "): string[] {
 
 /** The refusal of a cell that lacks something: every missing thing, each with its command. */
 export function notReadyError(missing: Missing[]): UserError {
-  return new UserError(`the cell cannot run yet; it needs:\n${missingLines(missing, "  ").join("\n")}`);
+  return new UserError(`the cell cannot run yet: ${missing.map((m) => m.what).join("; ")}.\nWhat it needs, and the command that makes each:\n${missingLines(missing, "  ").join("\n")}`);
 }

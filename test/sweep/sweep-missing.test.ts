@@ -89,7 +89,7 @@ describe.skipIf(!hasSharedDatasets)(`a sweep's missing tasks and trace store (${
     expect(code).toBe(1);
     expect(fake().generationRequests()).toHaveLength(3);
     // The cell that cannot run is refused as its model's cells are planned, before the other runs.
-    expect(stderr).toMatch(/\[1\/2 cells\] #1 m × traces \(few-shot-traces\) × 1 tasks: failed: the cell cannot run yet; it needs:/);
+    expect(stderr).toMatch(/\[1\/2 cells\] #1 m × traces \(few-shot-traces\) × 1 tasks: failed: the cell cannot run yet: no trace store at \S+ \(few-shot-traces draws its shots from it\)\. \(log: /);
     expect(stderr).toMatch(/progress: \[1\/2 cells done\] #0 m × zero 3\/3 items/);
     expect(stderr).toMatch(/\[2\/2 cells\] #0 m × zero \(zero-shot\) × 1 tasks: done \(/);
     expect(stderr).toMatch(/--cells 1\n/);
@@ -101,7 +101,7 @@ describe.skipIf(!hasSharedDatasets)(`a sweep's missing tasks and trace store (${
     expect(zero).toMatch(/progress: 3\/3 items/);
     expect(zero).toMatch(/medqa\.en: accuracy [\d.]+ \(\d+\/3 scored of 3 items\)\ndone: .*; 3 requests sent, 0 retries\n/);
     const traces = readFileSync(logs.traces, "utf8");
-    expect(traces).toContain(`failed: the cell cannot run yet; it needs:\n  - no trace store at ${join(dir, "home", "traces")}`);
+    expect(traces).toContain(`the command that makes each:\n  - no trace store at ${join(dir, "home", "traces")}`);
     expect(traces).toContain("traces import FILE --store");
     // The table is made of the cell that finished.
     expect(existsSync(join(out, "s.table.md"))).toBe(true);
