@@ -257,6 +257,7 @@ async function runModel(
         continue;
       }
       const signal = server ? AbortSignal.any([base.signal, server.died]) : base.signal;
+      if (server) log.line(`server: ${server.baseUrl}, started by the sweep for ${cell.model.name}'s cells (its log: ${server.logFile})`);
       const options: EvaluateOptions = {
         ...cellOptions(plan, cell, base),
         signal,
