@@ -91,6 +91,7 @@ describe("sweep file", () => {
   it("refuses schema errors with their line", () => {
     expect(refusal(GOOD.replace("shots: 3", "shots: -3"))).toMatch(/sweep\.yaml:12: settings\.k3\.shots/);
     expect(refusal(GOOD.replace("setting: zero-shot", "setting: zero"))).toMatch(/sweep\.yaml:9: settings\.zero\.setting/);
+    expect(refusal(`${GOOD}parallel_models: 0\n`)).toMatch(/sweep\.yaml:20: parallel_models: Too small/);
   });
 
   it("refuses exclusions naming nothing", () => {
