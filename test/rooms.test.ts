@@ -26,7 +26,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   models: ["traces"],
   prompts: ["models", "traces"],
   traces: ["data"],
-  sweep: ["runner", "cluster", "serve", "endpoints", "record", "report", "stats", "tasks", "models", "prompts", "traces"],
+  sweep: ["runner", "cluster", "serve", "endpoints", "record", "report", "stats", "tasks", "models", "prompts", "traces", "data"],
   corpus: ["data"],
   cluster: ["record"],
   translate: ["engine", "endpoints", "tasks", "models", "record"],

@@ -7,8 +7,10 @@ import { printedCommand } from "../invocation.ts";
 import { parseShard } from "../cluster/shard.ts";
 import { DEFAULT_FEWSHOT_FORMAT, DEFAULT_PROMPT_STYLE, DEFAULT_SCORING, DEFAULT_SEED, DEFAULT_SELECT, DEFAULT_SHOTS } from "../runner/run-defaults.ts";
 import { DEFAULT_RESAMPLES } from "../stats/bootstrap.ts";
+import { cellLabel } from "../sweep/cell-log.ts";
 import { planSweep, shardCells, type SweepCell, type SweepPlan } from "../sweep/plan.ts";
-import { cellStatus, completeDir, runCells, type CellResult, type SweepBase } from "../sweep/run-sweep.ts";
+import { missingLines } from "../sweep/readiness.ts";
+import { cellStatus, completeDir, DEFAULT_PARALLEL_MODELS, runCells, servedModels, sharedGpuWarning, type CellResult, type CellStatus, type SweepBase } from "../sweep/run-sweep.ts";
 import { writeSweepReport } from "../sweep/sweep-report.ts";
 import { UserError } from "../types.ts";
 
@@ -21,10 +23,7 @@ interface SweepArgs {
   "tasks-dir"?: string;
   "data-dir"?: string;
   "vllm-bin"?: string;
-}
-
-function cellLabel(c: SweepCell): string {
-  return `#${c.index} ${c.model.name} × ${c.settingName} (${c.setting.setting}) × ${c.tasks.length} tasks`;
+  "parallel-models"?: number;
 }
 
 function pickCells(all: SweepCell[], text: string | undefined): SweepCell[] {
@@ -49,17 +48,22 @@ const command: CommandModule<object, SweepArgs> = {
       .option("tasks-dir", { type: "string" })
       .option("data-dir", { type: "string" })
       .option("vllm-bin", { type: "string", describe: "vllm executable for models with serve: (default: vllm on PATH)" })
-      .example("$0 sweep examples/sweep-paper.yaml --dry-run", ""),
+      .option("parallel-models", { type: "number", describe: `models served at once, each with its own serve: env such as CUDA_VISIBLE_DEVICES (default: the file's parallel_models, else ${DEFAULT_PARALLEL_MODELS})` })
+      .example("$0 sweep sweeps/paper.yaml --dry-run --data-dir ../shared/datasets", "")
+      .example("$0 sweep sweeps/paper.yaml --parallel-models 2", "two served models at a time, one per GPU"),
   handler: async (argv) => {
-    const plan = planSweep(argv.file, { tasksDir: argv["tasks-dir"] });
+    const plan = planSweep(argv.file, { tasksDir: argv["tasks-dir"], dataDir: dataDir(argv["data-dir"]) });
     const cells = pickCells(shardCells(plan.cells, parseShard(argv.shard, process.env)), argv.cells);
     const controller = new AbortController();
-    const base = sweepBase(argv, controller.signal);
+    const base = sweepBase(argv, controller.signal, parallelModels(argv["parallel-models"], plan));
+    const gpus = sharedGpuWarning(cells, base.parallelModels ?? DEFAULT_PARALLEL_MODELS);
     if (argv["dry-run"]) {
       // A plan reads local data and the Hub cache only: it downloads nothing.
       await printPlan(plan, cells, { ...base, offline: true });
+      if (gpus) process.stdout.write(`warning: ${gpus}\n`);
       return;
     }
+    if (gpus) base.notice?.(`warning: ${gpus}`);
     const onSignal = () => controller.abort();
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
@@ -71,29 +75,34 @@ const command: CommandModule<object, SweepArgs> = {
       process.off("SIGTERM", onSignal);
     }
     const failed = results.filter((r) => !completeDir(r));
-    for (const r of results) process.stderr.write(`medeval: ${cellLabel(r.cell)}: ${cellEnd(r)}\n`);
+    const logs = results.filter((r) => r.log && !r.skipped);
+    if (logs.length > 0) process.stderr.write(`medeval: cell logs:\n${logs.map((r) => `  #${r.cell.index}: ${r.log}`).join("\n")}\n`);
+    const notReached = cells.filter((c) => !results.some((r) => r.cell.index === c.index));
     const done = results.map(completeDir).filter((d): d is string => d !== null);
     if (done.length > 0) {
       for (const file of writeSweepReport(plan, done, base.out)) process.stderr.write(`medeval: wrote ${file}${done.length < plan.cells.length ? ` (${done.length} of ${plan.cells.length} cells)` : ""}\n`);
     }
     if (controller.signal.aborted) process.exitCode = 130;
-    else if (failed.length > 0 || results.length < cells.length) {
-      const retry = printedCommand(["sweep", argv.file, "--out", argv.out, "--cells", failed.map((r) => r.cell.index).join(",")]);
-      process.stderr.write(`medeval: ${failed.length} of ${cells.length} cells failed or are not complete; retry them with:\n  ${retry}\n`);
+    else if (failed.length > 0 || notReached.length > 0) {
+      const retryCells = [...failed.map((r) => r.cell.index), ...notReached.map((c) => c.index)].sort((x, y) => x - y);
+      const retry = printedCommand(["sweep", argv.file, "--out", argv.out, "--cells", retryCells.join(",")]);
+      for (const r of failed) process.stderr.write(`medeval: failed ${cellLabel(r.cell)}: ${r.error ? r.error.message.split("\n")[0] : "not complete"}\n`);
+      process.stderr.write(`medeval: ${retryCells.length} of ${cells.length} cells failed or are not complete; retry them with:\n  ${retry}\n`);
       process.exitCode = 1;
     }
   },
 };
 
-function cellEnd(r: CellResult): string {
-  if (r.error) return `failed: ${r.error.message.split("\n")[0]}`;
-  if (r.skipped) return `already complete (${r.skipped.dir})`;
-  return r.outcome?.record.complete ? `done (${r.outcome.dir})` : "not complete";
+/** --parallel-models, else the file's parallel_models, else one model at a time. */
+function parallelModels(flag: number | undefined, plan: SweepPlan): number {
+  if (flag !== undefined && !(Number.isInteger(flag) && flag > 0)) throw new UserError(`--parallel-models must be a whole number > 0, got ${flag}`);
+  return flag ?? plan.sweep.parallel_models ?? DEFAULT_PARALLEL_MODELS;
 }
 
 /** What every cell shares: `medeval run`'s defaults, and this command's folders. */
-function sweepBase(argv: SweepArgs, signal: AbortSignal): SweepBase {
+function sweepBase(argv: SweepArgs, signal: AbortSignal, parallel: number): SweepBase {
   return {
+    parallelModels: parallel,
     seed: DEFAULT_SEED,
     out: resolve(argv.out),
     cache: true,
@@ -109,19 +118,69 @@ function sweepBase(argv: SweepArgs, signal: AbortSignal): SweepBase {
   };
 }
 
-/** --dry-run: each cell with its items and whether its run is already complete, and the models medeval starts. */
+/** Tasks listed one by one with their items up to this many; beyond, only the count. */
+const LISTED_TASKS = 8;
+
+function describeItems(s: CellStatus): string {
+  const n = s.items.reduce((sum, t) => sum + t.n, 0);
+  return s.items.length > LISTED_TASKS ? `${n} items` : `${n} items (${s.items.map((t) => `${t.task} ${t.n}`).join(", ")})`;
+}
+
+/** The downloads of a cell, one entry per Hub file's repository and revision. */
+function describeDownloads(s: CellStatus): string {
+  const byRepo = new Map<string, string[]>();
+  for (const d of s.downloads) {
+    const repo = d.source.slice(0, d.source.indexOf(":"));
+    byRepo.set(repo, [...(byRepo.get(repo) ?? []), d.task]);
+  }
+  return [...byRepo].map(([repo, tasks]) => `${repo} (${tasks.length > 2 ? `${tasks.length} tasks` : tasks.join(", ")})`).join(", ");
+}
+
+function describeRequests(s: CellStatus): string {
+  const r = s.requests;
+  const lists = r.scoring === "loglikelihood" ? "; one per option where the server refuses prompt lists" : "";
+  return `${r.requests} requests (${r.perItem} per item, ${r.scoring}${lists}; at most ${r.atMost} with ${r.maxRetries} retries each)`;
+}
+
+function describeDone(s: CellStatus): string {
+  const n = s.items.reduce((sum, t) => sum + t.n, 0);
+  const left = s.items.reduce((sum, t) => sum + t.left, 0);
+  if (s.complete) return "complete";
+  if (existsSync(join(s.dir!, "run.json"))) return `partial: ${n - left} of ${n} items done, ${left} left, resumes`;
+  return "not started";
+}
+
+/** --dry-run: each cell with its items, requests, what is done and what it lacks, and the models medeval starts. */
 async function printPlan(plan: SweepPlan, cells: SweepCell[], base: SweepBase): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`${plan.file}: ${cells.length} of ${plan.cells.length} cells, each over ${plan.cells[0].tasks.length} tasks: ${plan.cells[0].tasks.join(",")}`);
-  let total = 0;
+  let items = 0;
+  let left = 0;
+  let requests = 0;
+  let atMost = 0;
   let complete = 0;
+  let blocked = 0;
+  let downloading = 0;
   for (const c of cells) {
     try {
       const s = await cellStatus(plan, c, base);
       const n = s.items.reduce((sum, t) => sum + t.n, 0);
-      total += n;
+      if (!s.runId) {
+        if (s.missing.length > 0) blocked++;
+        else downloading++;
+        const there = s.items.length > 0 ? `${describeItems(s)} in the ${s.items.length} tasks that are here` : s.planError ? `the tasks that are here cannot be planned either: ${s.planError}` : "none of its tasks is here";
+        out(`  ${cellLabel(c)}: ${s.missing.length > 0 ? "cannot run yet" : "planned in part"}: ${there}${s.missing.length > 0 ? "; it needs:" : ""}`);
+        for (const line of missingLines(s.missing)) out(line);
+        if (s.downloads.length > 0) out(`    data downloaded when the cell runs (its items and run id are known then): ${describeDownloads(s)}`);
+        continue;
+      }
+      items += n;
+      left += s.items.reduce((sum, t) => sum + t.left, 0);
+      requests += s.requests.requests;
+      atMost += s.requests.atMost;
       if (s.complete) complete++;
-      out(`  ${cellLabel(c)}: ${n} items (${s.items.map((t) => `${t.task} ${t.n}`).join(", ")}); ${s.complete ? "complete" : existsSync(join(s.dir, "run.json")) ? "partial, resumes" : "not started"} → ${s.runId}`);
+      out(`  ${cellLabel(c)}: ${describeItems(s)}; ${describeDone(s)} → ${s.runId}`);
+      if (!s.complete) out(`    ${describeRequests(s)}`);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       out(`  ${cellLabel(c)}: cannot be planned: ${e.message.split("\n")[0]}`);
@@ -129,9 +188,13 @@ async function printPlan(plan: SweepPlan, cells: SweepCell[], base: SweepBase): 
       process.exitCode = 2;
     }
   }
-  out(`${total} items in all; ${complete} of ${cells.length} cells already complete`);
-  const served = [...new Set(cells.filter((c) => c.model.entry?.serve).map((c) => c.model.name))];
-  out(`models medeval starts (serve:): ${served.join(", ") || "none"}`);
+  const planned = cells.length - blocked - downloading;
+  out(`${items} items in the ${planned} cells planned, ${left} left → ${requests} requests (at most ${atMost} with retries); ${complete} of ${cells.length} cells already complete`);
+  if (downloading > 0) out(`${downloading} of ${cells.length} cells read data from the Hub that is not downloaded yet: they are planned once the run has it`);
+  if (blocked > 0) out(`${blocked} of ${cells.length} cells cannot run yet (what each needs is listed under it); a run runs the others and refuses these with the same list`);
+  const served = servedModels(cells);
+  const slots = base.parallelModels ?? DEFAULT_PARALLEL_MODELS;
+  out(`models medeval starts (serve:): ${served.join(", ") || "none"}${served.length > 1 ? (slots > 1 ? `; ${slots} at a time` : "; one at a time") : ""}`);
 }
 
 export default command;

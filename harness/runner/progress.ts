@@ -1,5 +1,6 @@
 // Progress per task: live bars on a terminal (cli-progress), a plain line at intervals
 // elsewhere (CI logs), nothing when asked for quiet.
+import { AsyncLocalStorage } from "node:async_hooks";
 import cliProgress from "cli-progress";
 import type { SampleStatus } from "../types.ts";
 
@@ -49,10 +50,36 @@ export function formatEta(seconds: number | null): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
+/**
+ * Set by a caller that runs several runs (a sweep) around each one: a label shown before the
+ * run's bars and plain lines (which cell, how many done), and a sink that also gets the plain
+ * lines (the cell's log). Runs started outside one are shown as before.
+ */
+export interface ProgressContext {
+  prefix: string;
+  log?: (line: string) => void;
+}
+
+const progressContext = new AsyncLocalStorage<ProgressContext>();
+
+/** Run `work` with every progress reporter it creates labelled (and logged) as `context` says. */
+export function withProgressContext<T>(context: ProgressContext, work: () => Promise<T>): Promise<T> {
+  return progressContext.run(context, work);
+}
+
 export function createProgress(mode: "auto" | "bar" | "plain" | "none", stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+  const context = progressContext.getStore();
+  const prefix = context?.prefix ? `${context.prefix} ` : "";
   const resolved = mode === "auto" ? (stream.isTTY ? "bar" : "plain") : mode;
-  if (resolved === "none") return { start() {}, update() {}, stop() {} };
-  return resolved === "bar" ? new BarProgress(stream) : new PlainProgress(stream);
+  const shown: ProgressReporter = resolved === "none" ? { start() {}, update() {}, stop() {} } : resolved === "bar" ? new BarProgress(stream, prefix) : new PlainProgress(stream, prefix);
+  const log = context?.log;
+  if (!log) return shown;
+  const logged = new PlainProgress({ write: (line: string) => (log(line.replace(/\n$/, "")), true), isTTY: false } as unknown as NodeJS.WriteStream, "");
+  return {
+    start: (tasks) => (shown.start(tasks), logged.start(tasks)),
+    update: (task, status) => (shown.update(task, status), logged.update(task, status)),
+    stop: () => (shown.stop(), logged.stop()),
+  };
 }
 
 function rateOf(c: TaskCounter, startedAt: number): number {
@@ -65,7 +92,10 @@ class BarProgress implements ProgressReporter {
   private bars = new Map<string, { bar: cliProgress.SingleBar; counter: TaskCounter }>();
   private startedAt = Date.now();
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(
+    stream: NodeJS.WriteStream,
+    private prefix = "",
+  ) {
     this.multibar = new cliProgress.MultiBar(
       { format: FORMAT, stream, hideCursor: true, clearOnComplete: false, etaBuffer: 200, fps: 5 },
       cliProgress.Presets.shades_classic,
@@ -77,7 +107,7 @@ class BarProgress implements ProgressReporter {
     const width = Math.max(...tasks.map((t) => t.id.length), 4);
     for (const t of tasks) {
       const counter: TaskCounter = { id: t.id, total: t.total, done: t.done, errors: 0, unparsed: 0, startedDone: t.done };
-      const bar = this.multibar.create(t.total, t.done, { task: t.id.padEnd(width), rate: "0.0", eta: "?", errors: 0, unparsed: 0 });
+      const bar = this.multibar.create(t.total, t.done, { task: this.prefix + t.id.padEnd(width), rate: "0.0", eta: "?", errors: 0, unparsed: 0 });
       this.bars.set(t.id, { bar, counter });
     }
   }
@@ -106,6 +136,7 @@ class PlainProgress implements ProgressReporter {
 
   constructor(
     private stream: NodeJS.WriteStream,
+    private prefix = "",
     private intervalMs = Number(process.env.MEDEVAL_PROGRESS_INTERVAL_MS ?? 10_000),
   ) {}
 
@@ -142,7 +173,7 @@ class PlainProgress implements ProgressReporter {
     const rate = seconds > 0 ? fresh / seconds : 0;
     const eta = formatEta(runEtaSeconds(this.counters.values(), this.startedAt, now));
     this.stream.write(
-      `progress: ${done}/${total} items, ${rate.toFixed(1)}/s, ETA ${eta}, errors ${errors}, unparsed ${unparsed}\n`,
+      `progress: ${this.prefix}${done}/${total} items, ${rate.toFixed(1)}/s, ETA ${eta}, errors ${errors}, unparsed ${unparsed}\n`,
     );
   }
 

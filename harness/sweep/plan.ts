@@ -35,6 +35,8 @@ export interface SweepPlan {
 
 export interface PlanOptions {
   tasksDir?: string;
+  /** The data folder, whose tasks.local/ (translations) adds tasks. */
+  dataDir?: string;
 }
 
 /** Read and check a sweep file; every error names the file, line and field. */
@@ -60,7 +62,7 @@ export function planSweep(file: string, opts: PlanOptions = {}): SweepPlan {
     seen.add(m.name);
   });
 
-  const registry = loadRegistry(opts.tasksDir);
+  const registry = loadRegistry(opts.tasksDir, opts.dataDir);
   const selectors = typeof sweep.tasks === "string" ? [sweep.tasks] : sweep.tasks;
   const tasks: string[] = [];
   selectors.forEach((selector, i) => {

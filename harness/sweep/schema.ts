@@ -51,6 +51,8 @@ export const SweepFileSchema = z
     settings: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "a setting's name: letters, digits, _ . -"), SweepSettingSchema),
     tasks: TasksSchema,
     limit: z.number().int().positive().optional(),
+    /** Models served at once, e.g. one per GPU (each `serve:` entry's env names its CUDA_VISIBLE_DEVICES). */
+    parallel_models: z.number().int().positive().optional(),
     report: ReportSchema.optional(),
     /** Cells left out: every cell matching all fields given. */
     exclude: z.array(z.object({ model: z.string().optional(), setting: z.string().optional() }).strict()).optional(),

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planSweep, shardCells } from "../../harness/sweep/plan.ts";
 import { UserError } from "../../harness/types.ts";
-import { runCells, type SweepBase } from "../../harness/sweep/run-sweep.ts";
+import { estimateRequests, runCells, type SweepBase } from "../../harness/sweep/run-sweep.ts";
 import type { EvaluateOptions, PreparedEvaluation } from "../../harness/runner/evaluate.ts";
 import type { RunOutcome } from "../../harness/runner/run.ts";
 
@@ -91,6 +91,7 @@ describe("sweep file", () => {
   it("refuses schema errors with their line", () => {
     expect(refusal(GOOD.replace("shots: 3", "shots: -3"))).toMatch(/sweep\.yaml:12: settings\.k3\.shots/);
     expect(refusal(GOOD.replace("setting: zero-shot", "setting: zero"))).toMatch(/sweep\.yaml:9: settings\.zero\.setting/);
+    expect(refusal(`${GOOD}parallel_models: 0\n`)).toMatch(/sweep\.yaml:20: parallel_models: Too small/);
   });
 
   it("refuses exclusions naming nothing", () => {
@@ -101,7 +102,7 @@ describe("sweep file", () => {
 describe("sweep cells as runs", () => {
   const base: SweepBase = {
     seed: 1234,
-    out: "/tmp/out",
+    out: mkdtempSync(join(tmpdir(), "medeval-sweep-out-")),
     cache: true,
     bootstrap: 100,
     progress: "none",
@@ -113,11 +114,11 @@ describe("sweep cells as runs", () => {
   it("gives each cell the options of its ordinary run, and a failed cell does not stop the others", async () => {
     const plan = planSweep(sweepFile(GOOD.replace("    shots: 3\n", "    shots: 5\n    prompt_style: direct\n")));
     const seen: EvaluateOptions[] = [];
-    const notStarted = async () => ({ runId: "r", dir: "/tmp/out/r", items: [], complete: false, prepared: { serveConfig: null } as PreparedEvaluation });
+    const notStarted = async () => ({ runId: "r", dir: join(base.out, "r"), items: [], complete: false, missing: [], downloads: [], requests: estimateRequests("generative", 0), prepared: { serveConfig: null } as PreparedEvaluation });
     const run = async (o: EvaluateOptions) => {
       seen.push(o);
       if (o.model === "good" && o.setting === "few-shot") throw new UserError("server down");
-      return { record: {} } as RunOutcome;
+      return { record: { tasks: [], complete: true }, dir: join(base.out, "r"), interrupted: false, sent: 0, retries: 0, answered: 0, endpointDown: null } as unknown as RunOutcome;
     };
     const results = await runCells(plan, plan.cells, base, { run, status: notStarted });
     expect(seen.map((o) => `${o.model}/${o.setting}/${o.promptStyle}/${o.fewshot?.k}`)).toEqual([

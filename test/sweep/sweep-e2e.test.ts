@@ -221,6 +221,8 @@ limit: 3
       const again = await runCells(plan, plan.cells, { ...base(out, new AbortController().signal), vllmBin: BIN });
       expect(again.every((r) => r.skipped)).toBe(true);
       expect(readFileSync(join(out, "sweep-logs", "served.vllm.log"), "utf8").match(/fake vllm: loading/g)).toHaveLength(1);
+      // Each cell's log names the server that answered it.
+      expect(readFileSync(join(out, "sweep-logs", "served", "1-served-direct.log"), "utf8")).toContain(`server: ${seenUrls[0]}, started by the sweep for served's cells (its log: ${join(out, "sweep-logs", "served.vllm.log")})`);
     } finally {
       delete process.env.FAKE_VLLM_ARGS_FILE;
     }
