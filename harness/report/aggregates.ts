@@ -2,6 +2,8 @@
 // with which weight they enter its macro average. Groups (MMLU-medical's six subjects)
 // count as one task per language in every macro average above the group itself, so the
 // overall average is not dominated by the family that happens to have most subjects.
+// Likewise two translations of one benchmark (medqa.it and medqa.it@ours) are one unit: the
+// Italian average counts MedQA once, each translation weighing half.
 import type { TaskInfo } from "./load.ts";
 import { compareLangs, DOMAIN_ORDER, domainName, familyName, langName } from "./names.ts";
 
@@ -19,7 +21,7 @@ export interface AggregateDef {
 }
 
 function unitOf(t: TaskInfo): string {
-  return t.group ? `${t.group}\u0000${t.lang}` : t.task;
+  return `${t.group ?? t.family}\u0000${t.lang}`;
 }
 
 /** Members with macro weights: each unit (a task, or a group in one language) weighs the same. */
