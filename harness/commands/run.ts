@@ -10,7 +10,8 @@ import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
 import { evaluate, type EvaluateOptions } from "../runner/evaluate.ts";
 import { exportBatchRequests, importBatchResults } from "../runner/batch-run.ts";
-import type { ImportReport } from "../runner/import-batch.ts";
+import type { ImportReport, SetAside } from "../runner/import-batch.ts";
+import { parseBatchCustomId } from "../runner/export-batch.ts";
 import { coverageLine, unanswered } from "../record/coverage.ts";
 import { EXIT_UNANSWERED_ITEMS, FAILURE_WINDOW, type RunOutcome } from "../runner/run.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
@@ -314,9 +315,13 @@ export function importSummary(report: ImportReport, checkpoint: string | null): 
   const list = (title: string, entries: string[]) => {
     if (entries.length > 0) rows.push(`${title}:`, ...entries.map((e) => `  ${e}`));
   };
-  list("missing (no line answers them)", report.missing);
-  list("failed", report.failed.map((f) => `${f.where} ${f.customId}: ${f.why}`));
-  list("duplicated", report.duplicated.map((d) => `${d.where} ${d.customId}: ${d.why}`));
+  list("missing (no line answers them; exported again by --export-batch)", report.missing);
+  const line = (a: SetAside) => {
+    const id = parseBatchCustomId(a.customId);
+    return `${a.where} ${id ? `${id.task}/${id.itemId}` : a.customId}: ${a.why}`;
+  };
+  list("failed (exported again by --export-batch)", report.failed.map(line));
+  list("duplicated", report.duplicated.map(line));
   list("foreign (left out)", report.foreign.map((f) => `${f.where} ${f.customId}: ${f.why}`));
   return `${rows.join("\n")}\n`;
 }

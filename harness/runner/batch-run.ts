@@ -131,8 +131,10 @@ export async function importBatchResults(raw: EvaluateOptions, options: ImportBa
         continue;
       }
       imported++;
-      if (sample.status === "error") failed.push({ where: line.where, customId: line.customId, why: sample.error ?? "error" });
-      if (sample.status === "context_overflow") overflowed.push({ where: line.where, customId: line.customId, why: sample.error ?? "context overflow" });
+      // The sample's error names the line (batch-route.ts); the report lists it under the line already.
+      const why = (sample.error ?? sample.status).replace(`batch line ${line.where} (${line.customId}): `, "");
+      if (sample.status === "error") failed.push({ where: line.where, customId: line.customId, why });
+      if (sample.status === "context_overflow") overflowed.push({ where: line.where, customId: line.customId, why });
     }
     const report: ImportReport = {
       files: options.files,

@@ -2,7 +2,7 @@
 // is complete, its samples are byte for byte those of the same run done live on the same
 // replies, and lines that are missing, failed, duplicated or foreign are counted exactly and
 // stay pending (re-exported, or answered live by a normal run of the same spec).
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exportBatchRequests, importBatchResults } from "../../harness/runner/batch-run.ts";
@@ -216,6 +216,43 @@ describe.skipIf(!hasSharedDatasets)(`batch round trip${hasSharedDatasets ? "" : 
       await expect(evaluate(options(out, mode, live.url))).rejects.toThrow("/models/a → /models/b");
     } finally {
       await live.close();
+    }
+  }, 90_000);
+});
+
+describe.skipIf(!hasSharedDatasets)(`batch files and the response cache${hasSharedDatasets ? "" : ` (${SKIP_SHARED_REASON})`}`, () => {
+  it("leaves items the cache answers out of the export, and the import takes them from the cache", async () => {
+    const home = tempDir();
+    const previous = process.env.MEDEVAL_HOME;
+    process.env.MEDEVAL_HOME = home;
+    try {
+      // A readable checkpoint folder: the cache identity is a fingerprint of its files.
+      const checkpoint = tempDir("medeval-weights-");
+      writeFileSync(join(checkpoint, "model.safetensors"), "weights");
+      const mode = MODES[0];
+      const live = await startFakeVllm({ ...SERVER, root: checkpoint });
+      try {
+        // A live run with --limit 3 fills the cache for the first 3 items of each task.
+        await evaluate(options(tempDir(), mode, live.url, { cache: true, limit: 3 }));
+      } finally {
+        await live.close();
+      }
+      const out = tempDir();
+      const requests = join(tempDir(), "requests.jsonl");
+      const exported = await exportBatchRequests(options(out, mode, undefined, { cache: true }), { file: requests, batchSize: null, servedCheckpoint: checkpoint });
+      expect(exported).toMatchObject({ written: ITEMS - 6, cached: 6, alreadyAnswered: 0 });
+      // Without the checkpoint the cache cannot be tied to the weights: everything is exported.
+      const unnamed = await exportBatchRequests(options(tempDir(), mode, undefined, { cache: true }), { file: join(tempDir(), "r.jsonl"), batchSize: null, servedCheckpoint: null });
+      expect(unnamed).toMatchObject({ written: ITEMS, cached: 0 });
+
+      const results = join(tempDir(), "results.jsonl");
+      await fakeRunBatch({ input: requests, output: results, server: SERVER });
+      const { outcome, report } = await importBatchResults(options(out, mode, undefined, { cache: true }), { files: [results], servedCheckpoint: checkpoint });
+      expect(report).toMatchObject({ imported: ITEMS - 6, fromCache: 6, missing: [], failed: [], complete: true });
+      expect(outcome.record.tasks.reduce((n, t) => n + (t.from_cache?.samples ?? 0), 0)).toBe(6);
+    } finally {
+      if (previous === undefined) delete process.env.MEDEVAL_HOME;
+      else process.env.MEDEVAL_HOME = previous;
     }
   }, 90_000);
 });
