@@ -9,10 +9,19 @@ import { DEFAULT_LEVEL } from "../stats/bootstrap.ts";
 import type { RunRecord } from "../types.ts";
 import { recordingRoute, replaying, replayRoute, requestOf } from "./batch-route.ts";
 import { cacheFor, holdRunFolder, identityOf, prepareEvaluation, runAnswerer, type EvaluateOptions } from "./evaluate.ts";
+import type { CheckpointIdentity } from "../endpoints/checkpoint-identity.ts";
+import type { ModelSpec } from "../models/schema.ts";
 import { exportBatch, type ExportBatchResult } from "./export-batch.ts";
 import { readBatchOutputs, type BatchOutputs, type ImportReport, type SetAside } from "./import-batch.ts";
 import { createProgress } from "./progress.ts";
 import { executeRun, sampleState, type RunOutcome } from "./run.ts";
+
+/** The cache identity of a batch's weights: no server says where they are, only the user (or models.yaml). */
+function batchIdentity(model: ModelSpec, checkpoint: string | null): CheckpointIdentity {
+  const identity = identityOf(model, checkpoint);
+  if (identity.id !== null || checkpoint !== null || model.serve) return identity;
+  return { id: null, why: "no server is asked in a batch run and the weights it runs on are not named (--served-checkpoint)" };
+}
 
 /** Items scored at once from a batch file: there is no server to spare, only the cache's reads and the scoring. */
 export const BATCH_IMPORT_CONCURRENCY = 8;
@@ -33,7 +42,7 @@ export async function exportBatchRequests(raw: EvaluateOptions, options: ExportB
   const prepared = await prepareEvaluation(raw);
   const { opts, model, hash, tasks, runId, store } = prepared;
   try {
-    const { cache, record } = cacheFor(opts, identityOf(model, options.servedCheckpoint));
+    const { cache, record } = cacheFor(opts, batchIdentity(model, options.servedCheckpoint));
     const answer = runAnswerer(prepared, recordingRoute, cache, record, options.servedCheckpoint);
     const result = await exportBatch({ file: options.file, batchSize: options.batchSize, specHash: hash, runId, tasks, journalFile: join(opts.out, runId, "samples.jsonl"), answer });
     return { ...result, runId, specHash: hash };
@@ -73,7 +82,7 @@ export async function importBatchResults(raw: EvaluateOptions, options: ImportBa
   const runDir = join(opts.out, runId);
   return holdRunFolder(opts, runDir, store, "medeval run --import-batch", async () => {
     const outputs = readBatchOutputs(options.files, hash, tasks);
-    const { cache, record: cacheRecord } = cacheFor(opts, identityOf(model, options.servedCheckpoint));
+    const { cache, record: cacheRecord } = cacheFor(opts, batchIdentity(model, options.servedCheckpoint));
     const journalFile = join(runDir, "samples.jsonl");
     const jobs = tasks.flatMap((task) => task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })));
     const pending = pendingItems(jobs, readJournal(journalFile).samples, sampleState);

@@ -63,5 +63,7 @@ describe.skipIf(!hasSharedDatasets)(`docs/cluster.md run-batch route${hasSharedD
     // The table (last command of the block) lists both tasks.
     expect(outputs[2]).toMatch(/medqa/i);
     expect(outputs[2]).toMatch(/headqa/i);
+    // The table says where the checkpoint came from.
+    expect(outputs[2]).toContain("answered from batch files; checkpoint Qwen/Qwen3-8B as given at import (--served-checkpoint), not queried live");
   }, 120_000);
 });

@@ -14,7 +14,8 @@ import { firstTokenReply, guessLetter, guessingBehavior } from "../fake-vllm/hel
 import { fakeRunBatch, type LineFault } from "../fake-vllm/run-batch.ts";
 import { startFakeVllm } from "../fake-vllm/server.ts";
 import type { Behavior, FakeVllmOptions } from "../fake-vllm/types.ts";
-import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
+import { hasSharedDatasets, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
+import { fakeRunOptions } from "./fake-run-options.ts";
 
 const LIMIT = 5;
 const TASKS = ["medqa.en", "headqa.es"];
@@ -44,23 +45,16 @@ const MODES: Mode[] = [
 ];
 
 function options(out: string, mode: Mode, url = "http://127.0.0.1:9/v1", extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
-  return {
-    overrides: { modelUrl: [url], servedModel: "fake-model", params: { max_tokens: 512 } },
-    tasks: TASKS,
-    setting: mode.setting,
-    fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", sampler: "first", content: "answer" },
-    promptStyle: "cot",
-    scoring: mode.scoring,
-    limit: LIMIT,
-    seed: 11,
-    dataDir: SHARED_DATASETS,
-    out,
-    cache: false,
-    bootstrap: 100,
-    progress: "none",
-    signal: new AbortController().signal,
-    ...extra,
-  };
+  return fakeRunOptions(
+    { url, out, tasks: TASKS, limit: LIMIT },
+    {
+      overrides: { modelUrl: [url], servedModel: "fake-model", params: { max_tokens: 512 } },
+      setting: mode.setting,
+      scoring: mode.scoring,
+      fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", sampler: "first", content: "answer" },
+      ...extra,
+    },
+  );
 }
 
 function jsonl<T>(file: string): T[] {
@@ -85,6 +79,16 @@ function normalisedSamples(dir: string): string[] {
     })
     .sort((a, b) => a.key.localeCompare(b.key))
     .map((s) => s.line);
+}
+
+/** A new run's export, put through the fake run-batch with `faults`: its folder, files and export result. */
+async function batched(mode: Mode, faults: Omit<Parameters<typeof fakeRunBatch>[0], "input" | "output" | "server"> = {}) {
+  const out = tempDir();
+  const requests = join(tempDir(), "requests.jsonl");
+  const results = join(tempDir(), "results.jsonl");
+  const exported = await exportBatchRequests(options(out, mode), { file: requests, batchSize: null, servedCheckpoint: null });
+  await fakeRunBatch({ input: requests, output: results, server: SERVER, ...faults });
+  return { out, requests, results, exported };
 }
 
 describe.skipIf(!hasSharedDatasets)(`batch round trip${hasSharedDatasets ? "" : ` (${SKIP_SHARED_REASON})`}`, () => {
@@ -125,16 +129,13 @@ describe.skipIf(!hasSharedDatasets)(`batch round trip${hasSharedDatasets ? "" : 
 
   it("counts missing, failed, duplicated and foreign lines exactly; re-exports only what stays pending; a second import completes it", async () => {
     const mode = MODES[0];
-    const out = tempDir();
-    const requests = join(tempDir(), "requests.jsonl");
-    const results = join(tempDir(), "results.jsonl");
-    const { runId, specHash } = await exportBatchRequests(options(out, mode), { file: requests, batchSize: null, servedCheckpoint: null });
-    const ids = jsonl<BatchRequestLine>(requests).map((l) => l.custom_id);
     const fail = new Map<number, LineFault>([
       [2, { kind: "error", message: "engine died" }],
       [3, { kind: "status", status: 500, message: "boom" }],
     ]);
-    await fakeRunBatch({ input: requests, output: results, server: SERVER, fail, drop: new Set([4]), duplicate: new Set([5]) });
+    const { out, requests, results, exported } = await batched(mode, { fail, drop: new Set([4]), duplicate: new Set([5]) });
+    const { runId, specHash } = exported;
+    const ids = jsonl<BatchRequestLine>(requests).map((l) => l.custom_id);
     // Another run's line (another spec hash) and a line medeval did not write.
     const foreignId = batchCustomId("0".repeat(64), runId, "medqa.en", "x");
     appendFileSync(results, `${JSON.stringify({ id: "a", custom_id: foreignId, response: { status_code: 200, body: {} }, error: null })}\n`);
@@ -168,13 +169,24 @@ describe.skipIf(!hasSharedDatasets)(`batch round trip${hasSharedDatasets ? "" : 
     expect(done.outcome.record.complete).toBe(true);
   }, 90_000);
 
+  it("scores a context-overflow line as a live run scores the 400 (not pending), and counts it apart", async () => {
+    const mode = MODES[0];
+    const overflow: LineFault = { kind: "status", status: 400, message: "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens." };
+    const { out, results } = await batched(mode, { fail: new Map([[1, overflow]]) });
+    const { outcome, report } = await importBatchResults(options(out, mode), { files: [results], servedCheckpoint: null });
+    expect(report).toMatchObject({ imported: ITEMS, failed: [], missing: [], complete: true });
+    expect(report.overflowed).toHaveLength(1);
+    expect(report.overflowed[0].why).toContain("maximum context length");
+    const samples = jsonl<{ status: string }>(join(outcome.dir, "samples.jsonl"));
+    expect(samples.filter((s) => s.status === "context_overflow")).toHaveLength(1);
+    // Nothing left to export: an overflow is an outcome, as in a live run.
+    const again = await exportBatchRequests(options(out, mode), { file: join(tempDir(), "again.jsonl"), batchSize: null, servedCheckpoint: null });
+    expect(again.written).toBe(0);
+  }, 90_000);
+
   it("a partial import is finished by a normal live run of the same spec", async () => {
     const mode = MODES[0];
-    const out = tempDir();
-    const requests = join(tempDir(), "requests.jsonl");
-    const results = join(tempDir(), "results.jsonl");
-    await exportBatchRequests(options(out, mode), { file: requests, batchSize: null, servedCheckpoint: null });
-    await fakeRunBatch({ input: requests, output: results, server: SERVER, drop: new Set([1, 2]) });
+    const { out, results } = await batched(mode, { drop: new Set([1, 2]) });
     const partial = await importBatchResults(options(out, mode), { files: [results], servedCheckpoint: null });
     expect(partial.report.missing).toHaveLength(2);
     const live = await startFakeVllm(SERVER);
@@ -200,11 +212,7 @@ describe.skipIf(!hasSharedDatasets)(`batch round trip${hasSharedDatasets ? "" : 
 
   it("keeps the checkpoint honest: an import cannot drop a known checkpoint, and a live resume on other weights is refused", async () => {
     const mode = MODES[0];
-    const out = tempDir();
-    const requests = join(tempDir(), "requests.jsonl");
-    const results = join(tempDir(), "results.jsonl");
-    await exportBatchRequests(options(out, mode), { file: requests, batchSize: null, servedCheckpoint: null });
-    await fakeRunBatch({ input: requests, output: results, server: SERVER, drop: new Set([1]) });
+    const { out, results } = await batched(mode, { drop: new Set([1]) });
     await importBatchResults(options(out, mode), { files: [results], servedCheckpoint: "/models/a" });
     // The same run's import without the checkpoint would erase it: refused, naming the flag.
     const unnamed = importBatchResults(options(out, mode), { files: [results], servedCheckpoint: null });
