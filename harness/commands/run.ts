@@ -139,7 +139,7 @@ const command: CommandModule<object, RunArgs> = {
       })
       .option("export-batch", {
         type: "string",
-        describe: "write the run's requests (items not yet in its samples.jsonl) as OpenAI Batch lines to this file, for `vllm run-batch` or a Batch API, instead of sending them (--scoring generative)",
+        describe: "write the run's requests (items neither its samples.jsonl nor the response cache answers) as OpenAI Batch lines to this file, for `vllm run-batch` or a Batch API, instead of sending them (every scoring mode); see docs/cluster.md",
       })
       .option("batch-size", { type: "number", describe: "--export-batch: at most N lines per file (requests.jsonl → requests-00001.jsonl, …)" })
       .option("import-batch", {
@@ -232,6 +232,11 @@ const command: CommandModule<object, RunArgs> = {
         const { outcome, report } = await importBatchResults(options, batch);
         process.stdout.write(`${renderLeaderboard(outcome.record.tasks, outcome.record.bootstrap.level)}\n`);
         process.stdout.write(`run: ${outcome.dir}\n${importSummary(report, batch.servedCheckpoint)}`);
+        if (outcome.interrupted) {
+          process.stderr.write(`medeval: the import was stopped; the lines scored so far are kept. Run the same command again to score the rest.\n`);
+          process.exitCode = 130;
+          return;
+        }
         if (!report.complete) {
           process.stderr.write(
             `medeval: the run is not complete: export the items left again (the same command with --export-batch FILE instead of --import-batch writes only those), ` +
