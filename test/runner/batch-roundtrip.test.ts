@@ -140,17 +140,21 @@ describe.skipIf(!hasSharedDatasets)(`batch round trip${hasSharedDatasets ? "" : 
     const foreignId = batchCustomId("0".repeat(64), runId, "medqa.en", "x");
     appendFileSync(results, `${JSON.stringify({ id: "a", custom_id: foreignId, response: { status_code: 200, body: {} }, error: null })}\n`);
     appendFileSync(results, `${JSON.stringify({ id: "b", custom_id: "request-1", response: { status_code: 200, body: {} }, error: null })}\n`);
+    // This run's spec, but an item it does not plan.
+    const unplannedId = batchCustomId(specHash, runId, "medqa.en", "no-such-item");
+    appendFileSync(results, `${JSON.stringify({ id: "c", custom_id: unplannedId, response: { status_code: 200, body: {} }, error: null })}\n`);
 
     const first = await importBatchResults(options(out, mode), { files: [results], servedCheckpoint: null });
     const r = first.report;
-    expect(r.read).toBe(ITEMS - 1 + 1 + 2);
+    expect(r.read).toBe(ITEMS - 1 + 1 + 3);
     expect(r.imported).toBe(ITEMS - 1);
     expect(r.missing).toEqual([ids[3].split(":").slice(3).join("/")]);
     expect(r.failed.map((f) => f.customId)).toEqual([ids[1], ids[2]]);
     expect(r.failed[0].why).toContain("engine died");
     expect(r.failed[1].why).toContain("HTTP 500: boom");
     expect(r.duplicated.map((d) => d.customId)).toEqual([ids[4]]);
-    expect(r.foreign.map((f) => f.customId)).toEqual([foreignId, "request-1"]);
+    expect(r.foreign.map((f) => f.customId)).toEqual([foreignId, "request-1", unplannedId]);
+    expect(r.foreign.map((f) => f.why)).toEqual([expect.stringContaining("another run's spec"), "not a medeval custom_id", "item medqa.en/no-such-item is not planned by this run"]);
     expect(r.complete).toBe(false);
     expect(first.outcome.record.complete).toBe(false);
     expect(first.outcome.record.tasks.reduce((n, t) => n + t.errors, 0)).toBe(2);
@@ -182,6 +186,15 @@ describe.skipIf(!hasSharedDatasets)(`batch round trip${hasSharedDatasets ? "" : 
     // Nothing left to export: an overflow is an outcome, as in a live run.
     const again = await exportBatchRequests(options(out, mode), { file: join(tempDir(), "again.jsonl"), batchSize: null, servedCheckpoint: null });
     expect(again.written).toBe(0);
+  }, 90_000);
+
+  it("a 200 line whose body is no reply fails (pending), named as the client names a malformed answer", async () => {
+    const { out, requests, results } = await batched(MODES[0], { drop: new Set([1]) });
+    const first = jsonl<BatchRequestLine>(requests)[0].custom_id;
+    appendFileSync(results, `${JSON.stringify({ id: "x", custom_id: first, response: { status_code: 200, body: { object: "chat.completion", choices: [] } }, error: null })}\n`);
+    const { report } = await importBatchResults(options(out, MODES[0]), { files: [results], servedCheckpoint: null });
+    expect(report.failed.map((f) => [f.customId, f.why])).toEqual([[first, "the server answered 200 without any choices"]]);
+    expect(report.complete).toBe(false);
   }, 90_000);
 
   it("a partial import is finished by a normal live run of the same spec", async () => {
