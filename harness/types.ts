@@ -244,6 +244,12 @@ export const RunRecordSchema = z.object({
   server: z.object({
     models: z.unknown().nullable(),
     version: z.string().nullable(),
+    /**
+     * false: no server was asked (a batch import, --import-batch). `models` then lists the
+     * model names the replies gave, with the checkpoint the user gave (--served-checkpoint,
+     * else null) as their root. Absent: /v1/models and /version were queried live.
+     */
+    queried_live: z.boolean().optional(),
   }),
   bootstrap: z.object({ resamples: z.number().int(), seed: z.number().int(), level: z.number() }),
   timing: z.object({ started_at: z.string(), finished_at: z.string().nullable(), wall_seconds: z.number().nullable() }),

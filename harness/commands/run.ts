@@ -8,7 +8,10 @@ import { readJournal } from "../record/journal.ts";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
-import { evaluate, exportBatchRequests, type EvaluateOptions } from "../runner/evaluate.ts";
+import { evaluate, type EvaluateOptions } from "../runner/evaluate.ts";
+import { exportBatchRequests, importBatchResults } from "../runner/batch-run.ts";
+import type { ImportReport, SetAside } from "../runner/import-batch.ts";
+import { parseBatchCustomId } from "../runner/export-batch.ts";
 import { coverageLine, unanswered } from "../record/coverage.ts";
 import { EXIT_UNANSWERED_ITEMS, FAILURE_WINDOW, type RunOutcome } from "../runner/run.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
@@ -69,6 +72,9 @@ interface RunArgs {
   "allow-different-checkpoints": boolean;
   "accept-errors": boolean;
   "export-batch"?: string;
+  "import-batch"?: string[];
+  "batch-size"?: number;
+  "served-checkpoint"?: string;
 }
 
 /** The embedder for --select embedding, with its model name for the spec. */
@@ -133,7 +139,17 @@ const command: CommandModule<object, RunArgs> = {
       })
       .option("export-batch", {
         type: "string",
-        describe: "write the run's requests (items not yet in its samples.jsonl) as OpenAI Batch lines to this file, for `vllm run-batch` or a Batch API, instead of sending them (--scoring generative)",
+        describe: "write the run's requests (items neither its samples.jsonl nor the response cache answers) as OpenAI Batch lines to this file, for `vllm run-batch` or a Batch API, instead of sending them (every scoring mode); see docs/cluster.md",
+      })
+      .option("batch-size", { type: "number", describe: "--export-batch: at most N lines per file (requests.jsonl → requests-00001.jsonl, …)" })
+      .option("import-batch", {
+        type: "string",
+        array: true,
+        describe: "score batch output files (`vllm run-batch -o`, a Batch API's output) into the run instead of asking a server; lines of other runs, duplicates, failed and missing items are reported",
+      })
+      .option("served-checkpoint", {
+        type: "string",
+        describe: "--import-batch, --export-batch: the weights the batch ran on (a path or Hub id), recorded where a live run records /v1/models' root (run.json says it was not queried live)",
       })
       .option("accept-errors", {
         type: "boolean",
@@ -144,7 +160,9 @@ const command: CommandModule<object, RunArgs> = {
       .example("$0 run --model llama-3.1-8b --tasks mmlu_medical.en --setting few-shot --shots 5 --prompt-style direct", "5-shot from each subject's dev split")
       .example("$0 run --model llama-3.1-8b --tasks medqa.it --setting few-shot-traces --shots 3 --select bm25 --trace-lang en", "")
       .example("$0 run --model llama-3.1-8b --tasks medqa.en,medmcqa.en --scoring loglikelihood", "as lm-evaluation-harness scores them")
-      .example("$0 run --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --tasks headqa.es", ""),
+      .example("$0 run --model-url http://localhost:8000/v1 --served-model Qwen/Qwen3-8B --tasks headqa.es", "")
+      .example("$0 run --model llama-3.1-8b --tasks medqa.en --export-batch requests.jsonl", "then: vllm run-batch -i requests.jsonl -o results.jsonl --model …")
+      .example("$0 run --model llama-3.1-8b --tasks medqa.en --import-batch results*.jsonl --served-checkpoint meta-llama/Llama-3.1-8B-Instruct", "score the batch's output"),
   handler: async (argv) => {
     const controller = new AbortController();
     let interrupts = 0;
@@ -204,12 +222,28 @@ const command: CommandModule<object, RunArgs> = {
           ...embedderOf(argv),
         },
       };
-      if (argv["export-batch"] !== undefined) {
-        const file = resolve(argv["export-batch"]);
-        const done = await exportBatchRequests(options, file);
-        process.stdout.write(
-          `wrote ${done.written} requests of run ${done.runId} to ${file}` + (done.alreadyAnswered > 0 ? ` (${done.alreadyAnswered} items already answered in its samples.jsonl left out)` : "") + "\n",
-        );
+      const batch = batchMode(argv);
+      if (batch.kind === "export") {
+        const done = await exportBatchRequests(options, batch);
+        process.stdout.write(`${exportSummary(done)}\n`);
+        return;
+      }
+      if (batch.kind === "import") {
+        const { outcome, report } = await importBatchResults(options, batch);
+        process.stdout.write(`${renderLeaderboard(outcome.record.tasks, outcome.record.bootstrap.level)}\n`);
+        process.stdout.write(`run: ${outcome.dir}\n${importSummary(report, batch.servedCheckpoint)}`);
+        if (outcome.interrupted) {
+          process.stderr.write(`medeval: the import was stopped; the lines scored so far are kept. Run the same command again to score the rest.\n`);
+          process.exitCode = 130;
+          return;
+        }
+        if (!report.complete) {
+          process.stderr.write(
+            `medeval: the run is not complete: export the items left again (the same command with --export-batch FILE instead of --import-batch writes only those), ` +
+              `or answer them live:\n  ${resumeCommand(argv, outcome.record.run_id)}\n`,
+          );
+        }
+        process.exitCode = report.complete ? 0 : 1;
         return;
       }
       const outcome = await evaluate(options);
@@ -239,6 +273,63 @@ const command: CommandModule<object, RunArgs> = {
     }
   },
 };
+
+type BatchMode =
+  | { kind: "live" }
+  | { kind: "export"; file: string; batchSize: number | null; servedCheckpoint: string | null }
+  | { kind: "import"; files: string[]; servedCheckpoint: string | null };
+
+/** Which of live, --export-batch and --import-batch this invocation is, its flags checked together. */
+export function batchMode(argv: Pick<RunArgs, "export-batch" | "import-batch" | "batch-size" | "served-checkpoint">): BatchMode {
+  const exportFile = argv["export-batch"];
+  const importFiles = argv["import-batch"];
+  const servedCheckpoint = argv["served-checkpoint"] ?? null;
+  const size = argv["batch-size"];
+  if (exportFile !== undefined && importFiles !== undefined) throw new UserError("--export-batch and --import-batch are two steps: export, run the batch, then import its output");
+  if (size !== undefined && exportFile === undefined) throw new UserError("--batch-size splits the file --export-batch writes; give --export-batch FILE with it");
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1)) throw new UserError(`--batch-size must be a whole number of lines ≥ 1, got ${size}`);
+  if (servedCheckpoint !== null && exportFile === undefined && importFiles === undefined) {
+    throw new UserError("--served-checkpoint names the weights of a batch run (with --import-batch or --export-batch); a live run reads them from the server's /v1/models");
+  }
+  if (exportFile !== undefined) return { kind: "export", file: resolve(exportFile), batchSize: size ?? null, servedCheckpoint };
+  if (importFiles !== undefined) {
+    if (importFiles.length === 0) throw new UserError("--import-batch needs the output files of the batch (e.g. --import-batch results*.jsonl)");
+    return { kind: "import", files: importFiles.map((f) => resolve(f)), servedCheckpoint };
+  }
+  return { kind: "live" };
+}
+
+export function exportSummary(done: { written: number; files: string[]; alreadyAnswered: number; cached: number; runId: string }): string {
+  const left: string[] = [];
+  if (done.alreadyAnswered > 0) left.push(`${done.alreadyAnswered} already answered in its samples.jsonl`);
+  if (done.cached > 0) left.push(`${done.cached} answered by the response cache`);
+  const where = done.files.length === 0 ? "no file (nothing to send)" : done.files.length === 1 ? done.files[0] : `${done.files.length} files:\n  ${done.files.join("\n  ")}`;
+  return `wrote ${done.written} requests of run ${done.runId} to ${where}` + (left.length > 0 ? `\nskipped ${left.join(", ")}` : "");
+}
+
+/** The end summary of an import: each count, then the lines or items behind every count that needs a look. */
+export function importSummary(report: ImportReport, checkpoint: string | null): string {
+  const rows: string[] = [
+    `  read ${report.read} lines from ${report.files.length} file(s); scored ${report.imported}` +
+      (report.fromCache > 0 ? `, ${report.fromCache} from the response cache` : "") +
+      (report.alreadyAnswered > 0 ? `, ${report.alreadyAnswered} already in samples.jsonl` : ""),
+    `  missing ${report.missing.length}, failed ${report.failed.length}, duplicated ${report.duplicated.length}, foreign ${report.foreign.length}` +
+      (report.overflowed.length > 0 ? `, context overflow ${report.overflowed.length} (scored as a live run scores them)` : ""),
+    `  checkpoint: ${checkpoint ?? "not given (--served-checkpoint)"}; not queried live`,
+  ];
+  const list = (title: string, entries: string[]) => {
+    if (entries.length > 0) rows.push(`${title}:`, ...entries.map((e) => `  ${e}`));
+  };
+  list("missing (no line answers them; exported again by --export-batch)", report.missing);
+  const line = (a: SetAside) => {
+    const id = parseBatchCustomId(a.customId);
+    return `${a.where} ${id ? `${id.task}/${id.itemId}` : a.customId}: ${a.why}`;
+  };
+  list("failed (exported again by --export-batch)", report.failed.map(line));
+  list("duplicated", report.duplicated.map(line));
+  list("foreign (left out)", report.foreign.map((f) => `${f.where} ${f.customId}: ${f.why}`));
+  return `${rows.join("\n")}\n`;
+}
 
 /** "200 items, 233 requests incl. 33 retries": what this invocation put on the wire. */
 export function requestsLine(outcome: { answered: number; sent: number; retries: number }): string {

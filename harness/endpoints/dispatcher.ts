@@ -6,6 +6,7 @@ import { ResponseCache } from "./cache.ts";
 import { createEndpointPool, type EndpointPool } from "./endpoints.ts";
 import type { Usage } from "../types.ts";
 import { DEFAULT_MAX_RETRIES } from "./defaults.ts";
+import type { ChatOutcome } from "./client.ts";
 
 /** A model's reply to one chat request, as every caller records it (and the cache stores it). */
 export interface ChatReply {
@@ -62,21 +63,25 @@ export function createDispatcher(model: ModelEndpoints & { maxConcurrency: numbe
     pool,
     concurrency,
     async chat(body, signal): Promise<RequestResult> {
-      const outcome = await pool.chat(body as { model: string; messages: { role: string; content: string }[] }, { signal });
-      const common = { attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint };
-      switch (outcome.kind) {
-        case "ok":
-          return { kind: "ok", ...common, content: outcome.content, reasoning: outcome.reasoning, finishReason: outcome.finishReason, usage: outcome.usage };
-        case "context_overflow":
-          return { kind: "context_overflow", ...common, message: outcome.message };
-        case "aborted":
-          return { kind: "error", ...common, message: "aborted" };
-        default:
-          return { kind: "error", ...common, message: outcome.message };
-      }
+      return requestResultOf(await pool.chat(body as { model: string; messages: { role: string; content: string }[] }, { signal }));
     },
     close: () => pool.close(),
   };
+}
+
+/** A chat outcome of the client or pool reduced to the reply shape callers record (also what a batch import replays). */
+export function requestResultOf(outcome: ChatOutcome): RequestResult {
+  const common = { attempts: outcome.attempts, latencyMs: outcome.latencyMs, endpoint: outcome.endpoint };
+  switch (outcome.kind) {
+    case "ok":
+      return { kind: "ok", ...common, content: outcome.content, reasoning: outcome.reasoning, finishReason: outcome.finishReason, usage: outcome.usage };
+    case "context_overflow":
+      return { kind: "context_overflow", ...common, message: outcome.message };
+    case "aborted":
+      return { kind: "error", ...common, message: "aborted" };
+    default:
+      return { kind: "error", ...common, message: outcome.message };
+  }
 }
 
 export interface CachedChatOptions {

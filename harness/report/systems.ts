@@ -100,6 +100,10 @@ export function groupSystems(runs: readonly LoadedRun[]): System[] {
     for (const run of ordered) {
       if (run.tornFinalLine) notes.push(`${run.dir}/samples.jsonl: a torn final line (a write cut by a crash) was skipped`);
       if (!run.record.complete) notes.push(`${run.dir}: run.json says the run is not complete`);
+      if (run.record.server.queried_live === false) {
+        const root = servedCheckpoint(run.record.server.models, run.record.spec.served_model)?.root;
+        notes.push(`${run.dir}: answered from batch files; checkpoint ${root ? `${root} as given at import (--served-checkpoint)` : "not given at import"}, not queried live`);
+      }
       for (const [id, t] of run.tasks) {
         const previous = tasks.get(id);
         if (previous) notes.push(`task ${id} is in runs ${previous.run_id} and ${run.record.run_id}; using the newer ${run.record.run_id}`);

@@ -14,13 +14,13 @@ import { ResumableRunError, UserError, type ChatMessage, type FewShotSpec, isPoo
 import { DEFAULT_LEVEL } from "../stats/bootstrap.ts";
 import { ResponseCache } from "../endpoints/cache.ts";
 import { createDispatcher } from "../endpoints/dispatcher.ts";
+import type { AnswerRoute } from "./batch-route.ts";
 import { buildSpec, planTasks, serveIdentity, type PlannedTask } from "./plan.ts";
 import { checkRunId, defaultRunId, legacyRunId, specHash, type Shard } from "../record/spec.ts";
 import { ServeConfigSchema, startVllmServer, type ServeConfig, type VllmServer } from "../serve/serve.ts";
 import { createProgress } from "./progress.ts";
 import { DEFAULT_FEWSHOT_FORMAT, DEFAULT_SELECT, DEFAULT_SHOTS } from "./run-defaults.ts";
 import { generativeAnswerer, type PreparedRequest } from "./generative.ts";
-import { exportBatch, type ExportBatchResult } from "./export-batch.ts";
 import { executeRun, EXIT_UNANSWERED_ITEMS, type ItemAnswerer, type RunOutcome } from "./run.ts";
 import { makeRunFolder, readRunRecord } from "../record/run-files.ts";
 import { describeOwner, RunLock } from "../record/run-lock.ts";
@@ -168,7 +168,7 @@ export function modelIdentity(model: ModelSpec, root: string | null | undefined,
  * The response cache for this run, or null: it is read (and written) only under a checkpoint
  * identity tied to the weights. Without one the run says so in one line and asks the server.
  */
-function cacheFor(opts: EvaluateOptions, identity: CheckpointIdentity): { cache: ResponseCache | null; record: NonNullable<RunRecord["cache"]> } {
+export function cacheFor(opts: EvaluateOptions, identity: CheckpointIdentity): { cache: ResponseCache | null; record: NonNullable<RunRecord["cache"]> } {
   if (!opts.cache) return { cache: null, record: { enabled: false, identity: null, basis: "turned off for this run" } };
   if (identity.id === null) {
     opts.notice?.(
@@ -395,71 +395,67 @@ export async function prepareEvaluation(raw: EvaluateOptions): Promise<PreparedE
 }
 
 
-/**
- * --export-batch: the run planned exactly as a live one (same spec, run id, prompts and
- * bodies), its requests for items not yet answered in the run's journal written to `file`.
- */
-export async function exportBatchRequests(raw: EvaluateOptions, file: string): Promise<ExportBatchResult & { runId: string; specHash: string }> {
-  const { opts, model, hash, tasks, runId, prepare, store, logprobMode } = await prepareEvaluation(raw);
-  try {
-    if (logprobMode) throw new UserError(`--export-batch writes chat requests for --scoring generative; --scoring ${opts.scoring} cannot be exported yet (run it live)`);
-    const result = await exportBatch({ file, specHash: hash, runId, tasks, journalFile: join(opts.out, runId, "samples.jsonl"), prepare, buildBody: requestBody(model) });
-    return { ...result, runId, specHash: hash };
-  } finally {
-    store?.close();
-  }
-}
-
 export async function evaluate(raw: EvaluateOptions): Promise<RunOutcome> {
   const { opts, model, serveConfig, apiKey, spec, tasks, runId, prepare, store, logprobShots } = await prepareEvaluation(raw);
   // One writer per run folder, from before vLLM starts (two would load the weights twice) to the end.
   const runDir = join(opts.out, runId);
+  return holdRunFolder(opts, runDir, store, "medeval run", async () => {
+    // `serve:` in models.yaml: medeval starts vLLM itself, logs it to the run folder, stops it after.
+    let vllm: VllmServer | null = null;
+    let signal = opts.signal;
+    try {
+      if (serveConfig && opts.servedUrl) {
+        // Started by the caller for this model's `serve:` entry (a sweep, for all its cells).
+        model.baseUrls = [normaliseBaseUrl(opts.servedUrl)];
+        spec.base_urls = model.baseUrls;
+      } else if (serveConfig) {
+        vllm = await startVllmServer({
+          model: serveConfig.model,
+          servedName: model.servedModel,
+          extraArgs: serveConfig.args,
+          vllmBin: opts.vllmBin,
+          apiKey,
+          logFile: join(runDir, "vllm.log"),
+          readyTimeoutMs: serveConfig.ready_timeout_s * 1000,
+          env: serveConfig.env,
+          signal: opts.signal,
+        });
+        model.baseUrls = [normaliseBaseUrl(vllm.baseUrl)];
+        spec.base_urls = model.baseUrls;
+        signal = AbortSignal.any([opts.signal, vllm.died]);
+      }
+      const outcome = await runPlanned(opts, model, apiKey, spec, tasks, runId, prepare, signal, logprobShots);
+      // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
+      // when a served run has errors, give the exit a moment to show before calling it a success.
+      if (vllm && outcome.record.tasks.some((t) => t.errors > 0)) await Promise.race([vllm.exited, new Promise((r) => setTimeout(r, 500))]);
+      if (vllm?.died.aborted) throw new ResumableRunError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with:`, runId, "", EXIT_UNANSWERED_ITEMS);
+      return outcome;
+    } finally {
+      await vllm?.stop();
+    }
+  });
+}
+
+/**
+ * Runs `work` holding the run folder's lock (one writer per run); closes the trace store after.
+ * A run that stops on its configuration (no server, a wrong name) before writing anything
+ * leaves no empty folder behind for tables and the viewer to list as an incomplete run.
+ */
+export async function holdRunFolder<T>(opts: EvaluateOptions, runDir: string, store: TraceStore | null, holder: string, work: () => Promise<T>): Promise<T> {
   let lock: RunLock;
-  // A run that stops on its configuration (no server, a wrong name) before writing anything
-  // leaves no empty folder behind for tables and the viewer to list as an incomplete run.
   const newFolder = !existsSync(runDir);
   try {
     makeRunFolder(opts.out, runDir);
-    lock = RunLock.acquire(runDir, "medeval run");
+    lock = RunLock.acquire(runDir, holder);
   } catch (err) {
     store?.close();
     throw err;
   }
   if (lock.tookOver) opts.notice?.(`took over the lock of ${runDir} from ${describeOwner(lock.tookOver)}, which is no longer running`);
-
-  // `serve:` in models.yaml: medeval starts vLLM itself, logs it to the run folder, stops it after.
-  let vllm: VllmServer | null = null;
-  let signal = opts.signal;
   try {
-    if (serveConfig && opts.servedUrl) {
-      // Started by the caller for this model's `serve:` entry (a sweep, for all its cells).
-      model.baseUrls = [normaliseBaseUrl(opts.servedUrl)];
-      spec.base_urls = model.baseUrls;
-    } else if (serveConfig) {
-      vllm = await startVllmServer({
-        model: serveConfig.model,
-        servedName: model.servedModel,
-        extraArgs: serveConfig.args,
-        vllmBin: opts.vllmBin,
-        apiKey,
-        logFile: join(runDir, "vllm.log"),
-        readyTimeoutMs: serveConfig.ready_timeout_s * 1000,
-        env: serveConfig.env,
-        signal: opts.signal,
-      });
-      model.baseUrls = [normaliseBaseUrl(vllm.baseUrl)];
-      spec.base_urls = model.baseUrls;
-      signal = AbortSignal.any([opts.signal, vllm.died]);
-    }
-    const outcome = await runPlanned(opts, model, apiKey, spec, tasks, runId, prepare, signal, logprobShots);
-    // Requests to a dead server fail in milliseconds, possibly before its exit is noticed:
-    // when a served run has errors, give the exit a moment to show before calling it a success.
-    if (vllm && outcome.record.tasks.some((t) => t.errors > 0)) await Promise.race([vllm.exited, new Promise((r) => setTimeout(r, 500))]);
-    if (vllm?.died.aborted) throw new ResumableRunError(`${String(vllm.died.reason)}\nFinished samples are kept; resume with:`, runId, "", EXIT_UNANSWERED_ITEMS);
-    return outcome;
+    return await work();
   } finally {
     store?.close();
-    await vllm?.stop();
     lock.release();
     if (newFolder) removeIfEmpty(runDir);
   }
@@ -503,9 +499,7 @@ async function runPlanned(
   if (opts.scoring === "generative") refuseImpossibleBudget(model, checkpoint?.max_model_len ?? null);
   // The checkpoint behind the served name, so a cache never mixes two checkpoints served under one name.
   const root = checkpoint?.root;
-  const serve = model.serve ? parseServeConfig(model.name, model.serve) : null;
-  const identity = establishCheckpointIdentity({ serveModel: serve?.model, serveArgs: serve?.args, root, revision: model.revision, fingerprint: model.fingerprint });
-  const { cache, record: cacheRecord } = cacheFor(opts, identity);
+  const { cache, record: cacheRecord } = cacheFor(opts, identityOf(model, root));
   const dispatcher = createDispatcher(model, { apiKey, concurrency: opts.concurrency, maxRetries: opts.maxRetries, unavailableWaitMs: opts.unavailableWaitMs });
   try {
     return await executeRun({
@@ -513,7 +507,7 @@ async function runPlanned(
       tasks,
       outDir: opts.out,
       runId,
-      answer: tagCachedSamples(answererFor(opts, model, dispatcher, prepare, cache, modelIdentity(model, root, cacheRecord.identity ?? ""), logprobShots), cache ? cacheRecord.identity : null),
+      answer: runAnswerer({ opts, model, prepare, logprobShots }, dispatcher, cache, cacheRecord, root),
       cache: cacheRecord,
       concurrency: dispatcher.concurrency,
       bootstrap: { resamples: opts.bootstrap, seed: opts.seed, level: DEFAULT_LEVEL },
@@ -528,11 +522,33 @@ async function runPlanned(
   }
 }
 
+/** The checkpoint identity for the cache: from `serve:`, the weights' root (as served, or as given), or models.yaml's revision / fingerprint. */
+export function identityOf(model: ModelSpec, root: string | null | undefined): CheckpointIdentity {
+  const serve = model.serve ? parseServeConfig(model.name, model.serve) : null;
+  return establishCheckpointIdentity({ serveModel: serve?.model, serveArgs: serve?.args, root, revision: model.revision, fingerprint: model.fingerprint });
+}
+
+/**
+ * The run's answerer over `route` (the endpoint pool, or a batch file's recording or replay):
+ * the scoring mode's answerer with the cache in front, cached samples tagged.
+ */
+export function runAnswerer(
+  prepared: Pick<PreparedEvaluation, "opts" | "model" | "prepare" | "logprobShots">,
+  route: AnswerRoute,
+  cache: ResponseCache | null,
+  cacheRecord: NonNullable<RunRecord["cache"]>,
+  root: string | null | undefined,
+): ItemAnswerer {
+  const { opts, model, prepare, logprobShots } = prepared;
+  const answer = answererFor(opts, model, route, prepare, cache, modelIdentity(model, root, cacheRecord.identity ?? ""), logprobShots);
+  return tagCachedSamples(answer, cache ? cacheRecord.identity : null);
+}
+
 /** How items are answered: read from generated text, or from log-probabilities. */
 function answererFor(
   opts: EvaluateOptions,
   model: ModelSpec,
-  dispatcher: ReturnType<typeof createDispatcher>,
+  dispatcher: AnswerRoute,
   prepare: ReturnType<typeof messagesFor>,
   cache: ResponseCache | null,
   modelIdentity: string,

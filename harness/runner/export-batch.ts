@@ -1,15 +1,15 @@
 // --export-batch: the requests a live run would send, written as OpenAI Batch input lines
-// (what `vllm run-batch -i` and the OpenAI Batch API read) instead of being sent.
+// (what `vllm run-batch -i` and the OpenAI Batch API read) instead of being sent. Each body
+// is the one the run's own answerer builds (recorded by batch-route.ts), for every scoring mode.
 import { renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
 import { pendingItems } from "../engine/engine.ts";
 import { readJournal, sampleKey } from "../record/journal.ts";
-import type { ChatMessage, Item } from "../types.ts";
-import type { PreparedRequest } from "./generative.ts";
 import type { PlannedTask } from "./plan.ts";
-import { sampleState } from "./run.ts";
+import { requestOf, type BatchRequest } from "./batch-route.ts";
+import { sampleState, type ItemAnswerer } from "./run.ts";
 
-/** The endpoint every exported line asks for (generative scoring: one chat request per item). */
-export const BATCH_CHAT_URL = "/v1/chat/completions";
+export { BATCH_CHAT_URL, BATCH_COMPLETIONS_URL } from "./batch-route.ts";
 
 export interface BatchRequestLine {
   custom_id: string;
@@ -18,29 +18,51 @@ export interface BatchRequestLine {
   body: Record<string, unknown>;
 }
 
+const CUSTOM_ID_PREFIX = "medeval";
+
 /**
  * Ties a line to its run and item: `medeval:<spec hash>:<run id>:<task>:<item id>`. The spec
  * hash keeps two runs apart even under one run id; the task and item id name the journal key.
  */
 export function batchCustomId(specHash: string, runId: string, task: string, itemId: string): string {
-  return `medeval:${specHash}:${runId}:${task}:${itemId}`;
+  return `${CUSTOM_ID_PREFIX}:${specHash}:${runId}:${task}:${itemId}`;
+}
+
+/** The parts of a custom_id written by batchCustomId, or null for one medeval did not write. */
+export function parseBatchCustomId(id: string): { specHash: string; runId: string; task: string; itemId: string } | null {
+  // Run ids and task ids hold no ":" (checkRunId, task files); an item id may.
+  const match = /^medeval:([0-9a-f]+):([^:]+):([^:]+):(.+)$/.exec(id);
+  return match ? { specHash: match[1], runId: match[2], task: match[3], itemId: match[4] } : null;
+}
+
+/** requests.jsonl → requests-00001.jsonl: the name of part `n` (from 1) of a split export. */
+export function batchPartFile(file: string, n: number): string {
+  const ext = extname(file);
+  return join(dirname(file), `${basename(file, ext)}-${String(n).padStart(5, "0")}${ext || ".jsonl"}`);
 }
 
 export interface ExportBatchInput {
+  /** The file to write, or the pattern of its parts when `batchSize` splits it. */
   file: string;
+  /** At most this many lines per file (null: one file). */
+  batchSize: number | null;
   specHash: string;
   runId: string;
   tasks: PlannedTask[];
   /** The run's samples.jsonl (absent for a new run): items answered there are not exported. */
   journalFile: string;
-  prepare: (task: PlannedTask, item: Item) => Promise<PreparedRequest>;
-  buildBody: (messages: ChatMessage[]) => Record<string, unknown>;
+  /** The run's own answerer, built over batch-route.ts's recordingRoute. */
+  answer: ItemAnswerer;
 }
 
 export interface ExportBatchResult {
   written: number;
+  /** The files written, in order. */
+  files: string[];
   /** Items with a non-error sample for the same content in the journal. */
   alreadyAnswered: number;
+  /** Items the response cache answers: the import (or a live run) takes them from there. */
+  cached: number;
 }
 
 export async function exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
@@ -48,18 +70,40 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportBatchR
   const jobs = input.tasks.flatMap((task) => task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })));
   const pending = pendingItems(jobs, existing, sampleState);
   const lines: string[] = [];
+  let cached = 0;
   for (const { item: job } of pending) {
-    const prepared = await input.prepare(job.task, job.item);
-    const line: BatchRequestLine = {
-      custom_id: batchCustomId(input.specHash, input.runId, job.task.meta.id, job.item.id),
-      method: "POST",
-      url: BATCH_CHAT_URL,
-      body: input.buildBody(prepared.messages),
-    };
-    lines.push(`${JSON.stringify(line)}\n`);
+    const found = await requestOf(input.answer, job.task, job.item);
+    if (found.kind === "cached") {
+      cached++;
+      continue;
+    }
+    lines.push(`${JSON.stringify(requestLine(batchCustomId(input.specHash, input.runId, job.task.meta.id, job.item.id), found.request))}\n`);
   }
-  const temp = `${input.file}.partial`;
-  writeFileSync(temp, lines.join(""));
-  renameSync(temp, input.file);
-  return { written: lines.length, alreadyAnswered: jobs.length - pending.length };
+  const files = writeParts(input.file, input.batchSize, lines);
+  return { written: lines.length, files, alreadyAnswered: jobs.length - pending.length, cached };
+}
+
+function requestLine(customId: string, request: BatchRequest): BatchRequestLine {
+  return { custom_id: customId, method: "POST", url: request.url, body: request.body };
+}
+
+/** One file (written even when empty: the export said "nothing left"), or parts of at most `size` lines. */
+function writeParts(file: string, size: number | null, lines: string[]): string[] {
+  if (size === null) {
+    writeAtomic(file, lines.join(""));
+    return [file];
+  }
+  const files: string[] = [];
+  for (let start = 0; start < lines.length; start += size) {
+    const part = batchPartFile(file, files.length + 1);
+    writeAtomic(part, lines.slice(start, start + size).join(""));
+    files.push(part);
+  }
+  return files;
+}
+
+function writeAtomic(file: string, text: string): void {
+  const temp = `${file}.partial`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
 }

@@ -39,6 +39,14 @@ export interface RunInput {
   cache?: RunRecord["cache"];
   /** Items that failed after retries count as done: the run can be complete with errors (recorded in run.json). */
   acceptErrors?: boolean;
+  /** Items (by journal key) this invocation leaves pending without answering (a batch import's items that no line answers). */
+  skip?: ReadonlySet<string>;
+  /**
+   * Failed items stop the run (FAILURE_WINDOW in a row, or all of the first): true for a live
+   * endpoint, whose failures repeat; false for a batch import, whose failed lines are facts
+   * about those lines only.
+   */
+  stopOnFailures?: boolean;
 }
 
 /** Items in a row that failed after retries stop a run (the engine's rule, engine/engine.ts). */
@@ -125,9 +133,10 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const jobs: RunJob[] = input.tasks.flatMap((task) =>
     task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })),
   );
-  const pending = pendingItems(jobs, existing.samples, sampleState);
+  const unanswered = pendingItems(jobs, existing.samples, sampleState);
+  const pending = input.skip ? unanswered.filter((p) => !input.skip!.has(p.item.key)) : unanswered;
   const pendingCount = new Map<string, number>();
-  for (const p of pending) pendingCount.set(p.item.task.meta.id, (pendingCount.get(p.item.task.meta.id) ?? 0) + 1);
+  for (const p of unanswered) pendingCount.set(p.item.task.meta.id, (pendingCount.get(p.item.task.meta.id) ?? 0) + 1);
 
   // The record says from the start which run this is; "complete: false" until the end.
   writeJsonAtomic(runFile, {
@@ -151,6 +160,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
       pending,
       concurrency: input.concurrency,
       signal: input.signal,
+      failureWindow: input.stopOnFailures === false ? Infinity : undefined,
       async work(job, signal) {
         const answered = await input.answer(job.task, job.item, signal);
         if (!answered) return null;
@@ -191,7 +201,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const { sent, retries, windowFull, firstErrors, lastError, succeeded: answeredOk, unstarted, stoppedByHook: overflowStop } = engine as EngineResult;
   // Nothing ever answered (not a resume that only retried items which failed again: that run
   // has answers): misconfigured, whether the window filled or the run was too small to fill it.
-  const misconfigured = answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted;
+  const misconfigured = answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted && input.stopOnFailures !== false;
   if (misconfigured) {
     const count = windowFull ? `the first ${FAILURE_WINDOW} requests all` : `all ${firstErrors.length} request(s)`;
     throw new ResumableRunError(
@@ -225,6 +235,12 @@ function checkSameCheckpoint(previous: RunRecord, input: RunInput, runId: string
   const now = servedCheckpoint(input.server.models, served);
   const override = "If it is the same weights at another path (a Hub id then a local snapshot), pass --allow-different-checkpoints.";
   // run.json is rewritten with what the server says now: an unknown must not erase a known one.
+  if (before?.root && !now?.root && input.server.queried_live === false) {
+    throw new UserError(
+      `run ${runId} in ${dir} was answered by ${before.root}; this import does not say which weights answered its batch. ` +
+        `Pass --served-checkpoint ${before.root} if the batch was run on it (or start a new run: another --run-id or --out). ${override}`,
+    );
+  }
   if (before?.root && !now?.root) {
     throw new UserError(
       `run ${runId} in ${dir} was answered by ${before.root}, but the server's /v1/models does not say which weights it serves as ${served} now; ` +

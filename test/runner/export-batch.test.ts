@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluate, exportBatchRequests, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
+import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
+import { exportBatchRequests } from "../../harness/runner/batch-run.ts";
 import { BATCH_CHAT_URL, type BatchRequestLine } from "../../harness/runner/export-batch.ts";
-import { UserError } from "../../harness/types.ts";
 import { answerWith } from "../fake-vllm/helpers.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
@@ -50,7 +50,7 @@ describe.skipIf(!hasSharedDatasets)(`export-batch${hasSharedDatasets ? "" : ` ($
 
     // A fresh folder: every item, the same bodies the live run sent.
     const file = join(tempDir(), "requests.jsonl");
-    const fresh = await exportBatchRequests(options(tempDir()), file);
+    const fresh = await exportBatchRequests(options(tempDir()), { file, batchSize: null, servedCheckpoint: null });
     expect(fresh).toMatchObject({ written: LIMIT, alreadyAnswered: 0, runId: live.record.run_id, specHash: live.record.spec_hash });
     const lines = readLines(file);
     expect(lines.map((l) => [l.method, l.url])).toEqual(Array(LIMIT).fill(["POST", BATCH_CHAT_URL]));
@@ -61,18 +61,12 @@ describe.skipIf(!hasSharedDatasets)(`export-batch${hasSharedDatasets ? "" : ` ($
     for (const id of ids) expect(id).toMatch(new RegExp(`^medeval:${live.record.spec_hash}:${live.record.run_id}:medqa\\.en:.+$`));
 
     // The live run's own folder: everything answered, nothing to export.
-    expect(await exportBatchRequests(options(out), file)).toMatchObject({ written: 0, alreadyAnswered: LIMIT });
+    expect(await exportBatchRequests(options(out), { file, batchSize: null, servedCheckpoint: null })).toMatchObject({ written: 0, alreadyAnswered: LIMIT });
     expect(readFileSync(file, "utf8")).toBe("");
     // Two samples left in the journal: the other four are exported.
     const journal = join(live.dir, "samples.jsonl");
     writeFileSync(journal, readFileSync(journal, "utf8").split("\n").slice(0, 2).join("\n") + "\n");
-    expect(await exportBatchRequests(options(out), file)).toMatchObject({ written: LIMIT - 2, alreadyAnswered: 2 });
+    expect(await exportBatchRequests(options(out), { file, batchSize: null, servedCheckpoint: null })).toMatchObject({ written: LIMIT - 2, alreadyAnswered: 2 });
     expect(readLines(file).every((l) => ids.includes(l.custom_id))).toBe(true);
   }, 60_000);
-
-  it("refuses the log-probability scoring modes", async () => {
-    const run = exportBatchRequests(options(tempDir(), { scoring: "loglikelihood", setting: "zero-shot", fewshot: undefined }), join(tempDir(), "r.jsonl"));
-    await expect(run).rejects.toBeInstanceOf(UserError);
-    await expect(run).rejects.toThrow("--export-batch writes chat requests for --scoring generative; --scoring loglikelihood cannot be exported yet");
-  });
 });
