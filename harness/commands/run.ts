@@ -11,7 +11,7 @@ import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
 import { evaluate, type EvaluateOptions } from "../runner/evaluate.ts";
 import { exportBatchRequests, importBatchResults } from "../runner/batch-run.ts";
 import type { ImportReport, SetAside } from "../runner/import-batch.ts";
-import { parseBatchCustomId } from "../runner/export-batch.ts";
+import { parseBatchCustomId, type BatchLimit } from "../runner/export-batch.ts";
 import { coverageLine, unanswered } from "../record/coverage.ts";
 import { EXIT_UNANSWERED_ITEMS, FAILURE_WINDOW, type RunOutcome } from "../runner/run.ts";
 import { SHOT_FORMATS, type ShotFormat } from "../prompts/fewshot.ts";
@@ -73,7 +73,7 @@ interface RunArgs {
   "accept-errors": boolean;
   "export-batch"?: string;
   "import-batch"?: string[];
-  "batch-size"?: number;
+  "batch-size"?: string;
   "served-checkpoint"?: string;
 }
 
@@ -141,7 +141,7 @@ const command: CommandModule<object, RunArgs> = {
         type: "string",
         describe: "write the run's requests (items neither its samples.jsonl nor the response cache answers) as OpenAI Batch lines to this file, for `vllm run-batch` or a Batch API, instead of sending them (every scoring mode); see docs/cluster.md",
       })
-      .option("batch-size", { type: "number", describe: "--export-batch: at most N lines per file (requests.jsonl → requests-00001.jsonl, …)" })
+      .option("batch-size", { type: "string", describe: "--export-batch: at most N lines per file, or a size such as 190MB (requests.jsonl → requests-00001.jsonl, …)" })
       .option("import-batch", {
         type: "string",
         array: true,
@@ -276,8 +276,20 @@ const command: CommandModule<object, RunArgs> = {
 
 type BatchMode =
   | { kind: "live" }
-  | { kind: "export"; file: string; batchSize: number | null; servedCheckpoint: string | null }
+  | { kind: "export"; file: string; batchSize: BatchLimit | null; servedCheckpoint: string | null }
   | { kind: "import"; files: string[]; servedCheckpoint: string | null };
+
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** `--batch-size`: "50000" lines, or "190MB" / "100MiB" bytes per file. */
+function parseBatchLimit(raw: string): BatchLimit {
+  const text = String(raw).trim();
+  if (/^\d+$/.test(text) && Number(text) >= 1) return { lines: Number(text) };
+  const sized = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)$/i.exec(text);
+  const bytes = sized ? Math.floor(Number(sized[1]) * BYTE_UNITS[sized[2].toLowerCase()]) : 0;
+  if (bytes >= 1) return { bytes };
+  throw new UserError(`--batch-size takes a whole number of lines ≥ 1 (50000) or a size (190MB, 100MiB), got "${text}"`);
+}
 
 /** Which of live, --export-batch and --import-batch this invocation is, its flags checked together. */
 export function batchMode(argv: Pick<RunArgs, "export-batch" | "import-batch" | "batch-size" | "served-checkpoint">): BatchMode {
@@ -287,11 +299,10 @@ export function batchMode(argv: Pick<RunArgs, "export-batch" | "import-batch" | 
   const size = argv["batch-size"];
   if (exportFile !== undefined && importFiles !== undefined) throw new UserError("--export-batch and --import-batch are two steps: export, run the batch, then import its output");
   if (size !== undefined && exportFile === undefined) throw new UserError("--batch-size splits the file --export-batch writes; give --export-batch FILE with it");
-  if (size !== undefined && !(Number.isInteger(size) && size >= 1)) throw new UserError(`--batch-size must be a whole number of lines ≥ 1, got ${size}`);
   if (servedCheckpoint !== null && exportFile === undefined && importFiles === undefined) {
     throw new UserError("--served-checkpoint names the weights of a batch run (with --import-batch or --export-batch); a live run reads them from the server's /v1/models");
   }
-  if (exportFile !== undefined) return { kind: "export", file: resolve(exportFile), batchSize: size ?? null, servedCheckpoint };
+  if (exportFile !== undefined) return { kind: "export", file: resolve(exportFile), batchSize: size === undefined ? null : parseBatchLimit(size), servedCheckpoint };
   if (importFiles !== undefined) {
     if (importFiles.length === 0) throw new UserError("--import-batch needs the output files of the batch (e.g. --import-batch results*.jsonl)");
     return { kind: "import", files: importFiles.map((f) => resolve(f)), servedCheckpoint };

@@ -11,7 +11,7 @@ import { recordingRoute, replaying, replayRoute, requestOf } from "./batch-route
 import { cacheFor, holdRunFolder, identityOf, prepareEvaluation, runAnswerer, type EvaluateOptions } from "./evaluate.ts";
 import type { CheckpointIdentity } from "../endpoints/checkpoint-identity.ts";
 import type { ModelSpec } from "../models/schema.ts";
-import { exportBatch, type ExportBatchResult } from "./export-batch.ts";
+import { exportBatch, type BatchLimit, type ExportBatchResult } from "./export-batch.ts";
 import { readBatchOutputs, type BatchOutputs, type ImportReport, type SetAside } from "./import-batch.ts";
 import { createProgress } from "./progress.ts";
 import { executeRun, sampleState, type RunOutcome } from "./run.ts";
@@ -28,8 +28,8 @@ export const BATCH_IMPORT_CONCURRENCY = 8;
 
 export interface ExportBatchOptions {
   file: string;
-  /** At most this many lines per file (null: one file). */
-  batchSize: number | null;
+  /** At most this many lines, or bytes, per file (null: one file). */
+  batchSize: BatchLimit | null;
   /** The weights the batch will run on, where the user knows them: ties the response cache to them. */
   servedCheckpoint: string | null;
 }

@@ -6,6 +6,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { pendingItems } from "../engine/engine.ts";
 import { readJournal, sampleKey } from "../record/journal.ts";
 import type { PlannedTask } from "./plan.ts";
+import { UserError } from "../user-error.ts";
 import { requestOf, type BatchRequest } from "./batch-route.ts";
 import { sampleState, type ItemAnswerer } from "./run.ts";
 
@@ -41,11 +42,14 @@ export function batchPartFile(file: string, n: number): string {
   return join(dirname(file), `${basename(file, ext)}-${String(n).padStart(5, "0")}${ext || ".jsonl"}`);
 }
 
+/** How big one part of a split export may be: vllm run-batch jobs count lines, provider Batch APIs cap bytes. */
+export type BatchLimit = { lines: number } | { bytes: number };
+
 export interface ExportBatchInput {
   /** The file to write, or the pattern of its parts when `batchSize` splits it. */
   file: string;
-  /** At most this many lines per file (null: one file). */
-  batchSize: number | null;
+  /** At most this many lines, or bytes, per file (null: one file). */
+  batchSize: BatchLimit | null;
   specHash: string;
   runId: string;
   tasks: PlannedTask[];
@@ -87,19 +91,35 @@ function requestLine(customId: string, request: BatchRequest): BatchRequestLine 
   return { custom_id: customId, method: "POST", url: request.url, body: request.body };
 }
 
-/** One file (written even when empty: the export said "nothing left"), or parts of at most `size` lines. */
-function writeParts(file: string, size: number | null, lines: string[]): string[] {
-  if (size === null) {
+/** One file (written even when empty: the export said "nothing left"), or parts within `limit`. */
+function writeParts(file: string, limit: BatchLimit | null, lines: string[]): string[] {
+  if (limit === null) {
     writeAtomic(file, lines.join(""));
     return [file];
   }
-  const files: string[] = [];
-  for (let start = 0; start < lines.length; start += size) {
-    const part = batchPartFile(file, files.length + 1);
-    writeAtomic(part, lines.slice(start, start + size).join(""));
-    files.push(part);
+  const parts: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    const size = Buffer.byteLength(line);
+    if ("bytes" in limit && size > limit.bytes) {
+      throw new UserError(`one request line is ${size} bytes, more than the ${limit.bytes} bytes a part may hold: raise the byte limit of the split`);
+    }
+    const full = "lines" in limit ? current.length >= limit.lines : bytes + size > limit.bytes;
+    if (full && current.length > 0) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(line);
+    bytes += size;
   }
-  return files;
+  if (current.length > 0) parts.push(current);
+  return parts.map((part, i) => {
+    const name = batchPartFile(file, i + 1);
+    writeAtomic(name, part.join(""));
+    return name;
+  });
 }
 
 function writeAtomic(file: string, text: string): void {

@@ -15,13 +15,14 @@ const SERVER = { servedModelName: "fake-model", maxModelLen: 16_384, respond: gu
 describe("batch flags", () => {
   it("are checked together", () => {
     expect(batchMode({})).toEqual({ kind: "live" });
-    expect(batchMode({ "export-batch": "r.jsonl", "batch-size": 10, "served-checkpoint": "org/m" })).toMatchObject({ kind: "export", batchSize: 10, servedCheckpoint: "org/m" });
+    expect(batchMode({ "export-batch": "r.jsonl", "batch-size": "10", "served-checkpoint": "org/m" })).toMatchObject({ kind: "export", batchSize: { lines: 10 }, servedCheckpoint: "org/m" });
     expect(batchMode({ "import-batch": ["a.jsonl", "b.jsonl"] })).toMatchObject({ kind: "import", servedCheckpoint: null });
     const refused: [Parameters<typeof batchMode>[0], string][] = [
       [{ "export-batch": "r", "import-batch": ["o"] }, "two steps"],
-      [{ "batch-size": 5 }, "--batch-size splits the file --export-batch writes"],
-      [{ "export-batch": "r", "batch-size": 0 }, "--batch-size must be a whole number of lines ≥ 1, got 0"],
-      [{ "export-batch": "r", "batch-size": 2.5 }, "got 2.5"],
+      [{ "batch-size": "5" }, "--batch-size splits the file --export-batch writes"],
+      [{ "export-batch": "r", "batch-size": "0" }, '--batch-size takes a whole number of lines ≥ 1 (50000) or a size (190MB, 100MiB), got "0"'],
+      [{ "export-batch": "r", "batch-size": "2.5" }, 'got "2.5"'],
+      [{ "export-batch": "r", "batch-size": "12 parsecs" }, 'got "12 parsecs"'],
       [{ "served-checkpoint": "org/m" }, "a live run reads them from the server's /v1/models"],
       [{ "import-batch": [] }, "--import-batch needs the output files"],
     ];

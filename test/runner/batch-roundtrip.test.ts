@@ -2,7 +2,7 @@
 // is complete, its samples are byte for byte those of the same run done live on the same
 // replies, and lines that are missing, failed, duplicated or foreign are counted exactly and
 // stay pending (re-exported, or answered live by a normal run of the same spec).
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exportBatchRequests, importBatchResults } from "../../harness/runner/batch-run.ts";
@@ -216,11 +216,26 @@ describe.skipIf(!hasSharedDatasets)(`batch round trip${hasSharedDatasets ? "" : 
 
   it("--batch-size splits the export into numbered files of at most N lines", async () => {
     const file = join(tempDir(), "requests.jsonl");
-    const done = await exportBatchRequests(options(tempDir(), MODES[0]), { file, batchSize: 4, servedCheckpoint: null });
+    const done = await exportBatchRequests(options(tempDir(), MODES[0]), { file, batchSize: { lines: 4 }, servedCheckpoint: null });
     const parts = [1, 2, 3].map((n) => file.replace("requests.jsonl", `requests-0000${n}.jsonl`));
     expect(done.files).toEqual(parts);
     expect(parts.map((p) => jsonl(p).length)).toEqual([4, 4, 2]);
     expect(done.written).toBe(ITEMS);
+  }, 60_000);
+
+  it("--batch-size 1KB splits by bytes: every part within the limit, the lines in order, and a line too big refused", async () => {
+    const whole = join(tempDir(), "whole.jsonl");
+    await exportBatchRequests(options(tempDir(), MODES[0]), { file: whole, batchSize: null, servedCheckpoint: null });
+    const lines = readFileSync(whole, "utf8").split(/(?<=\n)/);
+    const longest = Math.max(...lines.map((l) => Buffer.byteLength(l)));
+    const limit = 2 * longest + 1;
+    const file = join(tempDir(), "requests.jsonl");
+    const done = await exportBatchRequests(options(tempDir(), MODES[0]), { file, batchSize: { bytes: limit }, servedCheckpoint: null });
+    expect(done.files.length).toBeGreaterThan(1);
+    for (const part of done.files) expect(statSync(part).size).toBeLessThanOrEqual(limit);
+    expect(done.files.map((p) => readFileSync(p, "utf8")).join("")).toBe(lines.join(""));
+    const tooSmall = exportBatchRequests(options(tempDir(), MODES[0]), { file: join(tempDir(), "r.jsonl"), batchSize: { bytes: longest - 1 }, servedCheckpoint: null });
+    await expect(tooSmall).rejects.toBeInstanceOf(UserError);
   }, 60_000);
 
   it("keeps the checkpoint honest: an import cannot drop a known checkpoint, and a live resume on other weights is refused", async () => {
