@@ -26,6 +26,8 @@ export interface RunSummary extends SystemKey {
   started_at: string;
   finished_at: string | null;
   checkpoint: string | null;
+  /** The checkpoint was given with the batch import, not read from a live server's /v1/models. */
+  checkpoint_given: boolean;
   complete: boolean;
   samples: number;
   torn_final_line: boolean;
@@ -56,6 +58,7 @@ export function summarizeRun(view: ViewRun): RunSummary {
     started_at: record.timing.started_at,
     finished_at: record.timing.finished_at,
     checkpoint: checkpoint?.root ?? null,
+    checkpoint_given: record.server.queried_live === false,
     complete: record.complete,
     samples: view.run.lines - view.run.superseded,
     torn_final_line: view.run.tornFinalLine,

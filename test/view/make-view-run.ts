@@ -20,6 +20,8 @@ export interface ViewRunOptions {
   skill?: number;
   complete?: boolean;
   scoring?: "generative" | "loglikelihood";
+  /** A batch import: the checkpoint was given by the user, not read from the server. */
+  checkpointGiven?: boolean;
 }
 
 /** Item i's reply: which kind of answer, and the letter it names. */
@@ -95,7 +97,7 @@ export function makeViewRun(dir: string, opts: ViewRunOptions): string {
     },
     harness: { version: "0.1.0", git_commit: null, node: process.version },
     sources: [],
-    server: { models: { object: "list", data: [{ id: opts.model, object: "model", root: `/models/${opts.model}`, max_model_len: 8192 }] }, version: null },
+    server: { models: { object: "list", data: [{ id: opts.model, object: "model", root: `/models/${opts.model}`, max_model_len: 8192 }] }, version: null, ...(opts.checkpointGiven ? { queried_live: false } : {}) },
     bootstrap: { resamples: 200, seed: 0, level: 0.95 },
     timing: { started_at: "2025-01-01T00:00:00.000Z", finished_at: opts.complete === false ? null : "2025-01-01T01:00:00.000Z", wall_seconds: null },
     usage: { prompt_tokens: 0, completion_tokens: 0, requests: samples.length, cached: 0 },

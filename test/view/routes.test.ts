@@ -25,7 +25,7 @@ beforeAll(async () => {
   const base = tempDir("medeval-view-");
   results = join(base, "served");
   makeViewRun(results, { runId: "a", model: "alpha", task: TASK, n: 400 });
-  makeViewRun(results, { runId: "b", model: "beta", task: TASK, n: 400, skill: 3 });
+  makeViewRun(results, { runId: "b", model: "beta", task: TASK, n: 400, skill: 3, checkpointGiven: true });
   makeViewRun(results, { runId: "ll", model: "gamma", task: TASK, n: 40, scoring: "loglikelihood" });
   makeViewRun(join(results, "live"), { runId: "growing", model: "delta", task: TASK, n: 50, complete: false });
   // A run beside the results folder, not under it: never served.
@@ -43,7 +43,8 @@ describe("view: runs", () => {
     expect(status).toBe(200);
     expect(body.runs.map((r: any) => r.key)).toEqual(["a", "b", "growing", "ll"]);
     const a = body.runs.find((r: any) => r.key === "a");
-    expect(a).toMatchObject({ model: "alpha", setting: "zero-shot", scoring: "generative", checkpoint: "/models/alpha", complete: true });
+    expect(a).toMatchObject({ model: "alpha", setting: "zero-shot", scoring: "generative", checkpoint: "/models/alpha", checkpoint_given: false, complete: true });
+    expect(body.runs.find((r: any) => r.key === "b")).toMatchObject({ checkpoint: "/models/beta", checkpoint_given: true });
     const table = loadScores([join(results, "a")], { level: 0.95 }).at(0)!.tasks.get(TASK)!;
     expect(a.tasks[0]).toMatchObject({ task: TASK, total: 400, scored: table.scored, correct: table.correct, accuracy: table.accuracy });
     expect(a.tasks[0].scored).toBe(400 - samplesOf("a").filter((s) => s.status === "error").length);

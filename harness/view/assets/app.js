@@ -98,7 +98,7 @@ function RunsView({ params, tick }) {
               <td><a href=${hrefFor("samples", { run: r.key, task: t.task })}>${t.task}</a></td>
               <td class="num"><a href=${hrefFor("samples", { run: r.key, task: t.task })}><${Accuracy} acc=${t.accuracy} n=${t.scored} total=${t.total} planned=${t.planned} /></a>${t.errors > 0 ? html` <span class="muted">(${t.errors} errors not scored)</span>` : null}</td>
               <td>${i === 0 ? r.started_at.replace("T", " ").slice(0, 19) : ""}</td>
-              <td>${i === 0 ? html`<code>${r.checkpoint ?? "unknown"}</code>` : ""}</td>
+              <td>${i === 0 ? html`<code>${r.checkpoint ?? "unknown"}</code>${r.checkpoint_given ? html` <small title="given with --served-checkpoint at a batch import, not read from the server">(given)</small>` : ""}` : ""}</td>
               <td>${i === 0 ? (r.complete ? "complete" : html`<span class="incomplete">in progress or interrupted</span>`) : ""}</td>
             </tr>`,
           ),
