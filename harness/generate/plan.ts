@@ -38,11 +38,18 @@ export interface PlanInput {
   dataDir?: string;
 }
 
-/** The benchmark split a task's pool is, read from its file's name ("dev.jsonl", "casimedicos_en_train.jsonl"); "train" when it does not say: a pool is never the evaluated split. */
-export function poolSplitName(spec: TaskSpec): TraceSplit {
-  const source = spec.pool?.local ?? spec.pool?.hub;
-  const named = source ? splitFromId(source.path) : "unknown";
-  return named === "unknown" ? "train" : named;
+/**
+ * The benchmark split a task's pool is, read from its file's name ("dev.jsonl",
+ * "casimedicos_en_train.jsonl"), else from the task it was translated from (a translation's
+ * file is "pool.jsonl"); "train" when neither says: a pool is never the evaluated split.
+ */
+export function poolSplitName(spec: TaskSpec, translatedFrom?: TaskSpec): TraceSplit {
+  for (const task of [spec, translatedFrom]) {
+    const source = task?.pool?.local ?? task?.pool?.hub;
+    const named = source ? splitFromId(source.path) : "unknown";
+    if (named !== "unknown") return named;
+  }
+  return "train";
 }
 
 export function planGeneration(input: PlanInput): PlannedGeneration[] {
@@ -59,7 +66,7 @@ export function planGeneration(input: PlanInput): PlannedGeneration[] {
     }
     for (const lang of input.langs ?? [source.lang]) {
       const spec = lang === source.lang ? source : translatedTask(registry, source, lang);
-      planned.push(plannedSplit(spec, input.split));
+      planned.push(plannedSplit(spec, input.split, source));
     }
   }
   const ids = planned.map((p) => p.spec.id);
@@ -79,7 +86,7 @@ function translatedTask(registry: ReturnType<typeof loadRegistry>, source: TaskS
   );
 }
 
-function plannedSplit(spec: TaskSpec, split: GenerateSplit): PlannedGeneration {
+function plannedSplit(spec: TaskSpec, split: GenerateSplit, source: TaskSpec): PlannedGeneration {
   if (split === "test") {
     const traceSplit: TraceSplit = spec.evaluatedSplit ?? "test";
     if (splitRisk({ split: traceSplit, source_dataset: spec.family }, { taskFamily: spec.family, evaluatedSplit: spec.evaluatedSplit }) === "evaluated") {
@@ -89,7 +96,7 @@ function plannedSplit(spec: TaskSpec, split: GenerateSplit): PlannedGeneration {
     }
   }
   if (!spec.pool) throw new UserError(`${spec.id} has no few-shot pool split (${spec.file}) to generate traces from`);
-  const traceSplit = poolSplitName(spec);
+  const traceSplit = poolSplitName(spec, source);
   if (split !== "pool" && split !== traceSplit) {
     throw new UserError(`--split ${split}: ${spec.id}'s only split besides test is its few-shot pool, which is its ${traceSplit} split; pass --split pool (or --split ${traceSplit})`);
   }
