@@ -4,7 +4,7 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { parseJsonLine, type LineFormat } from "../engine/line-journal.ts";
 import { UserError } from "../user-error.ts";
-import type { TraceSplit } from "../traces/schema.ts";
+import type { Trace } from "../traces/schema.ts";
 import { noRejects, REJECT_REASONS, type RejectCounts } from "./attempts.ts";
 
 /** Where a kept trace came from. */
@@ -19,17 +19,8 @@ export interface TraceProvenance {
   seed: number;
 }
 
-/** One kept trace, as `medeval traces import` reads it. */
-export interface GeneratedTrace {
-  id: string;
-  lang: string;
-  source_dataset: string;
-  source_question_id: string;
-  split: TraceSplit;
-  question: string;
-  options: string[];
-  answer: string;
-  reasoning: string;
+/** One kept trace, as `medeval traces import` reads it (the store computes norm_question itself). */
+export interface GeneratedTrace extends Omit<Trace, "norm_question"> {
   generation: TraceProvenance;
 }
 
