@@ -22,6 +22,7 @@ import { CorpusStore } from "../corpus/store.ts";
 import { searchCorpus } from "../corpus/search.ts";
 import { importTraces } from "../traces/import.ts";
 import { TraceStore } from "../traces/store.ts";
+import { normalizeQuestion } from "../traces/normalize.ts";
 import { sampleUntilGold, type AttemptParams } from "./attempts.ts";
 import { groundedPromptHash, type ShownPassage } from "./prompt.ts";
 import { planGeneration, type GenerateSplit, type LangSource, type PlannedGeneration } from "./plan.ts";
@@ -86,6 +87,22 @@ interface Work {
   task: PlannedGeneration;
 }
 
+/**
+ * The normalised questions of the task's test split, read from local data or the Hub cache only
+ * (never downloaded for this check); null, with a notice, when it cannot be read.
+ */
+async function testQuestions(task: PlannedGeneration, input: GenerateInput): Promise<Set<string> | null> {
+  if (!task.spec.test) return new Set();
+  try {
+    const { items } = await loadItems(task.spec, "test", { dataDir: input.dataDir, offline: true });
+    return new Set(items.map((i) => normalizeQuestion(i.question)));
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    input.notice(`${task.spec.id}: its test split is not available locally, so pool questions were not checked against it (${err.message.split("\n")[0]})`);
+    return null;
+  }
+}
+
 /** The files of a job: beside --out, or in the store's generated/ folder under the job's name. */
 function jobFiles(output: GenerationOutput, jobId: string): { traces: string; journal: string; card: string } {
   const base = output.kind === "file" ? resolve(output.path).replace(/\.jsonl$/, "") : join(output.dir, "generated", jobId);
@@ -119,10 +136,15 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
   const cache = input.cache && identity.id !== null ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null;
   const generator = { name: model.name, served_model: model.servedModel, checkpoint: checkpoint?.root ?? null };
 
+  const excluded: Record<string, number> = {};
   const loaded = await Promise.all(
     planned.map(async (task) => {
       const { items } = await loadItems(task.spec, task.split, { dataDir: input.dataDir, offline: input.offline });
-      return { task, items: input.limit !== null ? items.slice(0, input.limit) : items };
+      const tests = await testQuestions(task, input);
+      const clean = tests ? items.filter((i) => !tests.has(normalizeQuestion(i.question))) : items;
+      excluded[task.spec.id] = items.length - clean.length;
+      if (clean.length < items.length) input.notice(`${task.spec.id}: ${items.length - clean.length} pool questions are also test questions; the leakage guard leaves them out`);
+      return { task, items: input.limit !== null ? clean.slice(0, input.limit) : clean };
     }),
   );
   const params: AttemptParams = {
@@ -227,6 +249,8 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
     tasks: planned.map((p) => ({ task: p.spec.id, lang: p.spec.lang, split: p.traceSplit })),
     parameters: { passages: input.passages, attempts: input.attempts, seed: input.seed, temperature: input.temperature, max_tokens: input.maxTokens, limit: input.limit },
     prompt_hashes: promptHashes,
+    /** Pool questions left out because the task's test split has the same question (null: the test split could not be read locally). */
+    excluded_as_test_questions: excluded,
     counts: summaries,
     complete: summaries.every((s) => s.missing === 0),
     traces: { file: files.traces, count: traces.length },

@@ -35,12 +35,12 @@ export function poolItems(n: number): PoolItem[] {
   });
 }
 
-/** A data dir laid out like ../shared/datasets for medqa.en: dev.jsonl is the pool. */
-export function medqaDataDir(items: PoolItem[]): string {
+/** A data dir laid out like ../shared/datasets for medqa.en: dev.jsonl is the pool, test.jsonl other questions (and `alsoInTest` of the pool's). */
+export function medqaDataDir(items: PoolItem[], alsoInTest: PoolItem[] = []): string {
   const data = tempDir("medeval-gen-data-");
   mkdirSync(join(data, "medqa", "4_options"), { recursive: true });
   writeFileSync(join(data, "medqa", "4_options", "dev.jsonl"), items.map((i) => JSON.stringify(i)).join("\n") + "\n");
-  writeFileSync(join(data, "medqa", "4_options", "test.jsonl"), items.slice(0, 2).map((i) => JSON.stringify(i)).join("\n") + "\n");
+  writeFileSync(join(data, "medqa", "4_options", "test.jsonl"), [...poolItems(2).map((i) => ({ ...i, question: `Test ${i.question}` })), ...alsoInTest].map((i) => JSON.stringify(i)).join("\n") + "\n");
   return data;
 }
 

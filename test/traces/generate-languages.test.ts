@@ -57,6 +57,22 @@ describe("traces generate --lang en,it from a translated task", () => {
   }, 60_000);
 });
 
+describe("traces generate: the leakage guard", () => {
+  it("leaves out pool questions that are also test questions, and counts them in the card", async () => {
+    const items = poolItems(4);
+    const notices: string[] = [];
+    server.reset();
+    const out = join(tempDir(), "guard.jsonl");
+    const outcome = await generateTraces(inputFor({ dataDir: medqaDataDir(items, [{ ...items[1], question: items[1].question.toUpperCase() }]), corpus: { dir: await markedCorpus(items), name: "medwiki" }, output: { kind: "file", path: out }, notice: (l) => notices.push(l) }));
+    expect(outcome.summaries[0].questions).toBe(3);
+    expect(notices).toContain("medqa.en: 1 pool questions are also test questions; the leakage guard leaves them out");
+    const asked = server.generationRequests().map((r) => promptQuestion((r.body as { messages: { content: string }[] }).messages.at(-1)!.content));
+    expect(asked).not.toContain(items[1].question);
+    expect(asked.length).toBe(3);
+    expect(JSON.parse(readFileSync(out.replace(/\.jsonl$/, ".card.json"), "utf8")).excluded_as_test_questions).toEqual({ "medqa.en": 1 });
+  }, 60_000);
+});
+
 const casi = (lang: string) => join(SHARED_DATASETS, "casimedicos", `casimedicos_${lang}_train.jsonl`);
 const present = existsSync(casi("en"));
 
