@@ -12,6 +12,7 @@ const BENCHES: Record<string, { file: string; args: string[]; what: string }> = 
   startup: { file: "bench/startup.ts", args: [], what: "start-up: --version wall, CPU before a run's first request (issue 18 targets)" },
   extraction: { file: "bench/extract-agreement.ts", args: [], what: "answer extraction vs ../shared/generations and hand-written kinds (issues 2, 11)" },
   translate: { file: "bench/translate.ts", args: [], what: "medeval translate: items/s and CPU per item at concurrency 64, 200 ms server (issue 14)" },
+  generate: { file: "bench/generate.ts", args: [], what: "trace generation: corpus import (MEDEVAL_BENCH_PASSAGES, default 100k), retrieval p50/p99, generation at concurrency 64 vs a 200 ms server (issue 15)" },
   view: { file: "bench/view.ts", args: [], what: "medeval view at 20,000 samples in headless Chromium: first paint, filter, search, sort (issue 17)" },
 };
 

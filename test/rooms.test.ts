@@ -30,6 +30,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   corpus: ["data"],
   cluster: ["record"],
   translate: ["engine", "endpoints", "tasks", "models", "record"],
+  generate: ["engine", "endpoints", "tasks", "models", "record", "prompts", "scoring", "traces", "corpus"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */

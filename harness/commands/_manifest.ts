@@ -55,7 +55,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { command: "tasks", describe: "List the tasks: language, domain, group, size (local data) and source", load: () => import("./tasks.ts") },
   {
     command: "traces <command>",
-    describe: "Reasoning-trace store for few-shot prompts and fine-tuning: import, stats, search, export",
+    describe: "Reasoning-trace store for few-shot prompts and fine-tuning: import, stats, search, export, generate",
     load: () => import("./traces.ts"),
   },
   {

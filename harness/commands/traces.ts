@@ -12,6 +12,7 @@ import { DEFAULT_DEV_FRACTION, exportSft, SFT_FORMATS, type SftFormat } from "..
 import { UserError } from "../types.ts";
 import { importReportTail } from "./_import-report.ts";
 import { snippet } from "./_snippet.ts";
+import generateCommand from "./_traces-generate.ts";
 
 interface StoreArgs {
   store?: string;
@@ -174,14 +175,15 @@ const exportCommand: CommandModule<StoreArgs, ExportArgs> = {
 
 const command: CommandModule<object, StoreArgs> = {
   command: "traces <command>",
-  describe: "Reasoning-trace store for few-shot prompts and fine-tuning: import, stats, search, export",
+  describe: "Reasoning-trace store for few-shot prompts and fine-tuning: import, stats, search, export, generate",
   builder: (y) =>
     (y as Argv<StoreArgs>)
       .command(importCommand)
       .command(statsCommand)
       .command(searchCommand)
       .command(exportCommand)
-      .demandCommand(1, "Name a traces command: import, stats, search or export.") as unknown as Argv<StoreArgs>,
+      .command(generateCommand)
+      .demandCommand(1, "Name a traces command: import, stats, search, export or generate.") as unknown as Argv<StoreArgs>,
   handler: () => {},
 };
 

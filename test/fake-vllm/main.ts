@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { answerWith, guessLetter, type AnswerStyle } from "./helpers.ts";
 import { startFakeVllm } from "./server.ts";
+import { groundedBehavior } from "./grounded.ts";
 
 const { values } = parseArgs({
   options: {
@@ -14,11 +15,13 @@ const { values } = parseArgs({
     "jitter-ms": { type: "string", default: "0" },
     "reasoning-field": { type: "string", default: "reasoning" },
     "max-model-len": { type: "string", default: "4096" },
+    // --style grounded: answer `traces generate` prompts from their GOLD= passage markers (grounded.ts).
+    "wrong-rate": { type: "string", default: "0" },
   },
 });
 
-const styles: AnswerStyle[] = ["direct", "cot", "think", "reasoning_field"];
-const style = values.style as AnswerStyle;
+const styles: string[] = ["direct", "cot", "think", "reasoning_field", "grounded"];
+const style = values.style as AnswerStyle | "grounded";
 if (!styles.includes(style)) {
   console.error(`--style must be one of ${styles.join(", ")} (got "${values.style}")`);
   process.exit(2);
@@ -37,7 +40,7 @@ const server = await startFakeVllm({
   apiKey: values["api-key"],
   reasoningField,
   maxModelLen: Number(values["max-model-len"]),
-  respond: answerWith(guessLetter, style),
+  respond: style === "grounded" ? groundedBehavior({ wrongRate: Number(values["wrong-rate"]) }) : answerWith(guessLetter, style),
   latency: latencyMs > 0 ? { meanMs: latencyMs, jitterMs: Number(values["jitter-ms"]) } : undefined,
 });
 console.log(`fake vLLM serving "${values.model}" at ${server.url} (Ctrl-C to stop)`);

@@ -1,0 +1,261 @@
+// A whole trace-generation job: the questions of each planned task, passages retrieved from a
+// corpus for each, rejection-sampled grounded replies on a served model through the engine
+// (journal, resume by key, pool, cache), and the kept traces written in the import format and,
+// for a trace store, imported into it.
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { hashJson } from "../hash.ts";
+import { medevalHome } from "../env.ts";
+import { UserError } from "../user-error.ts";
+import { letterOf, type Item } from "../types.ts";
+import { apiKeyFor, resolveModel, type ModelOverrides } from "../models/load.ts";
+import { samplingParams } from "../models/schema.ts";
+import { createDispatcher } from "../endpoints/dispatcher.ts";
+import { ResponseCache } from "../endpoints/cache.ts";
+import { fetchServerInfo, probeEndpoint } from "../endpoints/server-info.ts";
+import { establishCheckpointIdentity } from "../endpoints/checkpoint-identity.ts";
+import { servedCheckpoint } from "../record/checkpoint.ts";
+import { writeJsonAtomic } from "../record/run-files.ts";
+import { runJournaled, type ItemOutcome } from "../engine/engine.ts";
+import { loadItems } from "../tasks/index.ts";
+import { CorpusStore } from "../corpus/store.ts";
+import { searchCorpus } from "../corpus/search.ts";
+import { importTraces } from "../traces/import.ts";
+import { TraceStore } from "../traces/store.ts";
+import { normalizeQuestion } from "../traces/normalize.ts";
+import { sampleUntilGold, type AttemptParams } from "./attempts.ts";
+import { groundedPromptHash, type ShownPassage } from "./prompt.ts";
+import { planGeneration, type GenerateSplit, type LangSource, type PlannedGeneration } from "./plan.ts";
+import { generationLineFormat, summarize, writeJsonlAtomic, type GeneratedTrace, type GenerationLine, type TaskSummary } from "./output.ts";
+
+export const DEFAULT_PASSAGES = 5;
+export const DEFAULT_ATTEMPTS = 3;
+/** Rejection sampling needs replies that differ from attempt to attempt: greedy decoding would repeat the first. */
+export const DEFAULT_GENERATION_TEMPERATURE = 0.7;
+/** Room for a worked answer over five passages; a reasoning model wants more (--max-tokens). */
+export const DEFAULT_GENERATION_MAX_TOKENS = 2048;
+
+export type GenerationOutput = { kind: "store"; dir: string } | { kind: "file"; path: string };
+
+export interface GenerateInput {
+  model?: string;
+  modelsFile?: string;
+  overrides: ModelOverrides;
+  tasks: string;
+  split: GenerateSplit;
+  langs: string[] | null;
+  langSource: LangSource;
+  corpus: { dir: string; name: string };
+  passages: number;
+  attempts: number;
+  seed: number;
+  temperature: number;
+  maxTokens: number;
+  limit: number | null;
+  output: GenerationOutput;
+  dataDir?: string;
+  tasksDir?: string;
+  offline?: boolean;
+  concurrency?: number;
+  cache: boolean;
+  maxRetries: number;
+  signal: AbortSignal;
+  notice(line: string): void;
+  onStart?(tasks: { id: string; total: number; done: number }[]): void;
+  onItem?(line: GenerationLine): void;
+}
+
+export interface GenerateOutcome {
+  summaries: TaskSummary[];
+  journalFile: string;
+  /** The kept traces (import format) and the card; null when interrupted (the journal has the finished questions). */
+  tracesFile: string | null;
+  cardFile: string | null;
+  store: { dir: string; added: number; skipped: number } | null;
+  sent: number;
+  retries: number;
+  interrupted: boolean;
+  /** The failure window filled: the endpoint failed question after question. */
+  stoppedOnErrors: boolean;
+  lastError: string | null;
+}
+
+interface Work {
+  key: string;
+  hash: string;
+  item: Item;
+  task: PlannedGeneration;
+}
+
+/**
+ * The normalised questions of the task's test split, read from local data or the Hub cache only
+ * (never downloaded for this check); null, with a notice, when it cannot be read.
+ */
+async function testQuestions(task: PlannedGeneration, input: GenerateInput): Promise<Set<string> | null> {
+  if (!task.spec.test) return new Set();
+  try {
+    const { items } = await loadItems(task.spec, "test", { dataDir: input.dataDir, offline: true });
+    return new Set(items.map((i) => normalizeQuestion(i.question)));
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    input.notice(`${task.spec.id}: its test split is not available locally, so pool questions were not checked against it (${err.message.split("\n")[0]})`);
+    return null;
+  }
+}
+
+/** The files of a job: beside --out, or in the store's generated/ folder under the job's name. */
+function jobFiles(output: GenerationOutput, jobId: string): { traces: string; journal: string; card: string } {
+  const base = output.kind === "file" ? resolve(output.path).replace(/\.jsonl$/, "") : join(output.dir, "generated", jobId);
+  return { traces: `${base}.jsonl`, journal: `${base}.journal.jsonl`, card: `${base}.card.json` };
+}
+
+export async function generateTraces(input: GenerateInput): Promise<GenerateOutcome> {
+  const planned = planGeneration(input);
+  const corpus = await CorpusStore.open(input.corpus.dir, { mustExist: true });
+  try {
+    const corpusLangs = await corpus.requireCorpus(input.corpus.name);
+    for (const p of planned) {
+      if (!corpusLangs.includes(p.spec.lang)) input.notice(`corpus "${input.corpus.name}" has no ${p.spec.lang} passages (it has ${corpusLangs.join(", ")}): ${p.spec.id} retrieves from all of them`);
+    }
+    return await generateWith(input, planned, corpus, corpusLangs);
+  } finally {
+    corpus.close();
+  }
+}
+
+async function generateWith(input: GenerateInput, planned: PlannedGeneration[], corpus: CorpusStore, corpusLangs: string[]): Promise<GenerateOutcome> {
+  const model = resolveModel(input.model, input.overrides, input.modelsFile);
+  if (model.baseUrls.length === 0) throw new UserError(`model "${model.name}" has no base_urls: trace generation needs a running server (start it, then pass its URL)`);
+  const apiKey = apiKeyFor(model);
+  const url = model.baseUrls[0];
+  if (!(await probeEndpoint(url, apiKey))) throw new UserError(`no server answers at ${url} (GET /health and /v1/models failed): is it running, and does the URL end in /v1?`);
+  const info = await fetchServerInfo(url, apiKey);
+  const checkpoint = servedCheckpoint(info.models, model.servedModel);
+  const identity = establishCheckpointIdentity({ root: checkpoint?.root, revision: model.revision, fingerprint: model.fingerprint });
+  if (input.cache && identity.id === null) input.notice(`the response cache is not used: ${identity.why}`);
+  const cache = input.cache && identity.id !== null ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null;
+  const generator = { name: model.name, served_model: model.servedModel, checkpoint: checkpoint?.root ?? null };
+
+  const excluded: Record<string, number> = {};
+  const loaded = await Promise.all(
+    planned.map(async (task) => {
+      const { items } = await loadItems(task.spec, task.split, { dataDir: input.dataDir, offline: input.offline });
+      const tests = await testQuestions(task, input);
+      const clean = tests ? items.filter((i) => !tests.has(normalizeQuestion(i.question))) : items;
+      excluded[task.spec.id] = items.length - clean.length;
+      if (clean.length < items.length) input.notice(`${task.spec.id}: ${items.length - clean.length} pool questions are also test questions; the leakage guard leaves them out`);
+      return { task, items: input.limit !== null ? clean.slice(0, input.limit) : clean };
+    }),
+  );
+  const params: AttemptParams = {
+    servedModel: model.servedModel,
+    sampling: { ...samplingParams({ ...model.params, temperature: input.temperature }), max_tokens: input.maxTokens },
+    chatTemplateKwargs: model.chatTemplateKwargs,
+    baseSeed: input.seed,
+    attempts: input.attempts,
+  };
+  const promptHashes = Object.fromEntries(planned.map((p) => [p.spec.lang, groundedPromptHash(p.spec.lang)]));
+  const generatorTag = hashJson(generator).slice(0, 8);
+  const settings = { passages: input.passages, corpus: input.corpus.name, params, generator };
+  const work: Work[] = loaded.flatMap(({ task, items }) =>
+    items.map((item) => ({
+      key: `${task.spec.id}/${item.id}`,
+      hash: hashJson({ item: item.hash, split: task.traceSplit, prompt: promptHashes[task.spec.lang], settings }),
+      item,
+      task,
+    })),
+  );
+  const jobId = `${planned[0].spec.id}-${hashJson({ tasks: planned.map((p) => p.spec.id), split: input.split, corpus: input.corpus.name, generator }).slice(0, 10)}`;
+  const files = jobFiles(input.output, jobId);
+  mkdirSync(dirname(files.journal), { recursive: true });
+
+  const concurrency = input.concurrency ?? model.maxConcurrency * model.baseUrls.length;
+  const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: input.maxRetries });
+  const chat = { dispatcher, cache, modelIdentity: `${model.servedModel}@${identity.id ?? "unidentified"}` };
+  const finished = new Map<string, GenerationLine>();
+  let result: Awaited<ReturnType<typeof runJournaled<Work, GenerationLine>>>;
+  try {
+    result = await runJournaled({
+      file: files.journal,
+      format: generationLineFormat,
+      items: work,
+      state: (line) => ({ hash: line.hash, failed: line.error !== null }),
+      onResume: (done, pending) => {
+        if (done > 0) input.notice(`${done} questions already done (${files.journal}), ${pending.length} to go`);
+        const left = new Set(pending.map((p) => p.item.key));
+        input.onStart?.(loaded.map(({ task, items }) => ({ id: task.spec.id, total: items.length, done: items.filter((i) => !left.has(`${task.spec.id}/${i.id}`)).length })));
+      },
+      concurrency,
+      signal: input.signal,
+      async work(w, signal): Promise<ItemOutcome<GenerationLine> | null> {
+        const { item, task } = w;
+        const query = `${item.question}\n${item.options.join("\n")}`;
+        const hits = await searchCorpus(corpus, input.corpus.name, query, { lang: corpusLangs.includes(item.lang) ? item.lang : undefined, k: input.passages });
+        const passages: ShownPassage[] = hits.map((h) => ({ id: h.id, title: h.title, text: h.text }));
+        const out = await sampleUntilGold(item, passages, params, chat, signal);
+        if (!out) return null;
+        const passageIds = passages.map((p) => p.id);
+        const trace: GeneratedTrace | null = out.kept && {
+          id: `${task.spec.family}:${item.id}:g${generatorTag}`,
+          lang: item.lang,
+          source_dataset: task.spec.family,
+          source_question_id: item.id,
+          split: task.traceSplit,
+          question: item.question,
+          options: item.options,
+          answer: letterOf(item.answer),
+          reasoning: out.kept.reasoning,
+          generation: {
+            task: task.spec.id, corpus: input.corpus.name, passage_ids: passageIds, generator,
+            prompt_hash: promptHashes[item.lang] ?? groundedPromptHash(item.lang), attempt: out.kept.attempt, seed: out.kept.seed,
+          },
+        };
+        const error = !trace && out.rejected.request_error > 0 ? out.lastError : null;
+        const line: GenerationLine = { key: w.key, hash: w.hash, task: task.spec.id, lang: item.lang, attempts: out.made, rejected: out.rejected, passage_ids: passageIds, error, trace };
+        return { line, sent: out.sent, attempts: out.requestAttempts, error };
+      },
+      afterEach: (outcome) => {
+        finished.set(outcome.line.key, outcome.line);
+        input.onItem?.(outcome.line);
+      },
+    });
+  } finally {
+    dispatcher.close();
+  }
+  const lines = new Map([...result.existing, ...finished]);
+  const summaries = summarize(loaded.map(({ task, items }) => ({ id: task.spec.id, lang: task.spec.lang, keys: items.map((i) => `${task.spec.id}/${i.id}`) })), lines);
+  const outcome: GenerateOutcome = {
+    summaries, journalFile: files.journal, tracesFile: null, cardFile: null, store: null,
+    sent: result.sent, retries: result.retries, interrupted: input.signal.aborted, stoppedOnErrors: result.windowFull, lastError: result.lastError,
+  };
+  // Interrupted: nothing is written but the journal (the same command goes on from it).
+  if (input.signal.aborted) return outcome;
+
+  const traces = work.flatMap((w) => lines.get(w.key)?.trace ?? []);
+  writeJsonlAtomic(files.traces, traces);
+  outcome.tracesFile = files.traces;
+  if (input.output.kind === "store") {
+    const store = await TraceStore.open(input.output.dir);
+    try {
+      const report = await importTraces(store, files.traces);
+      outcome.store = { dir: input.output.dir, added: report.added, skipped: report.skipped };
+    } finally {
+      store.close();
+    }
+  }
+  writeJsonAtomic(files.card, {
+    generator,
+    corpus: { name: input.corpus.name, dir: input.corpus.dir, retrieval: "bm25" },
+    tasks: planned.map((p) => ({ task: p.spec.id, lang: p.spec.lang, split: p.traceSplit })),
+    parameters: { passages: input.passages, attempts: input.attempts, seed: input.seed, temperature: input.temperature, max_tokens: input.maxTokens, limit: input.limit },
+    prompt_hashes: promptHashes,
+    /** Pool questions left out because the task's test split has the same question (null: the test split could not be read locally). */
+    excluded_as_test_questions: excluded,
+    counts: summaries,
+    complete: summaries.every((s) => s.missing === 0),
+    traces: { file: files.traces, count: traces.length },
+    store: outcome.store,
+  });
+  outcome.cardFile = files.card;
+  return outcome;
+}
