@@ -29,8 +29,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   sweep: ["runner", "cluster", "serve", "endpoints", "record", "report", "stats", "tasks", "models", "prompts", "traces", "data"],
   corpus: ["data"],
   cluster: ["record"],
-  translate: ["engine", "endpoints", "tasks", "models", "record"],
-  generate: ["engine", "endpoints", "tasks", "models", "record", "prompts", "scoring", "traces", "corpus"],
+  jobs: ["endpoints", "models", "record"],
+  translate: ["engine", "endpoints", "tasks", "models", "record", "jobs"],
+  generate: ["engine", "endpoints", "tasks", "models", "record", "prompts", "scoring", "traces", "corpus", "jobs"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */

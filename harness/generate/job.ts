@@ -2,19 +2,15 @@
 // corpus for each, rejection-sampled grounded replies on a served model through the engine
 // (journal, resume by key, pool, cache), and the kept traces written in the import format and,
 // for a trace store, imported into it.
+import { connectJobModel } from "../jobs/connect.ts";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { hashJson } from "../hash.ts";
-import { medevalHome } from "../env.ts";
 import { UserError } from "../user-error.ts";
 import { letterOf, type Item } from "../types.ts";
-import { apiKeyFor, resolveModel, type ModelOverrides } from "../models/load.ts";
+import type { ModelOverrides } from "../models/load.ts";
 import { samplingParams } from "../models/schema.ts";
 import { createDispatcher } from "../endpoints/dispatcher.ts";
-import { ResponseCache } from "../endpoints/cache.ts";
-import { fetchServerInfo, probeEndpoint } from "../endpoints/server-info.ts";
-import { establishCheckpointIdentity } from "../endpoints/checkpoint-identity.ts";
-import { servedCheckpoint } from "../record/checkpoint.ts";
 import { writeJsonAtomic } from "../record/run-files.ts";
 import { runJournaled, type ItemOutcome } from "../engine/engine.ts";
 import { loadItems } from "../tasks/index.ts";
@@ -124,17 +120,8 @@ export async function generateTraces(input: GenerateInput): Promise<GenerateOutc
 }
 
 async function generateWith(input: GenerateInput, planned: PlannedGeneration[], corpus: CorpusStore, corpusLangs: string[]): Promise<GenerateOutcome> {
-  const model = resolveModel(input.model, input.overrides, input.modelsFile);
-  if (model.baseUrls.length === 0) throw new UserError(`model "${model.name}" has no base_urls: trace generation needs a running server (start it, then pass its URL)`);
-  const apiKey = apiKeyFor(model);
-  const url = model.baseUrls[0];
-  if (!(await probeEndpoint(url, apiKey))) throw new UserError(`no server answers at ${url} (GET /health and /v1/models failed): is it running, and does the URL end in /v1?`);
-  const info = await fetchServerInfo(url, apiKey);
-  const checkpoint = servedCheckpoint(info.models, model.servedModel);
-  const identity = establishCheckpointIdentity({ root: checkpoint?.root, revision: model.revision, fingerprint: model.fingerprint });
-  if (input.cache && identity.id === null) input.notice(`the response cache is not used: ${identity.why}`);
-  const cache = input.cache && identity.id !== null ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null;
-  const generator = { name: model.name, served_model: model.servedModel, checkpoint: checkpoint?.root ?? null };
+  const { model, apiKey, checkpoint, cache, modelIdentity } = await connectJobModel({ ...input, job: "trace generation" });
+  const generator = { name: model.name, served_model: model.servedModel, checkpoint };
 
   const excluded: Record<string, number> = {};
   const loaded = await Promise.all(
@@ -171,7 +158,7 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
 
   const concurrency = input.concurrency ?? model.maxConcurrency * model.baseUrls.length;
   const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: input.maxRetries });
-  const chat = { dispatcher, cache, modelIdentity: `${model.servedModel}@${identity.id ?? "unidentified"}` };
+  const chat = { dispatcher, cache, modelIdentity };
   const finished = new Map<string, GenerationLine>();
   let result: Awaited<ReturnType<typeof runJournaled<Work, GenerationLine>>>;
   try {

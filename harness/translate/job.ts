@@ -1,17 +1,13 @@
 // A whole translation job: a task's split translated into each target language on a served
 // model, written as a JSONL split, its translation card and a local task file that registers it
 // (<out>/tasks.local/), so `medeval run --tasks family.lang` can evaluate it.
+import { connectJobModel } from "../jobs/connect.ts";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { medevalHome } from "../env.ts";
 import { UserError } from "../user-error.ts";
-import { apiKeyFor, resolveModel, type ModelOverrides } from "../models/load.ts";
+import type { ModelOverrides } from "../models/load.ts";
 import { createDispatcher } from "../endpoints/dispatcher.ts";
-import { ResponseCache } from "../endpoints/cache.ts";
-import { fetchServerInfo, probeEndpoint } from "../endpoints/server-info.ts";
-import { establishCheckpointIdentity } from "../endpoints/checkpoint-identity.ts";
-import { servedCheckpoint } from "../record/checkpoint.ts";
 import { loadItems, loadRegistry, localTasksDir, type Split, type TaskSpec } from "../tasks/index.ts";
 import { promptHash, type TargetLanguage } from "./prompt.ts";
 import { translateItems } from "./translate.ts";
@@ -103,16 +99,7 @@ export function translationTarget(spec: TaskSpec, to: string, split: Split, vari
 
 export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
   const specs = sourceTasks(input.tasks, input.to, input.tasksDir, input.dataDir);
-  const model = resolveModel(input.model, input.overrides, input.modelsFile);
-  if (model.baseUrls.length === 0) throw new UserError(`model "${model.name}" has no base_urls: translation needs a running server (start it, then pass its URL)`);
-  const apiKey = apiKeyFor(model);
-  const url = model.baseUrls[0];
-  if (!(await probeEndpoint(url, apiKey))) throw new UserError(`no server answers at ${url} (GET /health and /v1/models failed): is it running, and does the URL end in /v1?`);
-  const info = await fetchServerInfo(url, apiKey);
-  const checkpoint = servedCheckpoint(info.models, model.servedModel);
-  const identity = establishCheckpointIdentity({ root: checkpoint?.root, revision: model.revision, fingerprint: model.fingerprint });
-  if (input.cache && identity.id === null) input.notice(`the response cache is not used: ${identity.why}`);
-  const cache = input.cache && identity.id !== null ? new ResponseCache(join(medevalHome(), "cache", "responses")) : null;
+  const { model, apiKey, checkpoint, cache, modelIdentity } = await connectJobModel({ ...input, job: "translation" });
   const concurrency = input.concurrency ?? model.maxConcurrency * model.baseUrls.length;
   const dispatcher = createDispatcher(model, { apiKey, concurrency, maxRetries: input.maxRetries });
   const params = {
@@ -135,7 +122,7 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
         mkdirSync(dirname(file), { recursive: true });
         const result = await translateItems({
           items, to, idSuffix: null, params, backTranslate: input.backTranslate,
-          chat: { dispatcher, cache, modelIdentity: `${model.servedModel}@${identity.id ?? "unidentified"}` },
+          chat: { dispatcher, cache, modelIdentity },
           journalFile: file.replace(/\.jsonl$/, ".journal.jsonl"),
           concurrency, signal: input.signal,
           onResume: (done, pending) => input.notice(`${target.id}: ${done} items already translated, ${pending} to go`),
@@ -155,7 +142,7 @@ export async function runTranslation(input: JobInput): Promise<JobOutcome[]> {
         writeCard(file.replace(/\.jsonl$/, ".card.json"), {
           source: { task: spec.id, split: input.split, sha256: loaded.source.items_hash, items: items.length },
           target: { lang: to, file: rel, sha256: hash, items: split.items.length },
-          translator: { model: model.servedModel, checkpoint: checkpoint?.root ?? null },
+          translator: { model: model.servedModel, checkpoint },
           prompt_hash: promptHash(to, spec.lang),
           parameters: { temperature: params.temperature, max_tokens: params.maxTokens, structured: params.structured, back_translate: input.backTranslate, drop_flagged: input.dropFlagged, limit: input.limit, variant: target.variant },
           checks: { failing: split.failing, flagged: split.flagged.map((l) => l.id), failed: split.failed.map((l) => ({ id: l.id, error: l.error })) },
