@@ -60,10 +60,19 @@ export interface PassageChunk {
 }
 
 export class CorpusStore {
+  /** Table names and opened tables, kept for the store's life: a search per question would otherwise list and open them each time. */
+  private names: Promise<string[]> | null = null;
+  private readonly opened = new Map<string, Promise<Table>>();
+
   private constructor(
     readonly dir: string,
     private readonly db: Connection,
   ) {}
+
+  private tableNames(): Promise<string[]> {
+    this.names ??= this.db.tableNames();
+    return this.names;
+  }
 
   static async open(dir: string, opts: { mustExist?: boolean } = {}): Promise<CorpusStore> {
     if (opts.mustExist && !existsSync(dir)) {
@@ -77,7 +86,7 @@ export class CorpusStore {
   /** Corpus names with their languages, sorted. */
   async corpora(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    for (const table of (await this.db.tableNames()).sort()) {
+    for (const table of [...(await this.tableNames())].sort()) {
       const cut = table.lastIndexOf("_");
       if (cut <= 0) continue;
       const name = table.slice(0, cut);
@@ -98,12 +107,28 @@ export class CorpusStore {
   }
 
   async table(name: string, lang: string): Promise<Table | undefined> {
-    if (!(await this.db.tableNames()).includes(tableName(name, lang))) return undefined;
-    return this.db.openTable(tableName(name, lang));
+    const key = tableName(name, lang);
+    if (!(await this.tableNames()).includes(key)) return undefined;
+    let table = this.opened.get(key);
+    if (!table) {
+      table = this.db.openTable(key);
+      this.remember(key, table);
+    }
+    return table;
   }
 
   async createTable(name: string, lang: string): Promise<Table> {
-    return this.db.createEmptyTable(tableName(name, lang), passageSchema(), { mode: "create", existOk: true });
+    const key = tableName(name, lang);
+    const table = this.db.createEmptyTable(key, passageSchema(), { mode: "create", existOk: true });
+    this.remember(key, table);
+    this.names = null;
+    return table;
+  }
+
+  /** Keeps an opened table, and forgets it if opening failed, so the next call tries again. */
+  private remember(key: string, table: Promise<Table>): void {
+    this.opened.set(key, table);
+    table.catch(() => this.opened.delete(key));
   }
 
   /** Full-text index on the text with the language's stemmer; btrees on id and source_id for the re-import look-ups. */
