@@ -8,6 +8,7 @@ import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
 import { targetLanguage } from "../translate/prompt.ts";
 import { summaryTable } from "../translate/output.ts";
 import { DEFAULT_VARIANT, runTranslation, VARIANT_PATTERN } from "../translate/job.ts";
+import type { Split } from "../tasks/index.ts";
 
 interface TranslateArgs {
   tasks: string;
@@ -44,7 +45,7 @@ const command: CommandModule<object, TranslateArgs> = {
       .option("model-url", { type: "string", array: true, describe: "endpoint base URL, e.g. http://localhost:8000/v1" })
       .option("served-model", { type: "string", describe: "model name the server serves (with --model-url)" })
       .option("api-key-env", { type: "string", describe: "environment variable holding the API key" })
-      .option("split", { type: "string", choices: ["test", "pool"], default: "test", describe: "which split of the task to translate" })
+      .option("split", { type: "string", choices: ["test", "pool", "train"], default: "test", describe: "which split of the task to translate (train: questions for traces generate)" })
       .option("limit", { type: "number", describe: "first N items only" })
       .option("back-translate", { type: "boolean", default: false, describe: "translate back and flag items whose back-translation chrF is low" })
       .option("drop-flagged", { type: "boolean", default: false, describe: "leave items failing a quality check out of the registered split (listed in the card)" })
@@ -89,7 +90,7 @@ const command: CommandModule<object, TranslateArgs> = {
         overrides: { modelUrl: argv["model-url"], servedModel: argv["served-model"], apiKeyEnv: argv["api-key-env"], timeoutS: argv.timeout },
         tasks: argv.tasks,
         to,
-        split: argv.split as "test",
+        split: argv.split as Split,
         limit: argv.limit ?? null,
         backTranslate: argv["back-translate"],
         dropFlagged: argv["drop-flagged"],

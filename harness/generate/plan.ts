@@ -7,7 +7,7 @@ import { splitFromId, type TraceSplit } from "../traces/schema.ts";
 import { loadRegistry, type Split, type TaskSpec } from "../tasks/index.ts";
 import { UserError } from "../user-error.ts";
 
-/** "pool": the task's few-shot pool, whatever its benchmark split; "train"/"dev": the pool, checked to be that split; "test": refused. */
+/** "pool": the task's few-shot pool, whatever its benchmark split; "train": the task's training split where its file names one, else the pool checked to be train; "dev": the pool, checked to be dev; "test": refused. */
 export const GENERATE_SPLITS = ["pool", "train", "dev", "test"] as const;
 export type GenerateSplit = (typeof GENERATE_SPLITS)[number];
 export const DEFAULT_GENERATE_SPLIT: GenerateSplit = "pool";
@@ -95,10 +95,12 @@ function plannedSplit(spec: TaskSpec, split: GenerateSplit, source: TaskSpec): P
       );
     }
   }
+  if (split === "train" && spec.train) return { spec, split: "train", traceSplit: "train" };
   if (!spec.pool) throw new UserError(`${spec.id} has no few-shot pool split (${spec.file}) to generate traces from`);
   const traceSplit = poolSplitName(spec, source);
   if (split !== "pool" && split !== traceSplit) {
-    throw new UserError(`--split ${split}: ${spec.id}'s only split besides test is its few-shot pool, which is its ${traceSplit} split; pass --split pool (or --split ${traceSplit})`);
+    const addTrain = split === "train" ? ` (or add a languages.${spec.lang}.train source to ${spec.file})` : "";
+    throw new UserError(`--split ${split}: ${spec.id} has no training split; its only split besides test is its few-shot pool, which is its ${traceSplit} split; pass --split pool (or --split ${traceSplit})${addTrain}`);
   }
   return { spec, split: "pool", traceSplit };
 }

@@ -126,10 +126,12 @@ async function readSourceRecords(file: string, source: LocalSourceSpec | HubSour
   return preprocess ? preprocess.run(records, file) : records;
 }
 
+const SPLIT_WORDS: Record<Split, string> = { test: "test set", pool: "few-shot pool", train: "training split" };
+
 function noSourceError(task: TaskSpec, split: Split): UserError {
   const at = `languages.${task.lang}.${split}`;
   return new UserError(
-    `${task.id} has no ${split === "test" ? "test set" : "few-shot pool"} configured: no public source is known for it. To add one, edit ${task.file}:\n` +
+    `${task.id} has no ${SPLIT_WORDS[split]} configured: no public source is known for it. To add one, edit ${task.file}:\n` +
       `  - a file in your data directory: ${at}.local: { path: <file relative to --data-dir>, format: jsonl|json|csv|parquet, fields: {...} }\n` +
       `  - or a Hugging Face dataset:     ${at}.hub: { repo: owner/name, revision: <commit sha>, path: <file in the repo>, format: ..., fields: {...} }\n` +
       `  fields maps question, options, answer (and optionally id, subject); the file's other languages are worked examples.\n` +

@@ -9,7 +9,7 @@ import { UserError } from "../types.ts";
 import { closeMatches } from "./close-matches.ts";
 import { PREPROCESSES } from "./preprocess.ts";
 import { LocalTaskFileSchema, TaskFileSchema, type LocalTaskFile, type TaskFile, type TaskFileSource } from "./task-file-schema.ts";
-import type { FieldMap, HubSourceSpec, LocalSourceSpec, SourceSpec, TaskSpec } from "./task-spec.ts";
+import type { FieldMap, HubSourceSpec, LocalSourceSpec, SourceSpec, Split, TaskSpec } from "./task-spec.ts";
 
 /** The repository's own tasks/ folder. */
 export const DEFAULT_TASKS_DIR = join(PACKAGE_ROOT, "tasks");
@@ -110,7 +110,7 @@ function addLocalTasks(dir: string, tasks: TaskSpec[]): void {
           `${file}: ${added.id} already has a test source in ${existing.file}; add \`variant: NAME\` to this file to register the split as ${added.id}@NAME.`,
         );
       }
-      if (existing) tasks[at] = { ...existing, test: added.test ?? existing.test, pool: added.pool ?? existing.pool, file };
+      if (existing) tasks[at] = { ...existing, test: added.test ?? existing.test, pool: added.pool ?? existing.pool, ...((added.train ?? existing.train) ? { train: added.train ?? existing.train } : {}), file };
       else tasks.push(added);
     }
   }
@@ -148,7 +148,7 @@ function expandTaskFile(taskFile: TaskFile, file: string): TaskSpec[] {
   for (const subject of subjects) {
     for (const [lang, language] of Object.entries(taskFile.languages)) {
       const id = [taskFile.family, subject, lang].filter(Boolean).join(".");
-      const split = (which: "test" | "pool"): SourceSpec | null => {
+      const split = (which: Split): SourceSpec | null => {
         const entry = language?.[which];
         if (!entry || (!entry.local && !entry.hub)) return null;
         const at = `languages.${lang}.${which}`;
@@ -185,6 +185,7 @@ function expandTaskFile(taskFile: TaskFile, file: string): TaskSpec[] {
         ...(taskFile.group ? { group: taskFile.group } : {}),
         test: split("test"),
         pool: split("pool"),
+        ...(split("train") ? { train: split("train") } : {}),
         evaluatedSplit: taskFile.evaluated_split,
         file,
       });

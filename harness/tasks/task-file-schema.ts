@@ -53,6 +53,8 @@ const SizeSchema = z.strictObject({ test: z.number().int().positive().optional()
 const LanguageSchema = z.strictObject({
   test: SplitSchema.optional(),
   pool: SplitSchema.optional(),
+  /** The benchmark's training split: questions to generate traces for (never evaluated, never shots). */
+  train: SplitSchema.optional(),
   size: SizeSchema.optional(),
   /** Free text shown to people (e.g. why there is no source). */
   note: z.string().optional(),

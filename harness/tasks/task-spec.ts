@@ -3,7 +3,8 @@
 import type { DataFormat } from "../data/records.ts";
 
 export type Domain = "in-domain" | "out-of-domain";
-export type Split = "test" | "pool";
+/** test: what is evaluated; pool: few-shot examples; train: questions for trace generation (never evaluated, never shots). */
+export type Split = "test" | "pool" | "train";
 
 export type { AbsentOptions, AnswerEncoding, FieldMap, OptionsMap, RowFilter } from "../data/field-map.ts";
 import type { FieldMap, RowFilter } from "../data/field-map.ts";
@@ -48,6 +49,8 @@ export interface TaskSpec {
   group?: string;
   test: SourceSpec | null;
   pool: SourceSpec | null;
+  /** The benchmark's training questions, where the task file names them (trace generation reads them). */
+  train?: SourceSpec | null;
   /** Which of the benchmark's splits `test` is (default "test"; "dev" for MedMCQA, whose validation split is its test set). */
   evaluatedSplit?: "dev" | "test";
   /** The YAML file that defines the task. */
