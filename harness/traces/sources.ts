@@ -18,7 +18,7 @@ export type TraceFileFormat = StreamFormat;
 
 export function formatOf(path: string): TraceFileFormat {
   const format = streamFormatOf(path);
-  if (!format) throw new UserError(`${path}: unknown trace file type. Expected .jsonl, .jsonl.gz or .parquet.`);
+  if (!format) throw new UserError(`${path}: unknown trace file type. Expected .jsonl, .jsonl.gz, .json (JSON Lines or one array) or .parquet.`);
   return format;
 }
 

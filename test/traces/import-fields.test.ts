@@ -109,6 +109,18 @@ describe("importTraces with a field map", () => {
     expect(t).toMatchObject({ id: "medical-o1-reasoning-sft:1", answer: "B", reasoning: "Chest pain radiating to the arm suggests…" });
   });
 
+  it("reads medical-o1's Hub file, one JSON array in a .json, and a .json that holds JSON Lines", async () => {
+    const rows = [medicalO1, { ...medicalO1, options: "A. Stable angina\nB. Acute myocardial infarction\nC. Pericarditis" }];
+    const array = join(dir, "medical_o1_sft.json");
+    writeFileSync(array, JSON.stringify(rows, null, 2));
+    const report = await importTraces(store, array, { fieldMap: TRACE_PRESETS["medical-o1"] });
+    expect(report).toMatchObject({ read: 2, rejected: 1 });
+    expect(report.rejects[0]).toMatchObject({ where: "record 1", field: "options" });
+    const lines = join(dir, "o1-lines.json");
+    writeFileSync(lines, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    expect(await importTraces(store, lines, { fieldMap: TRACE_PRESETS["medical-o1"] })).toMatchObject({ read: 2, rejected: 1, rejects: [{ where: "line 1" }] });
+  });
+
   it("reads a YAML field map in the tasks/*.yaml vocabulary (object options, index answer, language from a field)", async () => {
     const map = join(dir, "fields.yaml");
     writeFileSync(
