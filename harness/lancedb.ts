@@ -89,3 +89,6 @@ export async function refreshFtsIndex(table: Table, column: string, lang: string
   const stale = fts ? ((await table.indexStats(fts.name))?.numUnindexedRows ?? 0) > 0 : true;
   if (stale) await table.createIndex(column, { config: Index.fts(ftsIndexOptions(lang)), replace: true });
 }
+
+/** IVF-PQ needs a few thousand vectors to train; below that a flat scan is fast anyway. */
+export const VECTOR_INDEX_MIN_ROWS = 5000;

@@ -9,6 +9,8 @@ import { UserError } from "../types.ts";
 import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
 import { DEFAULT_SEED } from "../stats/bootstrap.ts";
 import { corpusStoreDir } from "../corpus/store.ts";
+import { DEFAULT_RETRIEVAL, RETRIEVALS, type Retrieval } from "../corpus/search.ts";
+import { queryEmbedder } from "../models/embedder.ts";
 import { storeDir } from "../traces/store.ts";
 import { REJECT_REASONS } from "../generate/attempts.ts";
 import { DEFAULT_GENERATE_SPLIT, DEFAULT_LANG_SOURCE, GENERATE_SPLITS, LANG_SOURCES, type GenerateSplit, type LangSource } from "../generate/plan.ts";
@@ -21,6 +23,10 @@ interface GenerateArgs {
   split: GenerateSplit;
   corpus: string;
   "corpus-store"?: string;
+  retrieval: Retrieval;
+  "embed-url"?: string;
+  "embed-model"?: string;
+  embedder?: string;
   passages: number;
   attempts: number;
   lang?: string;
@@ -124,7 +130,11 @@ const command: CommandModule<object, GenerateArgs> = {
       .option("split", { choices: GENERATE_SPLITS, default: DEFAULT_GENERATE_SPLIT, describe: "pool: the task's few-shot pool; train/dev: the pool, checked to be that split; test is refused (leakage guard)" })
       .option("corpus", { type: "string", demandOption: true, describe: "passage corpus name (medeval corpus import --name)" })
       .option("corpus-store", { type: "string", describe: "corpus store folder (default $MEDEVAL_HOME/corpus)" })
-      .option("passages", { type: "number", default: DEFAULT_PASSAGES, describe: "passages retrieved (BM25) and shown per question" })
+      .option("retrieval", { type: "string", choices: RETRIEVALS, default: DEFAULT_RETRIEVAL, describe: "bm25 (question + options against the full-text index) or embedding (the corpus's vectors)" })
+      .option("embed-url", { type: "string", describe: "--retrieval embedding: embeddings endpoint for the queries (default: the one the corpus was imported with)" })
+      .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
+      .option("embedder", { type: "string", describe: "models.yaml entry of kind: embeddings (instead of --embed-url/--embed-model)" })
+      .option("passages", { type: "number", default: DEFAULT_PASSAGES, describe: "passages retrieved and shown per question" })
       .option("attempts", { type: "number", default: DEFAULT_ATTEMPTS, describe: "replies asked for per question (a new seed each) until one names the gold answer" })
       .option("lang", { type: "string", describe: "languages, comma-separated (default: each task's own); others come from --lang-source" })
       .option("lang-source", { choices: LANG_SOURCES, default: DEFAULT_LANG_SOURCE, describe: "translated: the translated tasks (medeval translate --split pool); traces: translate English traces (not supported yet)" })
@@ -182,7 +192,7 @@ const command: CommandModule<object, GenerateArgs> = {
         split: argv.split,
         langs,
         langSource: argv["lang-source"],
-        corpus: { dir: corpusStoreDir(argv["corpus-store"]), name: argv.corpus },
+        corpus: { dir: corpusStoreDir(argv["corpus-store"]), name: argv.corpus, retrieval: argv.retrieval, queryEmbedder: (recorded) => queryEmbedder(recorded, argv) },
         passages: argv.passages,
         attempts: argv.attempts,
         seed: argv.seed,

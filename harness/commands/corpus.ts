@@ -5,7 +5,8 @@ import type { Argv, CommandModule } from "yargs";
 import { DEFAULT_CHUNK_CHARS, MIN_CHUNK_CHARS } from "../corpus/chunk.ts";
 import { DEFAULT_CORPUS_BATCH, importCorpus, type CorpusImportReport } from "../corpus/import.ts";
 import { PASSAGE_FIELDS, type PassageField, type PassageFieldMap } from "../corpus/passage.ts";
-import { searchCorpus } from "../corpus/search.ts";
+import { DEFAULT_RETRIEVAL, RETRIEVALS, searchCorpus, type Retrieval } from "../corpus/search.ts";
+import { embedderFromArgs, queryEmbedder } from "../models/embedder.ts";
 import { corpusStoreDir, CorpusStore } from "../corpus/store.ts";
 import { UserError } from "../types.ts";
 import { importReportTail } from "./_import-report.ts";
@@ -16,7 +17,13 @@ interface StoreArgs {
   name: string;
 }
 
-interface ImportArgs extends StoreArgs {
+interface EmbedArgs {
+  "embed-url"?: string;
+  "embed-model"?: string;
+  embedder?: string;
+}
+
+interface ImportArgs extends StoreArgs, EmbedArgs {
   source: string;
   "chunk-chars": number;
   "lang-default"?: string;
@@ -26,8 +33,9 @@ interface ImportArgs extends StoreArgs {
   "show-rejects": number;
 }
 
-interface SearchArgs extends StoreArgs {
+interface SearchArgs extends StoreArgs, EmbedArgs {
   query: string;
+  retrieval: Retrieval;
   lang?: string;
   k: number;
 }
@@ -40,6 +48,12 @@ const storeOptions = <T>(y: Argv<T>) =>
   y
     .option("name", { type: "string", demandOption: true, describe: "corpus name (letters, digits, dashes), e.g. medwiki" })
     .option("store", { type: "string", describe: "corpus store folder (default $MEDEVAL_HOME/corpus)" });
+
+const embedOptions = <T>(y: Argv<T>, what: string) =>
+  y
+    .option("embed-url", { type: "string", describe: `OpenAI-compatible embeddings endpoint (base URL) ${what}` })
+    .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
+    .option("embedder", { type: "string", describe: "models.yaml entry of kind: embeddings (instead of --embed-url/--embed-model)" });
 
 /** --field text=explanation … as a field map; an unknown passage field or a bad shape is the user's to fix. */
 export function parseFieldFlags(flags: string[] = []): PassageFieldMap {
@@ -69,8 +83,8 @@ const importCommand: CommandModule<object, ImportArgs> = {
   command: "import <source>",
   describe: "Import passages (id, title, text, language, url) from .jsonl/.parquet or hf:REPO@REVISION:PATH, chunked by paragraph (idempotent)",
   builder: (y) =>
-    storeOptions(y)
-      .positional("source", { type: "string", demandOption: true, describe: "FILE.jsonl[.gz], FILE.parquet or hf:REPO@REVISION:PATH" })
+    embedOptions(storeOptions(y), "to give every chunk a vector (for --retrieval embedding)")
+      .positional("source", { type: "string", demandOption: true, describe: "FILE.jsonl[.gz], FILE.json, FILE.parquet or hf:REPO@REVISION:PATH" })
       .option("chunk-chars", { type: "number", default: DEFAULT_CHUNK_CHARS, describe: "largest chunk in characters (whole paragraphs packed up to it)" })
       .option("lang-default", { type: "string", describe: "language for rows without a language/lang field" })
       .option("field", { type: "string", array: true, describe: "read a passage field from another column: text=explanation (repeatable)" })
@@ -83,9 +97,11 @@ const importCommand: CommandModule<object, ImportArgs> = {
     }
     if (!Number.isInteger(argv["batch-size"]) || argv["batch-size"] < 1) throw new UserError(`--batch-size must be a whole number >= 1, got ${argv["batch-size"]}`);
     const fields = parseFieldFlags(argv.field);
+    const embedder = embedderFromArgs(argv);
     const store = await CorpusStore.open(corpusStoreDir(argv.store));
     try {
       const report = await importCorpus(store, argv.source, {
+        embed: embedder,
         name: argv.name,
         chunkChars: argv["chunk-chars"],
         langDefault: argv["lang-default"],
@@ -110,9 +126,10 @@ const importCommand: CommandModule<object, ImportArgs> = {
 
 const searchCommand: CommandModule<object, SearchArgs> = {
   command: "search <query>",
-  describe: "BM25 search over a corpus (one language, or all)",
+  describe: "Search a corpus by BM25 or embeddings (one language, or all)",
   builder: (y) =>
-    storeOptions(y)
+    embedOptions(storeOptions(y), "for the query (default: the one the corpus was imported with)")
+      .option("retrieval", { type: "string", choices: RETRIEVALS, default: DEFAULT_RETRIEVAL, describe: "bm25 (full-text index) or embedding (vectors from import)" })
       .positional("query", { type: "string", demandOption: true, describe: "query text" })
       .option("lang", { type: "string", describe: "language to search (default: every language of the corpus)" })
       .option("k", { alias: "top", type: "number", default: DEFAULT_K, describe: "hits to show" }) as unknown as Argv<SearchArgs>,
@@ -120,7 +137,8 @@ const searchCommand: CommandModule<object, SearchArgs> = {
     if (!Number.isInteger(argv.k) || argv.k < 1) throw new UserError(`-k must be a whole number >= 1, got ${argv.k}`);
     const store = await CorpusStore.open(corpusStoreDir(argv.store), { mustExist: true });
     try {
-      const hits = await searchCorpus(store, argv.name, argv.query, { lang: argv.lang, k: argv.k });
+      const embed = argv.retrieval === "embedding" ? queryEmbedder(store.embedding(argv.name), argv) : undefined;
+      const hits = await searchCorpus(store, argv.name, argv.query, { lang: argv.lang, k: argv.k, retrieval: argv.retrieval, embed });
       if (hits.length === 0) {
         process.stdout.write("no matching passages\n");
         return;

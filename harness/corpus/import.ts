@@ -10,7 +10,7 @@ import { existingIds, sqlString } from "../lancedb.ts";
 import { UserError } from "../types.ts";
 import { chunkText, DEFAULT_CHUNK_CHARS } from "./chunk.ts";
 import { isRejectedPassage, parsePassage, type Passage, type PassageFieldMap, type RejectedPassage } from "./passage.ts";
-import { checkCorpusName, type CorpusStore, type PassageChunk } from "./store.ts";
+import { checkCorpusName, vectorDimOf, type CorpusStore, type PassageChunk } from "./store.ts";
 
 /** Passages already in the corpus: left as they are, or deleted (all their chunks) and written anew. */
 export type ExistingPassages = "skip" | "replace";
@@ -30,6 +30,15 @@ export interface CorpusImportOptions {
   onProgress?: (progress: CorpusImportProgress) => void;
   /** For hf: sources (tests inject fetch and home here). */
   hub?: HubDownloadOptions;
+  /** Fills each chunk's vector (title and text) through an embeddings endpoint; recorded for the corpus. */
+  embed?: CorpusEmbedder;
+}
+
+/** Texts in, one vector per text out, in order; `model` (and `url`) are recorded so queries are embedded alike. */
+export interface CorpusEmbedder {
+  embed: (texts: string[]) => Promise<number[][]>;
+  model: string;
+  url?: string;
 }
 
 export interface CorpusImportProgress {
@@ -65,6 +74,7 @@ export async function importCorpus(store: CorpusStore, source: string, opts: Cor
   const format = streamFormatOf(download ? download.path : file);
   if (!format) throw new UserError(`${source}: unknown passage file type. Expected .jsonl, .jsonl.gz or .parquet.`);
 
+  const vectors = await vectorPlan(store, opts);
   const chunkChars = opts.chunkChars ?? DEFAULT_CHUNK_CHARS;
   const batchSize = opts.batchSize ?? DEFAULT_CORPUS_BATCH;
   const maxRejectsKept = opts.maxRejectsKept ?? 20;
@@ -97,7 +107,16 @@ export async function importCorpus(store: CorpusStore, source: string, opts: Cor
     batches.delete(lang);
     let writer = writers.get(lang);
     if (!writer) {
-      writer = new LanguageWriter((await store.table(opts.name, lang)) ?? (await store.createTable(opts.name, lang)), opts.existing ?? "skip");
+      const table = (await store.table(opts.name, lang)) ?? (await store.createTable(opts.name, lang, vectors?.dim));
+      const dim = await vectorDimOf(table);
+      if (dim !== vectors?.dim) {
+        throw new UserError(
+          dim === undefined
+            ? `corpus "${opts.name}" (${lang}) was imported without vectors: a corpus is searched by embeddings only when every passage has one. Import into a new corpus name with the embeddings endpoint.`
+            : `corpus "${opts.name}" (${lang}) holds ${dim}-dimensional vectors from "${store.embedding(opts.name)?.model ?? "an embedding model"}": import with that embeddings endpoint too, so every passage has a vector.`,
+        );
+      }
+      writer = new LanguageWriter(table, opts.existing ?? "skip", opts.embed);
       writers.set(lang, writer);
     }
     const outcome = await writer.write(batch.passages);
@@ -160,11 +179,36 @@ export function chunksOf(passage: Passage, chunkChars: number): PendingPassage {
   return { sourceId: passage.id, chunks };
 }
 
+/**
+ * The vector width for this import: the corpus's recorded one (the same model required), or
+ * the new model's, from one probe request; undefined for an import without embeddings.
+ */
+async function vectorPlan(store: CorpusStore, opts: CorpusImportOptions): Promise<{ dim: number } | undefined> {
+  if (!opts.embed) return undefined;
+  const recorded = store.embedding(opts.name);
+  if (recorded) {
+    if (recorded.model !== opts.embed.model) {
+      throw new UserError(`corpus "${opts.name}" holds vectors from embedding model "${recorded.model}"; mixing in "${opts.embed.model}" would make vector search meaningless. Use ${recorded.model}, or a new corpus name.`);
+    }
+    return { dim: recorded.dim };
+  }
+  const [probe] = await opts.embed.embed(["dimension probe"]);
+  if (!probe || probe.length === 0) throw new UserError(`the embeddings endpoint (model ${opts.embed.model}) returned an empty vector`);
+  store.recordEmbedding(opts.name, { model: opts.embed.model, ...(opts.embed.url ? { url: opts.embed.url } : {}), dim: probe.length });
+  return { dim: probe.length };
+}
+
+/** What a chunk's vector is made from: its title and its text. */
+export function embeddingText(chunk: { title: string; text: string }): string {
+  return chunk.title ? `${chunk.title}\n${chunk.text}` : chunk.text;
+}
+
 /** Writes batches of one language's passages, skipping or replacing those already there. */
 class LanguageWriter {
   constructor(
     readonly table: Table,
     private readonly existing: ExistingPassages,
+    private readonly embedder?: CorpusEmbedder,
   ) {}
 
   async write(passages: PendingPassage[]): Promise<{ passages: number; chunks: number; skipped: number; replaced: number }> {
@@ -184,7 +228,12 @@ class LanguageWriter {
       for (let start = 0; start < stale.length; start += 2048) await this.table.delete(`source_id IN (${stale.slice(start, start + 2048).join(",")})`);
       replaced = stale.length;
     }
-    const rows = fresh.flatMap((p) => p.chunks);
+    const rows: (PassageChunk & { vector?: number[] })[] = fresh.flatMap((p) => p.chunks);
+    if (rows.length > 0 && this.embedder) {
+      const vectors = await this.embedder.embed(rows.map(embeddingText));
+      if (vectors.length !== rows.length) throw new UserError(`the embeddings endpoint returned ${vectors.length} vectors for ${rows.length} passages`);
+      rows.forEach((row, i) => (row.vector = vectors[i]));
+    }
     if (rows.length > 0) await this.table.add(rows as unknown as Record<string, unknown>[]);
     return { passages: fresh.length - replaced, chunks: rows.length, skipped, replaced };
   }

@@ -2,14 +2,14 @@
 // one table per corpus and language ("medwiki_en", "medwiki_it", …). A table per language for
 // the trace store's reason: a full-text index has one tokenizer, and each language needs its
 // own stemmer and stop words (harness/lancedb.ts ftsIndexOptions, shared with the traces).
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import type * as ArrowModule from "apache-arrow";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { medevalHome } from "../env.ts";
 import { printedCommand } from "../invocation.ts";
-import { lancedb, refreshFtsIndex } from "../lancedb.ts";
+import { lancedb, refreshFtsIndex, VECTOR_INDEX_MIN_ROWS } from "../lancedb.ts";
 import { UserError } from "../types.ts";
 
 const require = createRequire(import.meta.url);
@@ -34,10 +34,11 @@ function tableName(name: string, lang: string): string {
  * id: source id + "#" + chunk index (stable, so a re-import finds it); source_id: the row's
  * own id, so a replaced passage loses all its old chunks; chunk: the index within the passage.
  */
-export function passageSchema(): ArrowModule.Schema {
+export function passageSchema(vectorDim?: number): ArrowModule.Schema {
   // The CommonJS instance LanceDB itself loads: the ESM build's classes fail its instanceof checks.
   const arrow = require("apache-arrow") as typeof ArrowModule;
   const utf8 = (name: string, nullable = false) => new arrow.Field(name, new arrow.Utf8(), nullable);
+  const vector = vectorDim === undefined ? [] : [new arrow.Field("vector", new arrow.FixedSizeList(vectorDim, new arrow.Field("item", new arrow.Float32(), true)), true)];
   return new arrow.Schema([
     utf8("id"),
     utf8("source_id"),
@@ -46,7 +47,23 @@ export function passageSchema(): ArrowModule.Schema {
     utf8("text"),
     utf8("language"),
     utf8("url", true),
+    ...vector,
   ]);
+}
+
+/** Which embedding model filled a corpus's vectors: queries must be embedded with it too. */
+export interface CorpusEmbedding {
+  model: string;
+  url?: string;
+  dim: number;
+}
+
+const EMBEDDINGS_FILE = "embeddings.json";
+
+/** The vector column's width, or undefined for a table without vectors. */
+export async function vectorDimOf(table: Table): Promise<number | undefined> {
+  const field = (await table.schema()).fields.find((f) => f.name === "vector");
+  return field ? (field.type as { listSize: number }).listSize : undefined;
 }
 
 export interface PassageChunk {
@@ -117,12 +134,34 @@ export class CorpusStore {
     return table;
   }
 
-  async createTable(name: string, lang: string): Promise<Table> {
+  async createTable(name: string, lang: string, vectorDim?: number): Promise<Table> {
     const key = tableName(name, lang);
-    const table = this.db.createEmptyTable(key, passageSchema(), { mode: "create", existOk: true });
+    const table = this.db.createEmptyTable(key, passageSchema(vectorDim), { mode: "create", existOk: true });
     this.remember(key, table);
     this.names = null;
     return table;
+  }
+
+  /** The embedding model whose vectors a corpus holds (recorded at its first import with vectors), or null. */
+  embedding(name: string): CorpusEmbedding | null {
+    return this.embeddings()[name] ?? null;
+  }
+
+  recordEmbedding(name: string, embedding: CorpusEmbedding): void {
+    const file = join(this.dir, EMBEDDINGS_FILE);
+    const all = { ...this.embeddings(), [name]: embedding };
+    writeFileSync(`${file}.partial`, `${JSON.stringify(all, null, 2)}\n`);
+    renameSync(`${file}.partial`, file);
+  }
+
+  private embeddings(): Record<string, CorpusEmbedding> {
+    const file = join(this.dir, EMBEDDINGS_FILE);
+    if (!existsSync(file)) return {};
+    try {
+      return JSON.parse(readFileSync(file, "utf8")) as Record<string, CorpusEmbedding>;
+    } catch (err) {
+      throw new UserError(`${file}: not readable JSON (${(err as Error).message}); it records which embedding model each corpus's vectors come from: restore it or re-import the corpus.`);
+    }
   }
 
   /** Keeps an opened table, and forgets it if opening failed, so the next call tries again. */
@@ -138,6 +177,10 @@ export class CorpusStore {
     const indices = await table.listIndices();
     const existing = new Set(indices.map((i) => i.columns[0]));
     for (const column of ["id", "source_id"]) if (!existing.has(column)) await table.createIndex(column, { config: Index.btree() });
+    const schema = await table.schema();
+    if (schema.fields.some((f) => f.name === "vector") && !existing.has("vector") && (await table.countRows("vector IS NOT NULL")) >= VECTOR_INDEX_MIN_ROWS) {
+      await table.createIndex("vector", { config: Index.ivfPq({ distanceType: "cosine" }) });
+    }
     const btrees = indices.filter((i) => i.columns[0] !== "text");
     const stale = await Promise.all(btrees.map(async (i) => (await table.indexStats(i.name))?.numUnindexedRows ?? 0));
     if (stale.some((n) => n > 0)) await table.optimize();

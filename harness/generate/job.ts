@@ -15,7 +15,8 @@ import { writeJsonAtomic } from "../record/run-files.ts";
 import { runJournaled, type ItemOutcome } from "../engine/engine.ts";
 import { loadItems } from "../tasks/index.ts";
 import { CorpusStore } from "../corpus/store.ts";
-import { searchCorpus } from "../corpus/search.ts";
+import { DEFAULT_RETRIEVAL, searchCorpus, type Retrieval } from "../corpus/search.ts";
+import type { CorpusEmbedding } from "../corpus/store.ts";
 import { importTraces } from "../traces/import.ts";
 import { TraceStore } from "../traces/store.ts";
 import { normalizeQuestion } from "../traces/normalize.ts";
@@ -41,7 +42,14 @@ export interface GenerateInput {
   split: GenerateSplit;
   langs: string[] | null;
   langSource: LangSource;
-  corpus: { dir: string; name: string };
+  corpus: {
+    dir: string;
+    name: string;
+    /** Default bm25. */
+    retrieval?: Retrieval;
+    /** The query embedder for embedding retrieval, given the model the corpus's vectors came from. */
+    queryEmbedder?: (recorded: CorpusEmbedding | null) => ((texts: string[]) => Promise<number[][]>) | undefined;
+  };
   passages: number;
   attempts: number;
   seed: number;
@@ -143,7 +151,9 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
   };
   const promptHashes = Object.fromEntries(planned.map((p) => [p.spec.lang, groundedPromptHash(p.spec.lang)]));
   const generatorTag = hashJson(generator).slice(0, 8);
-  const settings = { passages: input.passages, corpus: input.corpus.name, params, generator };
+  const retrieval = input.corpus.retrieval ?? DEFAULT_RETRIEVAL;
+  const settings = { passages: input.passages, corpus: input.corpus.name, retrieval, params, generator };
+  const embed = retrieval === "embedding" ? input.corpus.queryEmbedder?.(corpus.embedding(input.corpus.name)) : undefined;
   const work: Work[] = loaded.flatMap(({ task, items }) =>
     items.map((item) => ({
       key: `${task.spec.id}/${item.id}`,
@@ -177,7 +187,7 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
       async work(w, signal): Promise<ItemOutcome<GenerationLine> | null> {
         const { item, task } = w;
         const query = `${item.question}\n${item.options.join("\n")}`;
-        const hits = await searchCorpus(corpus, input.corpus.name, query, { lang: corpusLangs.includes(item.lang) ? item.lang : undefined, k: input.passages });
+        const hits = await searchCorpus(corpus, input.corpus.name, query, { lang: corpusLangs.includes(item.lang) ? item.lang : undefined, k: input.passages, retrieval, embed });
         const passages: ShownPassage[] = hits.map((h) => ({ id: h.id, title: h.title, text: h.text }));
         const out = await sampleUntilGold(item, passages, params, chat, signal);
         if (!out) return null;
@@ -232,7 +242,7 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
   }
   writeJsonAtomic(files.card, {
     generator,
-    corpus: { name: input.corpus.name, dir: input.corpus.dir, retrieval: "bm25" },
+    corpus: { name: input.corpus.name, dir: input.corpus.dir, retrieval: input.corpus.retrieval ?? DEFAULT_RETRIEVAL },
     tasks: planned.map((p) => ({ task: p.spec.id, lang: p.spec.lang, split: p.traceSplit })),
     parameters: { passages: input.passages, attempts: input.attempts, seed: input.seed, temperature: input.temperature, max_tokens: input.maxTokens, limit: input.limit },
     prompt_hashes: promptHashes,

@@ -30,3 +30,23 @@ export function embedderFromArgs(args: { "embed-url"?: string; "embed-model"?: s
   return { embed: openAIEmbedder({ url, model, apiKey: process.env.EMBED_API_KEY }), model, url };
 }
 
+/**
+ * The endpoint that embeds queries against vectors made by `recorded` (a store's or corpus's
+ * embedding model): the one the flags name, else the recorded URL; the model must match.
+ */
+export function queryEmbedder(
+  recorded: { model: string; url?: string } | null,
+  args: { "embed-url"?: string; "embed-model"?: string; embedder?: string },
+): EmbedFn | undefined {
+  const given = embedderFromArgs(args);
+  if (given) {
+    if (recorded && given.model !== recorded.model) {
+      throw new UserError(`the vectors come from embedding model "${recorded.model}"; queries embedded with "${given.model}" would not be comparable. Use ${recorded.model}.`);
+    }
+    return given.embed;
+  }
+  if (!recorded) return undefined;
+  if (!recorded.url) throw new UserError(`the vectors come from "${recorded.model}", whose endpoint was not recorded: pass --embed-url and --embed-model ${recorded.model}.`);
+  return openAIEmbedder({ url: recorded.url, model: recorded.model, apiKey: process.env.EMBED_API_KEY });
+}
+

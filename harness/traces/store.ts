@@ -9,7 +9,7 @@ import { z } from "zod";
 import { medevalHome } from "../env.ts";
 import { UserError } from "../types.ts";
 import { traceSchema } from "./arrow-batch.ts";
-import { lancedb, refreshFtsIndex } from "../lancedb.ts";
+import { lancedb, refreshFtsIndex, VECTOR_INDEX_MIN_ROWS } from "../lancedb.ts";
 import { loadTermStats, saveTermStats, termStatsPath, type TermStats } from "./term-stats.ts";
 import { printedCommand } from "../invocation.ts";
 
@@ -193,7 +193,7 @@ export class TraceStore {
   }
 }
 
-export const VECTOR_INDEX_MIN_ROWS = 5000;
+export { VECTOR_INDEX_MIN_ROWS };
 
 export interface StoreFingerprint {
   dir: string;

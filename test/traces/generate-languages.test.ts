@@ -10,6 +10,7 @@ import { importCorpus } from "../../harness/corpus/import.ts";
 import { CorpusStore } from "../../harness/corpus/store.ts";
 import { loadItems, loadRegistry } from "../../harness/tasks/index.ts";
 import { sourceYaml } from "../../harness/translate/output.ts";
+import { openAIEmbedder } from "../../harness/traces/embed.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { groundedBehavior, promptQuestion } from "../fake-vllm/grounded.ts";
 import { SHARED_DATASETS, SKIP_SHARED_REASON, tempDir, writeJsonl } from "../helpers.ts";
@@ -17,7 +18,7 @@ import { markedCorpus, medqaDataDir, poolItems } from "./generate-fixtures.ts";
 
 let server: FakeVllm;
 beforeAll(async () => {
-  server = await startFakeVllm({ servedModelName: "fake-model", respond: groundedBehavior({ wrongRate: 0 }) });
+  server = await startFakeVllm({ servedModelName: "fake-model", respond: groundedBehavior({ wrongRate: 0 }), embeddingDim: 512 });
 });
 afterAll(async () => {
   await server?.close();
@@ -54,6 +55,37 @@ describe("traces generate --lang en,it from a translated task", () => {
     const traces = readJsonl(out);
     expect(traces.filter((t) => t.lang === "it").map((t) => t.question)).toEqual(italian.map((i) => i.question));
     expect(traces.filter((t) => t.lang === "it").every((t) => t.generation.task === "medqa.it" && t.split === "dev")).toBe(true);
+  }, 60_000);
+});
+
+describe("traces generate --retrieval embedding", () => {
+  it("shows each question the passages nearest its embedding, from the corpus's vectors", async () => {
+    const items = poolItems(4);
+    const data = medqaDataDir(items);
+    const embed = { embed: openAIEmbedder({ url: server.url, model: "fake-model" }), model: "fake-model", url: server.url };
+    // The fake's embeddings are bags of hashed words: each note repeats its question's organ.
+    const corpus = join(tempDir("medeval-gen-corpus-"), "corpus");
+    const notes = items.map((item, i) => {
+      const organ = /disorder of the (\w+)/.exec(item.question)![1];
+      return { id: `q${i}`, title: organ, text: `${organ} ${organ} ${organ}: therapy of the ${organ}. GOLD=${item.answer_idx}`, language: "en" };
+    });
+    const store = await CorpusStore.open(corpus);
+    try {
+      await importCorpus(store, writeJsonl(tempDir(), "notes.jsonl", notes), { name: "medwiki", embed });
+    } finally {
+      store.close();
+    }
+    server.reset();
+    const out = join(tempDir(), "emb.jsonl");
+    const outcome = await generateTraces(
+      inputFor({ dataDir: data, passages: 1, corpus: { dir: corpus, name: "medwiki", retrieval: "embedding", queryEmbedder: (recorded) => openAIEmbedder({ url: recorded!.url!, model: recorded!.model }) }, output: { kind: "file", path: out } }),
+    );
+    expect(outcome.summaries.map((s) => s.kept)).toEqual([4]);
+    const traces = readJsonl(out);
+    // Each question names its marker word, so its nearest passage is its own note.
+    expect(traces.map((t) => t.generation.passage_ids)).toEqual(items.map((_, i) => [`q${i}#0`]));
+    const card = JSON.parse(readFileSync(out.replace(/\.jsonl$/, ".card.json"), "utf8"));
+    expect(card.corpus.retrieval).toBe("embedding");
   }, 60_000);
 });
 
