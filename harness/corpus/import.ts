@@ -72,7 +72,7 @@ export async function importCorpus(store: CorpusStore, source: string, opts: Cor
   const download: HubDownload | undefined = hub ? await downloadHubFile(hub, { configuredIn: "medeval corpus import", ...opts.hub }) : undefined;
   const file = download ? download.file : source;
   const format = streamFormatOf(download ? download.path : file);
-  if (!format) throw new UserError(`${source}: unknown passage file type. Expected .jsonl, .jsonl.gz or .parquet.`);
+  if (!format) throw new UserError(`${source}: unknown passage file type. Expected .jsonl, .jsonl.gz, .json or .parquet.`);
 
   const vectors = await vectorPlan(store, opts);
   const chunkChars = opts.chunkChars ?? DEFAULT_CHUNK_CHARS;
