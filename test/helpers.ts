@@ -1,8 +1,9 @@
 // Shared test helpers.
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 
 /** ../shared/datasets beside the checkout (always there in CI); undefined elsewhere. */
 export const SHARED_DATASETS = resolve(import.meta.dirname, "..", "..", "shared", "datasets");
@@ -27,6 +28,25 @@ export function medevalCli(args: string[], home: string): { code: number | null;
     env: { ...process.env, MEDEVAL_HOME: home },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** bin/medeval.js, as users start it. */
+export const MEDEVAL_BIN = resolve(import.meta.dirname, "..", "bin", "medeval.js");
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The real CLI from the sources, awaited without blocking this process (for tests whose fake
+ * server runs in it), MEDEVAL_HOME set to home and no data directory from the environment.
+ */
+export async function medevalAsync(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execFileAsync(process.execPath, [MEDEVAL_BIN, ...args], { env: { ...process.env, MEDEVAL_FROM_SOURCE: "1", MEDEVAL_HOME: home, MEDEVAL_DATA_DIR: "" } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }
 
 export function tempDir(prefix = "medeval-test-"): string {

@@ -2,7 +2,6 @@
 // fills every chunk's vector and records the model, search by embedding finds the passage that
 // shares the query's words, and mixing models or vectorless passages is refused. Then the CLI:
 // corpus import --embed-url, corpus search --retrieval embedding (the recorded endpoint).
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importCorpus } from "../../harness/corpus/import.ts";
@@ -11,22 +10,11 @@ import { CorpusStore } from "../../harness/corpus/store.ts";
 import { openAIEmbedder } from "../../harness/traces/embed.ts";
 import { UserError } from "../../harness/types.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
-import { tempDir } from "../helpers.ts";
+import { medevalAsync as cli, tempDir } from "../helpers.ts";
 import { PASSAGES, writeJsonl } from "./fixtures.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const GOOD = PASSAGES.filter((p) => typeof p === "object" && typeof p.text === "string" && typeof (p as { title?: unknown }).title !== "number" && (p as { language?: string }).language !== "English");
 
-function cli(args: string[], home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin", "medeval.js"), ...args], { env: { ...process.env, MEDEVAL_HOME: home, MEDEVAL_FROM_SOURCE: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe("corpus vectors", () => {
   let server: FakeVllm;

@@ -2,17 +2,13 @@
 // passage per question (its words, and a GOLD=<letter> marker the grounded fake reads), the CLI
 // run asynchronously (the fake server lives in the test's own process), and the counts a run
 // must report, computed from the fake's rule.
-import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { importCorpus } from "../../harness/corpus/import.ts";
 import { CorpusStore } from "../../harness/corpus/store.ts";
 import { groundedVerdict, type GroundedOptions } from "../fake-vllm/grounded.ts";
 import { tempDir, writeJsonl } from "../helpers.ts";
 
-const CLI = resolve(import.meta.dirname, "..", "..", "bin", "medeval.js");
-const run = promisify(execFile);
 
 const ORGANS = ["kidney", "liver", "lung", "heart", "thyroid", "pancreas", "spleen", "adrenal", "pituitary", "retina", "bone", "skin"];
 const LETTERS = ["A", "B", "C", "D"];
@@ -90,21 +86,4 @@ export function expectedCounts(items: PoolItem[], opts: GroundedOptions, seed: n
   return e;
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI, awaited without blocking this process (the fake server answers from it). */
-export async function medeval(args: string[], home: string): Promise<CliResult> {
-  try {
-    const r = await run(process.execPath, [CLI, ...args], { env: { ...process.env, MEDEVAL_FROM_SOURCE: "1", MEDEVAL_HOME: home, MEDEVAL_DATA_DIR: "" } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-export { CLI };
+export { MEDEVAL_BIN as CLI, medevalAsync as medeval } from "../helpers.ts";

@@ -1,18 +1,16 @@
 // medeval translate end to end through the CLI against the fake server's translator:
 // translate → registered in <out>/tasks.local/ → medeval run on the translated task.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
 import { answerWith } from "../fake-vllm/helpers.ts";
 import { translateText, translatorBehavior } from "../fake-vllm/translator.ts";
 import type { Behavior } from "../fake-vllm/types.ts";
-import { tempDir } from "../helpers.ts";
+import { MEDEVAL_BIN, medevalAsync, tempDir } from "../helpers.ts";
 
-const CLI = resolve(import.meta.dirname, "..", "..", "bin", "medeval.js");
-const run = promisify(execFile);
+const CLI = MEDEVAL_BIN;
 
 const ITALIAN = {
   which: "quale", vessel: "vaso", carries: "trasporta", oxygenated: "ossigenato", blood: "sangue", from: "dal", the: "il",
@@ -32,15 +30,7 @@ let home: string;
 let data: string;
 let out: string;
 
-async function medeval(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [CLI, ...args], { env: { ...process.env, MEDEVAL_FROM_SOURCE: "1", MEDEVAL_HOME: home, MEDEVAL_DATA_DIR: "" } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const medeval = (args: string[]) => medevalAsync(args, home);
 
 const translate = (...extra: string[]) =>
   medeval(["translate", "--tasks", "medqa.en", "--to", "it,es", "--model-url", server.url, "--served-model", "fake-model", "--data-dir", data, "--out", out, ...extra]);
