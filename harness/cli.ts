@@ -5,6 +5,7 @@ import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { COMMANDS, commandName } from "./commands/_manifest.ts";
 import { UserError } from "./user-error.ts";
+import { skipHelpRendering } from "./commands/_skip-help.ts";
 
 /**
  * Registers every command: the one named on the command line in full (its module imported),
@@ -67,6 +68,7 @@ function joinDashValues(args: string[]): string[] {
   return out;
 }
 
+
 async function main(): Promise<void> {
   const args = joinDashValues(hideBin(process.argv));
   const parser = yargs(args)
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
       throw new UserError(`${msg}\nRun \`medeval --help\` for usage.`);
     });
   await registerCommands(parser, args);
+  skipHelpRendering(parser);
   await parser.parseAsync();
 }
 
