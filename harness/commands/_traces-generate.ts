@@ -16,6 +16,7 @@ import { REJECT_REASONS } from "../generate/attempts.ts";
 import { DEFAULT_GENERATE_SPLIT, DEFAULT_LANG_SOURCE, GENERATE_SPLITS, LANG_SOURCES, type GenerateSplit, type LangSource } from "../generate/plan.ts";
 import { DEFAULT_ATTEMPTS, DEFAULT_GENERATION_MAX_TOKENS, DEFAULT_GENERATION_TEMPERATURE, DEFAULT_PASSAGES, type GenerateOutcome } from "../generate/job.ts";
 import type { GenerationLine, TaskSummary } from "../generate/output.ts";
+import { interruptible } from "./_interrupt.ts";
 
 interface GenerateArgs {
   store?: string;
@@ -173,15 +174,7 @@ const command: CommandModule<object, GenerateArgs> = {
     const langs = argv.lang === undefined ? null : argv.lang.split(",").map((l) => l.trim()).filter(Boolean);
     if (langs !== null && langs.length === 0) throw new UserError("--lang: name at least one language, e.g. --lang en,it,es");
     const progress = progressReporter(argv.progress);
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onSignal = () => {
-      if (++interrupts > 1) process.exit(130);
-      process.stderr.write("\nmedeval: stopping: finished questions stay in the journal; run the same command again to go on…\n");
-      controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const interrupt = interruptible("finished questions stay in the journal; run the same command again to go on…");
     try {
       const { generateTraces } = await import("../generate/job.ts");
       const outcome = await generateTraces({
@@ -206,7 +199,7 @@ const command: CommandModule<object, GenerateArgs> = {
         concurrency: argv.concurrency,
         cache: argv.cache,
         maxRetries: argv["max-retries"],
-        signal: controller.signal,
+        signal: interrupt.signal,
         notice: (line) => process.stderr.write(`medeval: ${line}\n`),
         onStart: (tasks) => progress.start(tasks),
         onItem: (line) => progress.item(line),
@@ -223,8 +216,7 @@ const command: CommandModule<object, GenerateArgs> = {
       }
     } finally {
       progress.stop();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      interrupt.release();
     }
   },
 };

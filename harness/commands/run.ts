@@ -25,6 +25,7 @@ import { ResumableRunError, ScoringModeSchema, SettingSchema, UserError, type Sc
 import { printedCommand } from "../invocation.ts";
 import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
 import { parseShard } from "../cluster/shard.ts";
+import { interruptible } from "./_interrupt.ts";
 
 const DEFAULT_BOOTSTRAP = DEFAULT_RESAMPLES;
 
@@ -164,16 +165,7 @@ const command: CommandModule<object, RunArgs> = {
       .example("$0 run --model llama-3.1-8b --tasks medqa.en --export-batch requests.jsonl", "then: vllm run-batch -i requests.jsonl -o results.jsonl --model …")
       .example("$0 run --model llama-3.1-8b --tasks medqa.en --import-batch results*.jsonl --served-checkpoint meta-llama/Llama-3.1-8B-Instruct", "score the batch's output"),
   handler: async (argv) => {
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onSignal = () => {
-      interrupts++;
-      if (interrupts > 1) process.exit(130); // a second Ctrl-C: leave now (the journal is already on disk)
-      process.stderr.write("\nmedeval: stopping: abandoning requests in flight, keeping every finished sample…\n");
-      controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const interrupt = interruptible("abandoning requests in flight, keeping every finished sample…");
     const out = resolve(argv.out);
     try {
       const options: EvaluateOptions = {
@@ -204,7 +196,7 @@ const command: CommandModule<object, RunArgs> = {
         bootstrap: argv.bootstrap,
         shard: parseShard(argv.shard, process.env),
         progress: argv.progress as "auto",
-        signal: controller.signal,
+        signal: interrupt.signal,
         allowDifferentCheckpoints: argv["allow-different-checkpoints"],
         notice: (line) => process.stderr.write(`medeval: ${line}\n`),
         acceptErrors: argv["accept-errors"],
@@ -268,8 +260,7 @@ const command: CommandModule<object, RunArgs> = {
       if (!(err instanceof ResumableRunError)) throw err;
       throw new UserError(`${err.message}\n  ${resumeCommand(argv, err.runId)}${err.after ? `\n${err.after}` : ""}`, err.exitCode);
     } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      interrupt.release();
     }
   },
 };

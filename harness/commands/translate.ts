@@ -9,6 +9,7 @@ import { targetLanguage } from "../translate/prompt.ts";
 import { summaryTable } from "../translate/output.ts";
 import { DEFAULT_VARIANT, runTranslation, VARIANT_PATTERN } from "../translate/job.ts";
 import type { Split } from "../tasks/index.ts";
+import { interruptible } from "./_interrupt.ts";
 
 interface TranslateArgs {
   tasks: string;
@@ -74,15 +75,7 @@ const command: CommandModule<object, TranslateArgs> = {
     const outArg = argv.out ?? data;
     if (!outArg) throw new UserError("name where the translation goes: --out DIR (or --data-dir / $MEDEVAL_DATA_DIR)");
     const out = resolve(outArg);
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onSignal = () => {
-      if (++interrupts > 1) process.exit(130);
-      process.stderr.write("\nmedeval: stopping: finished items stay in the journal; run the same command again to go on…\n");
-      controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const interrupt = interruptible("finished items stay in the journal; run the same command again to go on…");
     try {
       const outcomes = await runTranslation({
         model: argv.model,
@@ -102,7 +95,7 @@ const command: CommandModule<object, TranslateArgs> = {
         concurrency: argv.concurrency,
         cache: argv.cache,
         maxRetries: argv["max-retries"],
-        signal: controller.signal,
+        signal: interrupt.signal,
         notice: (line) => process.stderr.write(`medeval: ${line}\n`),
       });
       for (const o of outcomes) {
@@ -112,7 +105,7 @@ const command: CommandModule<object, TranslateArgs> = {
       const registered = outcomes.flatMap((o) => (o.id ? [o.id] : []));
       const runWith = out === data ? "" : ` --data-dir ${outArg}`;
       if (registered.length > 0) process.stdout.write(`run it: medeval run --tasks ${registered.join(",")}${runWith} --model …\n`);
-      if (controller.signal.aborted) {
+      if (interrupt.signal.aborted) {
         process.stderr.write("medeval: interrupted; the finished items are in the journal: run the same command again to go on.\n");
         process.exitCode = 130;
       } else if (outcomes.some((o) => o.missing > 0)) {
@@ -120,8 +113,7 @@ const command: CommandModule<object, TranslateArgs> = {
         process.exitCode = 1;
       }
     } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      interrupt.release();
     }
   },
 };
