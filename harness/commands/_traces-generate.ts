@@ -17,8 +17,9 @@ import { DEFAULT_GENERATE_SPLIT, DEFAULT_LANG_SOURCE, GENERATE_SPLITS, LANG_SOUR
 import { DEFAULT_ATTEMPTS, DEFAULT_GENERATION_MAX_TOKENS, DEFAULT_GENERATION_TEMPERATURE, DEFAULT_PASSAGES, type GenerateOutcome } from "../generate/job.ts";
 import type { GenerationLine, TaskSummary } from "../generate/output.ts";
 import { interruptible } from "./_interrupt.ts";
+import { embedOptions, modelOptions, modelOverrides, type ModelArgs } from "./_model-options.ts";
 
-interface GenerateArgs {
+interface GenerateArgs extends ModelArgs {
   store?: string;
   tasks: string;
   split: GenerateSplit;
@@ -32,18 +33,12 @@ interface GenerateArgs {
   attempts: number;
   lang?: string;
   "lang-source": LangSource;
-  model?: string;
-  "models-file"?: string;
-  "model-url"?: string[];
-  "served-model"?: string;
-  "api-key-env"?: string;
   out?: string;
   limit?: number;
   concurrency?: number;
   seed: number;
   temperature: number;
   "max-tokens": number;
-  timeout?: number;
   "data-dir"?: string;
   "tasks-dir"?: string;
   offline?: boolean;
@@ -126,24 +121,16 @@ const command: CommandModule<object, GenerateArgs> = {
   command: "generate",
   describe: "Generate grounded reasoning traces: passages retrieved for each question, a reply kept only when it names the gold answer",
   builder: (y) =>
-    y
+    embedOptions(modelOptions(y, "generator"), "for the queries of --retrieval embedding (default: the one the corpus was imported with)")
       .option("tasks", { type: "string", demandOption: true, describe: "source tasks, e.g. medqa.en (see `medeval tasks`)" })
       .option("split", { choices: GENERATE_SPLITS, default: DEFAULT_GENERATE_SPLIT, describe: "pool: the task's few-shot pool; train/dev: the pool, checked to be that split; test is refused (leakage guard)" })
       .option("corpus", { type: "string", demandOption: true, describe: "passage corpus name (medeval corpus import --name)" })
       .option("corpus-store", { type: "string", describe: "corpus store folder (default $MEDEVAL_HOME/corpus)" })
       .option("retrieval", { type: "string", choices: RETRIEVALS, default: DEFAULT_RETRIEVAL, describe: "bm25 (question + options against the full-text index) or embedding (the corpus's vectors)" })
-      .option("embed-url", { type: "string", describe: "--retrieval embedding: embeddings endpoint for the queries (default: the one the corpus was imported with)" })
-      .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
-      .option("embedder", { type: "string", describe: "models.yaml entry of kind: embeddings (instead of --embed-url/--embed-model)" })
       .option("passages", { type: "number", default: DEFAULT_PASSAGES, describe: "passages retrieved and shown per question" })
       .option("attempts", { type: "number", default: DEFAULT_ATTEMPTS, describe: "replies asked for per question (a new seed each) until one names the gold answer" })
       .option("lang", { type: "string", describe: "languages, comma-separated (default: each task's own); others come from --lang-source" })
       .option("lang-source", { choices: LANG_SOURCES, default: DEFAULT_LANG_SOURCE, describe: "translated: the translated tasks (medeval translate --split pool); traces: translate English traces (not supported yet)" })
-      .option("model", { type: "string", describe: "generator: a model name from models.yaml" })
-      .option("models-file", { type: "string", describe: "models file (default ./models.yaml or $MEDEVAL_MODELS)" })
-      .option("model-url", { type: "string", array: true, describe: "endpoint base URL(s), e.g. http://localhost:8000/v1" })
-      .option("served-model", { type: "string", describe: "model name the server serves (with --model-url)" })
-      .option("api-key-env", { type: "string", describe: "environment variable holding the API key" })
       .option("store", { type: "string", describe: "trace store to write into (default $MEDEVAL_HOME/traces)" })
       .option("out", { type: "string", describe: "write the traces to this .jsonl file (import format) instead of the trace store" })
       .option("limit", { type: "number", describe: "first N questions of each task" })
@@ -180,7 +167,7 @@ const command: CommandModule<object, GenerateArgs> = {
       const outcome = await generateTraces({
         model: argv.model,
         modelsFile: argv["models-file"],
-        overrides: { modelUrl: argv["model-url"], servedModel: argv["served-model"], apiKeyEnv: argv["api-key-env"], timeoutS: argv.timeout },
+        overrides: modelOverrides(argv),
         tasks: argv.tasks,
         split: argv.split,
         langs,

@@ -11,6 +11,7 @@ import { corpusStoreDir, CorpusStore } from "../corpus/store.ts";
 import { UserError } from "../types.ts";
 import { importReportTail } from "./_import-report.ts";
 import { snippet } from "./_snippet.ts";
+import { embedOptions } from "./_model-options.ts";
 
 interface StoreArgs {
   store?: string;
@@ -49,11 +50,6 @@ const storeOptions = <T>(y: Argv<T>) =>
     .option("name", { type: "string", demandOption: true, describe: "corpus name (letters, digits, dashes), e.g. medwiki" })
     .option("store", { type: "string", describe: "corpus store folder (default $MEDEVAL_HOME/corpus)" });
 
-const embedOptions = <T>(y: Argv<T>, what: string) =>
-  y
-    .option("embed-url", { type: "string", describe: `OpenAI-compatible embeddings endpoint (base URL) ${what}` })
-    .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
-    .option("embedder", { type: "string", describe: "models.yaml entry of kind: embeddings (instead of --embed-url/--embed-model)" });
 
 /** --field text=explanation … as a field map; an unknown passage field or a bad shape is the user's to fix. */
 export function parseFieldFlags(flags: string[] = []): PassageFieldMap {

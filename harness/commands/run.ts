@@ -26,15 +26,11 @@ import { printedCommand } from "../invocation.ts";
 import { DEFAULT_MAX_RETRIES } from "../endpoints/defaults.ts";
 import { parseShard } from "../cluster/shard.ts";
 import { interruptible } from "./_interrupt.ts";
+import { modelOptions, modelOverrides, type ModelArgs } from "./_model-options.ts";
 
 const DEFAULT_BOOTSTRAP = DEFAULT_RESAMPLES;
 
-interface RunArgs {
-  model?: string;
-  "models-file"?: string;
-  "model-url"?: string[];
-  "served-model"?: string;
-  "api-key-env"?: string;
+interface RunArgs extends ModelArgs {
   tasks?: string;
   setting: string;
   "prompt-style": string;
@@ -45,7 +41,6 @@ interface RunArgs {
   temperature?: number;
   "top-p"?: number;
   "max-tokens"?: number;
-  timeout?: number;
   "data-dir"?: string;
   "tasks-dir"?: string;
   out: string;
@@ -88,12 +83,7 @@ const command: CommandModule<object, RunArgs> = {
   command: "run",
   describe: "Evaluate a model on tasks (writes <out>/<run-id>/run.json and samples.jsonl)",
   builder: (y) =>
-    y
-      .option("model", { type: "string", describe: "model name from models.yaml" })
-      .option("models-file", { type: "string", describe: "models file (default ./models.yaml or $MEDEVAL_MODELS)" })
-      .option("model-url", { type: "string", array: true, describe: "endpoint base URL(s), e.g. http://localhost:8000/v1 (no models.yaml entry needed)" })
-      .option("served-model", { type: "string", describe: "model name the server serves (with --model-url)" })
-      .option("api-key-env", { type: "string", describe: "environment variable holding the API key" })
+    modelOptions(y, "the model evaluated")
       .option("tasks", { type: "string", describe: "comma list of tasks: medqa.en,mmlu_medical.it,headqa (see `medeval tasks`)" })
       .option("setting", { type: "string", choices: SettingSchema.options, default: DEFAULT_SETTING })
       .option("prompt-style", { type: "string", choices: PROMPT_STYLES, default: DEFAULT_PROMPT_STYLE, describe: "direct: answer with the letter; cot: reason, then a fixed answer line" })
@@ -171,13 +161,7 @@ const command: CommandModule<object, RunArgs> = {
       const options: EvaluateOptions = {
         model: argv.model,
         modelsFile: argv["models-file"],
-        overrides: {
-          modelUrl: argv["model-url"],
-          servedModel: argv["served-model"],
-          apiKeyEnv: argv["api-key-env"],
-          params: { temperature: argv.temperature, top_p: argv["top-p"], max_tokens: argv["max-tokens"], seed: undefined },
-          timeoutS: argv.timeout,
-        },
+        overrides: { ...modelOverrides(argv), params: { temperature: argv.temperature, top_p: argv["top-p"], max_tokens: argv["max-tokens"], seed: undefined } },
         tasks: argv.tasks?.split(","),
         setting: argv.setting as Setting,
         promptStyle: argv["prompt-style"] as PromptStyle,

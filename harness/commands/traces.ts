@@ -13,6 +13,7 @@ import { UserError } from "../types.ts";
 import { importReportTail } from "./_import-report.ts";
 import { snippet } from "./_snippet.ts";
 import generateCommand from "./_traces-generate.ts";
+import { embedOptions } from "./_model-options.ts";
 
 interface StoreArgs {
   store?: string;
@@ -52,13 +53,10 @@ const importCommand: CommandModule<StoreArgs, ImportArgs> = {
   command: "import <source>",
   describe: "Import traces from a .jsonl/.parquet file or hf:REPO@REVISION:PATH (idempotent)",
   builder: (y) =>
-    storeOption(y)
-      .positional("source", { type: "string", demandOption: true, describe: "FILE.jsonl, FILE.parquet or hf:REPO@REVISION:PATH" })
+    embedOptions(storeOption(y), "to fill the vector column")
+      .positional("source", { type: "string", demandOption: true, describe: "FILE.jsonl, FILE.json, FILE.parquet or hf:REPO@REVISION:PATH" })
       .option("fields", { type: "string", describe: `the file's own column names: a preset (${Object.keys(TRACE_PRESETS).join(", ")}) or a YAML field map` })
       .option("lang-default", { type: "string", describe: "language for rows without a lang field" })
-      .option("embed-url", { type: "string", describe: "OpenAI-compatible embeddings endpoint (base URL) to fill the vector column" })
-      .option("embed-model", { type: "string", describe: "model name served at --embed-url" })
-      .option("embedder", { type: "string", describe: "models.yaml entry of kind: embeddings (instead of --embed-url/--embed-model)" })
       .option("batch-size", { type: "number", default: 4096, describe: "rows per write per language" })
       .option("show-rejects", { type: "number", default: 10, describe: "rejected rows to list" }) as unknown as Argv<ImportArgs>,
   handler: async (argv) => {

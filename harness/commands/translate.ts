@@ -10,15 +10,11 @@ import { summaryTable } from "../translate/output.ts";
 import { DEFAULT_VARIANT, runTranslation, VARIANT_PATTERN } from "../translate/job.ts";
 import type { Split } from "../tasks/index.ts";
 import { interruptible } from "./_interrupt.ts";
+import { modelOptions, modelOverrides, type ModelArgs } from "./_model-options.ts";
 
-interface TranslateArgs {
+interface TranslateArgs extends ModelArgs {
   tasks: string;
   to: string | string[];
-  model?: string;
-  "models-file"?: string;
-  "model-url"?: string[];
-  "served-model"?: string;
-  "api-key-env"?: string;
   split: string;
   limit?: number;
   "back-translate": boolean;
@@ -29,7 +25,6 @@ interface TranslateArgs {
   "tasks-dir"?: string;
   offline?: boolean;
   concurrency?: number;
-  timeout?: number;
   cache: boolean;
   "max-retries": number;
 }
@@ -38,14 +33,9 @@ const command: CommandModule<object, TranslateArgs> = {
   command: "translate",
   describe: "Machine-translate a task's split into other languages and register it as a local task (<out>/tasks.local/)",
   builder: (y) =>
-    y
+    modelOptions(y, "translator")
       .option("tasks", { type: "string", demandOption: true, describe: "source tasks, e.g. medqa.en" })
       .option("to", { type: "string", demandOption: true, describe: "comma list of target languages: it,es,fr,en (repeatable)" })
-      .option("model", { type: "string", describe: "model name from models.yaml" })
-      .option("models-file", { type: "string", describe: "models file (default ./models.yaml or $MEDEVAL_MODELS)" })
-      .option("model-url", { type: "string", array: true, describe: "endpoint base URL, e.g. http://localhost:8000/v1" })
-      .option("served-model", { type: "string", describe: "model name the server serves (with --model-url)" })
-      .option("api-key-env", { type: "string", describe: "environment variable holding the API key" })
       .option("split", { type: "string", choices: ["test", "pool", "train"], default: "test", describe: "which split of the task to translate (train: questions for traces generate)" })
       .option("limit", { type: "number", describe: "first N items only" })
       .option("back-translate", { type: "boolean", default: false, describe: "translate back and flag items whose back-translation chrF is low" })
@@ -80,7 +70,7 @@ const command: CommandModule<object, TranslateArgs> = {
       const outcomes = await runTranslation({
         model: argv.model,
         modelsFile: argv["models-file"],
-        overrides: { modelUrl: argv["model-url"], servedModel: argv["served-model"], apiKeyEnv: argv["api-key-env"], timeoutS: argv.timeout },
+        overrides: modelOverrides(argv),
         tasks: argv.tasks,
         to,
         split: argv.split as Split,

@@ -8,6 +8,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import yargs, { type Argv } from "yargs";
+import { COMMANDS, commandName } from "../../harness/commands/_manifest.ts";
 import { resolveModel } from "../../harness/models/load.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -17,10 +19,13 @@ function blocks(lang: string): string[] {
   return [...DOC.matchAll(new RegExp("^```" + lang + "\\n([\\s\\S]*?)^```$", "gm"))].map((m) => m[1]);
 }
 
-/** The flags a command declares (.option("name", …)) in its file under harness/commands/. */
-function declaredFlags(command: string): Set<string> {
-  const source = readFileSync(join(ROOT, "harness", "commands", `${command}.ts`), "utf8");
-  return new Set([...source.matchAll(/\.option\("([\w-]+)"/g)].map((m) => m[1]));
+/** The flags a command declares: its module's own yargs builder, run on an empty parser. */
+async function declaredFlags(command: string): Promise<Set<string>> {
+  const entry = COMMANDS.find((e) => commandName(e) === command)!;
+  const mod = (await entry.load()).default as { builder: (y: Argv) => Argv };
+  const options = (mod.builder(yargs([])) as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions();
+  // yargs's own --help and --version are not the command's.
+  return new Set(Object.keys(options.key).filter((k) => k !== "help" && k !== "version"));
 }
 
 /** Each `medeval <command> …` invocation in a text, continuation lines joined, as its words. */
@@ -66,12 +71,12 @@ describe("docs/cluster.md", () => {
     expect(JSON.stringify(model.serve)).toContain("--data-parallel-size");
   });
 
-  it("uses only flags that medeval run and merge declare", () => {
+  it("uses only flags that medeval run and merge declare", async () => {
     const found = invocations(DOC);
     expect(found.filter((f) => f.command === "run").length).toBeGreaterThanOrEqual(2);
     expect(found.filter((f) => f.command === "merge").length).toBeGreaterThanOrEqual(3);
     for (const { command, words } of found) {
-      const flags = declaredFlags(command);
+      const flags = await declaredFlags(command);
       const used = words.filter((w) => w.startsWith("--")).map((w) => w.slice(2).split("=")[0]);
       expect(used.filter((f) => !flags.has(f)), `medeval ${command} ${words.join(" ")}`).toEqual([]);
     }
