@@ -37,10 +37,12 @@ function abortError(signal: AbortSignal): Error {
 function headerRecord(headers: RequestInit["headers"]): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
-  if (headers instanceof Headers) {
-    headers.forEach((value, key) => (out[key] = value));
-  } else if (Array.isArray(headers)) {
+  // Plain objects first, and no `instanceof Headers`: reading the global `Headers` makes
+  // Node load its bundled undici (~50 ms of CPU) on the first request.
+  if (Array.isArray(headers)) {
     for (const [key, value] of headers) out[key.toLowerCase()] = value;
+  } else if (typeof (headers as Headers).forEach === "function" && Object.getPrototypeOf(headers) !== Object.prototype) {
+    (headers as Headers).forEach((value, key) => (out[key] = value));
   } else {
     for (const [key, value] of Object.entries(headers)) if (value !== undefined) out[key.toLowerCase()] = String(value);
   }

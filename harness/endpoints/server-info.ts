@@ -1,5 +1,15 @@
 // What the server says about itself (recorded in run.json) and whether it is up (for the
 // endpoint pool's probes). Missing endpoints are normal (routers, hosted APIs): never fatal.
+// The requests go through our node:http fetch, as the SDK's do: the global fetch would load
+// Node's bundled undici (~50 ms of CPU) for three small GETs before a run's first request.
+import { createNodeFetch, type NodeFetch } from "./http-fetch.ts";
+
+let probes: NodeFetch | undefined;
+/** One keep-alive pool for every probe of the process (idle sockets do not hold it open). */
+function probeFetch(url: string, init: RequestInit): Promise<Response> {
+  probes ??= createNodeFetch();
+  return probes.fetch(url, init);
+}
 
 export interface ServerInfo {
   /** The /v1/models body as returned (ids, roots, max_model_len), or null when unavailable. */
@@ -23,7 +33,7 @@ function authHeaders(apiKey?: string): Record<string, string> {
 
 async function getJson(url: string, apiKey: string | undefined, timeoutMs: number): Promise<unknown | null> {
   try {
-    const response = await fetch(url, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
+    const response = await probeFetch(url, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) {
       await response.body?.cancel();
       return null;
@@ -56,11 +66,11 @@ export function servedModelIds(models: unknown): string[] {
  */
 export async function probeEndpoint(baseUrl: string, apiKey?: string, timeoutMs = 5_000): Promise<boolean> {
   try {
-    const health = await fetch(`${serverRoot(baseUrl)}/health`, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
+    const health = await probeFetch(`${serverRoot(baseUrl)}/health`, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
     await health.body?.cancel();
     if (health.ok) return true;
     if (health.status !== 404) return false;
-    const models = await fetch(`${v1(baseUrl)}/models`, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
+    const models = await probeFetch(`${v1(baseUrl)}/models`, { headers: authHeaders(apiKey), signal: AbortSignal.timeout(timeoutMs) });
     await models.body?.cancel();
     return models.ok;
   } catch {
