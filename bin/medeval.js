@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Launcher. Runs the compiled harness in dist/ (`npm run build`, which `npm ci` runs as
-// `prepare`): plain JavaScript starts in a fraction of the time tsx needs to compile the
-// sources. dist/ is used only when every harness/*.ts has an output at least as new as
-// itself, so a source edited and not yet rebuilt is never run stale: then the sources run
-// through tsx, with a note saying why start-up is slower. MEDEVAL_FROM_SOURCE=1 asks for the
-// sources without a note (the tests set it: they test the sources, not the last build).
-import { existsSync, readdirSync, statSync } from "node:fs";
+// Launcher. Runs the harness bundled in dist/ (`npm run build`, which `npm ci` runs as
+// `prepare`; see bin/build.mjs): bundled JavaScript starts in a fraction of the time tsx needs
+// to compile the sources. dist/ is used only when no harness/*.ts is newer than the build
+// (dist/build.json), so a source edited and not yet rebuilt is never run stale: then the
+// sources run through tsx, with a note saying why start-up is slower. MEDEVAL_FROM_SOURCE=1
+// asks for the sources without a note (the tests set it: they test the sources, not the build).
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -15,18 +15,21 @@ const dist = join(root, "dist");
 
 /** Why dist/ cannot be run (a sentence), or null when it is up to date with the sources. */
 function staleReason() {
-  if (!existsSync(join(dist, "cli.js"))) return "dist/ is not built";
+  let built;
+  try {
+    built = JSON.parse(readFileSync(join(dist, "build.json"), "utf8"));
+  } catch {
+    return "dist/ is not built";
+  }
+  if (!existsSync(join(dist, built.entry ?? "cli.js"))) return "dist/ is not built";
   const pending = [sources];
   while (pending.length > 0) {
     const dir = pending.pop();
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) pending.push(path);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
-        const built = join(dist, relative(sources, path)).replace(/\.ts$/, ".js");
-        if (!existsSync(built) || statSync(built).mtimeMs < statSync(path).mtimeMs) {
-          return `${relative(root, path)} is newer than its build in dist/`;
-        }
+      else if (entry.name.endsWith(".ts") && statSync(path).mtimeMs > built.started_ms) {
+        return `${relative(root, path)} is newer than the build in dist/`;
       }
     }
   }

@@ -5,6 +5,7 @@ import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { COMMANDS, commandName } from "./commands/_manifest.ts";
 import { UserError } from "./user-error.ts";
+import { packageVersion } from "./package-root.ts";
 import { skipHelpRendering } from "./commands/_skip-help.ts";
 
 /**
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   const args = joinDashValues(hideBin(process.argv));
   const parser = yargs(args)
     .scriptName("medeval")
+    .version(packageVersion())
     .usage("$0 <command> [options]\n\nEvaluate LLMs on multilingual medical multiple-choice QA.")
     .strict()
     .demandCommand(1, "Name a command: see `medeval --help`.")

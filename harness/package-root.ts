@@ -1,7 +1,7 @@
 // The folder that holds medeval's package.json and tasks/. Found by walking up rather than
 // by a fixed number of "..": the same module runs from harness/ (sources, tests) and from
 // dist/ (the build bin/medeval.js runs), one level deeper or shallower.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 function findPackageRoot(from: string): string {
@@ -12,3 +12,8 @@ function findPackageRoot(from: string): string {
 }
 
 export const PACKAGE_ROOT = findPackageRoot(import.meta.dirname);
+
+/** medeval's version, from its package.json (read here, not by yargs: the bundle in dist/ hides where that is). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}

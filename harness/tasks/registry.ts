@@ -8,6 +8,7 @@ import { PACKAGE_ROOT } from "../package-root.ts";
 import { UserError } from "../types.ts";
 import { closeMatches } from "./close-matches.ts";
 import { PREPROCESSES } from "./preprocess.ts";
+import { prebuiltTaskFile } from "./prebuilt.ts";
 import { LocalTaskFileSchema, TaskFileSchema, type LocalTaskFile, type TaskFile, type TaskFileSource } from "./task-file-schema.ts";
 import type { FieldMap, HubSourceSpec, LocalSourceSpec, SourceSpec, Split, TaskSpec } from "./task-spec.ts";
 
@@ -121,10 +122,18 @@ export function readTaskFile(file: string): TaskFile {
 }
 
 function readYamlFile(file: string, schema: typeof TaskFileSchema | typeof LocalTaskFileSchema): TaskFile | LocalTaskFile {
+  const text = readFileSync(file, "utf8");
+  const prebuilt = prebuiltTaskFile(schema === TaskFileSchema ? "task" : "local", text);
+  if (prebuilt !== undefined) return prebuilt as TaskFile | LocalTaskFile;
+  return parseTaskFileText(file, text, schema);
+}
+
+/** A task file's text parsed and checked against its schema (bin/build.mjs calls this too). */
+export function parseTaskFileText(file: string, text: string, schema: typeof TaskFileSchema | typeof LocalTaskFileSchema): TaskFile | LocalTaskFile {
   let raw: unknown;
   try {
     // merge: YAML `<<` keys let a task file reuse a source block with one field changed.
-    raw = parseYaml(readFileSync(file, "utf8"), { merge: true });
+    raw = parseYaml(text, { merge: true });
   } catch (err) {
     throw new UserError(`${file}: not valid YAML (${(err as Error).message}).`);
   }

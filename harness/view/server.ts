@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { answerApi } from "./routes.ts";
 import type { RunIndex } from "./run-index.ts";
 
@@ -13,7 +14,8 @@ export const DEFAULT_VIEW_HOST = "127.0.0.1";
 /** 0: the system picks a free port. */
 export const DEFAULT_VIEW_PORT = 0;
 
-const ASSETS = join(import.meta.dirname, "assets");
+// From the package root, not this module's folder: the bundle in dist/ runs from elsewhere.
+const ASSETS = join(PACKAGE_ROOT, "harness", "view", "assets");
 const vendor = (specifier: string) => fileURLToPath(import.meta.resolve(specifier));
 
 /** Every file the server sends, by URL path: nothing else on disk is reachable. */
