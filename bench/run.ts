@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 const ROOT = resolve(import.meta.dirname, "..");
 const BENCHES: Record<string, { file: string; args: string[]; what: string }> = {
   throughput: { file: "bench/throughput.ts", args: [], what: "runner against a simulated vLLM (issue 3 targets)" },
+  requests: { file: "bench/requests.ts", args: [], what: "whole process: medeval run vs a bare openai-SDK script on the same 4,000 MedMCQA requests, CPU per request and server share (issue 18 targets)" },
   stats: { file: "bench/stats.ts", args: [], what: "bootstrap and paired comparisons at paper scale (issue 5 targets)" },
   traces: { file: "bench/traces.ts", args: [], what: "trace store: 500k import, size, selection latency (issue 4 targets)" },
   startup: { file: "bench/startup.ts", args: [], what: "start-up: --version wall, CPU before a run's first request (issue 18 targets)" },

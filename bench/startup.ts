@@ -14,29 +14,16 @@ import { parseArgs } from "node:util";
 import { answerWith, guessLetter } from "../test/fake-vllm/helpers.ts";
 import { startFakeVllm } from "../test/fake-vllm/server.ts";
 import { tempDir } from "../test/helpers.ts";
+import { BIN, ROOT, cliEnv, ensureBuilt } from "./built.ts";
 
 const { values } = parseArgs({ options: { repeats: { type: "string", default: "5" } } });
 const REPEATS = Math.max(1, Number(values.repeats));
-const ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(ROOT, "bin", "medeval.js");
 const VERSION_WALL_TARGET_S = 0.3;
 const RUN_CPU_TARGET_S = 0.8;
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const env = (fromSource: boolean) => {
-  const { MEDEVAL_FROM_SOURCE: _, ...rest } = process.env;
-  return fromSource ? { ...rest, MEDEVAL_FROM_SOURCE: "1" } : rest;
-};
-
-function ensureBuilt(): void {
-  const probe = spawnSync(process.execPath, [BIN, "--version"], { env: env(false), encoding: "utf8" });
-  if (probe.stderr.includes("running the TypeScript sources")) {
-    process.stdout.write("building dist/ first (npm run build) …\n");
-    const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
-    if (build.status !== 0) throw new Error("npm run build failed");
-  }
-}
+const env = cliEnv;
 
 function wallSeconds(args: string[], childEnv: NodeJS.ProcessEnv): number {
   const started = performance.now();

@@ -83,7 +83,7 @@ function helperThreadsMs(before: Map<string, number>, after: Map<string, number>
  * With 2,000 items the first wave and the draining last one are a sizeable part of the run,
  * so even this client falls short of concurrency ÷ latency; the harness is judged against it.
  */
-function attainableShare(n: number, concurrency: number, latency: number, jitter: number): number {
+export function attainableShare(n: number, concurrency: number, latency: number, jitter: number): number {
   const rounds = 50;
   let total = 0;
   const random = seedrandom("attainable");
