@@ -70,7 +70,20 @@ function joinDashValues(args: string[]): string[] {
 }
 
 
+/**
+ * `medeval tasks | head`: the reader of standard output went away. Stop quietly, as Unix
+ * tools do, instead of an unhandled EPIPE and its stack trace. Output goes to stdout only
+ * once a command's work is written (run folders, journals), so nothing is lost.
+ */
+function quietOnClosedStdout(): void {
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function main(): Promise<void> {
+  quietOnClosedStdout();
   const args = joinDashValues(hideBin(process.argv));
   const parser = yargs(args)
     .scriptName("medeval")
