@@ -15,6 +15,7 @@ import { fakeRunBatch, type LineFault } from "../fake-vllm/run-batch.ts";
 import { startFakeVllm } from "../fake-vllm/server.ts";
 import type { Behavior, FakeVllmOptions } from "../fake-vllm/types.ts";
 import { hasSharedDatasets, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
+import { normalisedSamples } from "./batch-samples.ts";
 import { fakeRunOptions } from "./fake-run-options.ts";
 
 const LIMIT = 5;
@@ -59,26 +60,6 @@ function options(out: string, mode: Mode, url = "http://127.0.0.1:9/v1", extra: 
 
 function jsonl<T>(file: string): T[] {
   return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as T);
-}
-
-/**
- * Sample lines, sorted by item, with the fields that differ by nature between a live reply and
- * a batch line blanked: latency_ms (a batch line has no latency), finished_at (a clock) and
- * endpoint (the URL the live request went to; a batch line went to none). Nothing else.
- */
-function normalisedSamples(dir: string): string[] {
-  return readFileSync(join(dir, "samples.jsonl"), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => {
-      const sample = JSON.parse(line) as Record<string, unknown>;
-      expect(typeof sample.latency_ms).toBe("number");
-      expect(typeof sample.finished_at).toBe("string");
-      const { latency_ms: _l, finished_at: _f, endpoint: _e, ...rest } = sample;
-      return { key: `${String(sample.task)}/${String(sample.item_id)}`, line: JSON.stringify(rest) };
-    })
-    .sort((a, b) => a.key.localeCompare(b.key))
-    .map((s) => s.line);
 }
 
 /** A new run's export, put through the fake run-batch with `faults`: its folder, files and export result. */

@@ -1,8 +1,9 @@
 // The few-shot-traces setting end to end: a small trace file the test writes, a real LanceDB
 // store in a temp dir, real MedQA items, and the fake vLLM.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportBatchRequests, importBatchResults } from "../../harness/runner/batch-run.ts";
 import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts";
 import { evaluatedSplitWarning } from "../../harness/runner/fewshot-prepare.ts";
 import { readJournal } from "../../harness/record/journal.ts";
@@ -10,14 +11,18 @@ import { loadItems, loadRegistry } from "../../harness/tasks/index.ts";
 import { importTraces } from "../../harness/traces/import.ts";
 import { TraceStore } from "../../harness/traces/store.ts";
 import { letterOf, type Item, type Sample } from "../../harness/types.ts";
+import { fakeRunBatch } from "../fake-vllm/run-batch.ts";
 import { startFakeVllm, type FakeVllm } from "../fake-vllm/server.ts";
+import type { FakeVllmOptions } from "../fake-vllm/types.ts";
 import { hasSharedDatasets, SHARED_DATASETS, SKIP_SHARED_REASON, tempDir } from "../helpers.ts";
+import { normalisedSamples } from "./batch-samples.ts";
 import { buildOracle, oracleBehavior } from "./oracle.ts";
 
 const LIMIT = 8;
 
 describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
   let server: FakeVllm;
+  let serverOptions: FakeVllmOptions;
   let storeDir: string;
   let testItems: Item[];
 
@@ -40,7 +45,8 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
     store.close();
     expect(report.added).toBe(traces.length);
     const oracle = await buildOracle("medqa.en", SHARED_DATASETS, LIMIT, () => true);
-    server = await startFakeVllm({ servedModelName: "fake-model", maxModelLen: 100_000, respond: oracleBehavior(oracle) });
+    serverOptions = { servedModelName: "fake-model", maxModelLen: 100_000, respond: oracleBehavior(oracle) };
+    server = await startFakeVllm(serverOptions);
   }, 120_000);
   afterAll(() => server?.close());
 
@@ -106,6 +112,23 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
     expect(resumed.record.spec.fewshot).toEqual(done.record.spec.fewshot);
   }, 60_000);
 
+  it("goes through a vLLM batch: the exported prompts carry the shots, and the import equals the live run's samples", async () => {
+    const live = await evaluate(options());
+    const batchOptions = { ...options(), overrides: { servedModel: "fake-model", modelUrl: ["http://127.0.0.1:9/v1"], params: { max_tokens: 256 } } };
+    const requests = join(tempDir(), "requests.jsonl");
+    const results = join(tempDir(), "results.jsonl");
+    const exported = await exportBatchRequests(batchOptions, { file: requests, batchSize: null, servedCheckpoint: null });
+    expect(exported).toMatchObject({ written: LIMIT, alreadyAnswered: 0 });
+    const lines = readFileSync(requests, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { body: { messages: { role: string }[] } });
+    // k = 3 multi-turn shots: system, 3 × (user, assistant), then the question.
+    for (const line of lines) expect(line.body.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]);
+    await fakeRunBatch({ input: requests, output: results, server: serverOptions });
+    const { outcome, report } = await importBatchResults(batchOptions, { files: [results], servedCheckpoint: "/models/fake-model" });
+    expect(report).toMatchObject({ imported: LIMIT, missing: [], failed: [], complete: true });
+    expect(samplesOf(outcome.dir).every((s) => s.shots?.length === 3)).toBe(true);
+    expect(normalisedSamples(outcome.dir)).toEqual(normalisedSamples(live.dir));
+  }, 120_000);
+
   it("says how to build a store when there is none", async () => {
     await expect(evaluate(options({ fewshot: { k: 2, method: "bm25", traceLang: null, format: "multi-turn", store: join(tempDir(), "missing") } }))).rejects.toThrow(/no trace store .*medeval traces import/);
   });
@@ -113,6 +136,7 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
 
 describe.skipIf(!hasSharedDatasets)(`few-shot-traces and the evaluated split (${hasSharedDatasets ? "" : SKIP_SHARED_REASON})`, () => {
   let server: FakeVllm;
+  let serverOptions: FakeVllmOptions;
   let storeDir: string;
 
   beforeAll(async () => {
@@ -163,4 +187,5 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces and the evaluated split (${
       expect(s.shots!.some((id) => id.startsWith("test-"))).toBe(false);
     }
   }, 120_000);
+
 });
