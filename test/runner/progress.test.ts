@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createProgress, formatEta, MIN_ANSWERS_FOR_ETA, runEtaSeconds } from "../../harness/runner/progress.ts";
+import { createProgress, formatEta, MIN_ANSWERS_FOR_ETA, runEtaSeconds, withProgressContext } from "../../harness/runner/progress.ts";
 
 function captureStream(tty: boolean): NodeJS.WriteStream & { text: () => string } {
   let text = "";
@@ -40,6 +40,21 @@ describe("progress", () => {
     expect(text).toContain("medqa.en");
     expect(text).toMatch(/2\/4/);
     expect(text).toMatch(/err 1/);
+  });
+
+  it("inside a sweep's cell, the terminal bar carries the cell's label, and the cell log gets plain lines", async () => {
+    const stream = captureStream(true);
+    const logged: string[] = [];
+    await withProgressContext({ prefix: "[1/4 cells done] #2 llama × zero-shot", log: (line) => logged.push(line) }, async () => {
+      const progress = createProgress("auto", stream);
+      progress.start([{ id: "medqa.en", total: 2, done: 0 }]);
+      progress.update("medqa.en", "strict");
+      progress.update("medqa.en", "strict");
+      progress.stop();
+    });
+    expect(stream.text()).toMatch(/\[1\/4 cells done\] #2 llama × zero-shot medqa\.en.*2\/2/);
+    expect(logged.join("\n")).toMatch(/^progress: 2\/2 items/m);
+    expect(logged.join("\n")).not.toContain("cells done");
   });
 
   it("none prints nothing", () => {
