@@ -82,9 +82,20 @@ function latest(a: Found | null, b: Found | null): Found | null {
 }
 
 /** The last "Answer: C" line in the prompt language (markdown bold, brackets, a period tolerated). */
+const strictPatterns = new Map<string, RegExp>();
+
+/** The "Answer:" line pattern of a label, compiled once per label (matchAll copies it, so one can be shared). */
+function strictPattern(label: string): RegExp {
+  let pattern = strictPatterns.get(label);
+  if (!pattern) {
+    pattern = new RegExp(String.raw`(?:^|\n)[ \t>*_#-]*${escapeRegExp(label)}[ \t]*(?:\*\*|__)?[ \t]*:`, "giu");
+    strictPatterns.set(label, pattern);
+  }
+  return pattern;
+}
+
 function findStrict(text: string, lang: string, options: readonly string[], answerLabel?: string): Found | null {
-  const label = escapeRegExp(answerLabel ?? wordsFor(lang).answerLabel);
-  const pattern = new RegExp(String.raw`(?:^|\n)[ \t>*_#-]*${label}[ \t]*(?:\*\*|__)?[ \t]*:`, "giu");
+  const pattern = strictPattern(answerLabel ?? wordsFor(lang).answerLabel);
   let found: Found | null = null;
   for (const m of text.matchAll(pattern)) {
     const read = readLetter(text.slice(m.index + m[0].length), { options, lowercase: true });
