@@ -19,7 +19,7 @@ import { DEFAULT_RETRIEVAL, searchCorpus, type Retrieval } from "../corpus/searc
 import type { CorpusEmbedding } from "../corpus/store.ts";
 import { importTraces } from "../traces/import.ts";
 import { TraceStore } from "../traces/store.ts";
-import { normalizeQuestion } from "../traces/normalize.ts";
+import { QuestionIndex, type QuestionLeak } from "../traces/near-duplicates.ts";
 import { sampleUntilGold, type AttemptParams } from "./attempts.ts";
 import { groundedPromptHash, type ShownPassage } from "./prompt.ts";
 import { planGeneration, type GenerateSplit, type LangSource, type PlannedGeneration } from "./plan.ts";
@@ -92,19 +92,35 @@ interface Work {
 }
 
 /**
- * The normalised questions of the task's test split, read from local data or the Hub cache only
- * (never downloaded for this check); null, with a notice, when it cannot be read.
+ * The task's test questions, indexed for the leakage guard's question rule, read from local
+ * data or the Hub cache only (never downloaded for this check); null, with a notice, when they
+ * cannot be read.
  */
-async function testQuestions(task: PlannedGeneration, input: GenerateInput): Promise<Set<string> | null> {
-  if (!task.spec.test) return new Set();
+async function testQuestions(task: PlannedGeneration, input: GenerateInput): Promise<QuestionIndex | null> {
+  if (!task.spec.test) return new QuestionIndex([]);
   try {
     const { items } = await loadItems(task.spec, "test", { dataDir: input.dataDir, offline: true });
-    return new Set(items.map((i) => normalizeQuestion(i.question)));
+    return new QuestionIndex(items.map((i) => i.question));
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     input.notice(`${task.spec.id}: its test split is not available locally, so pool questions were not checked against it (${err.message.split("\n")[0]})`);
     return null;
   }
+}
+
+/** Pool questions left out by the leakage guard, by reason; null: the test split could not be read. */
+export type LeftOut = Record<QuestionLeak, number> | null;
+
+/** The pool without its test questions and their near copies, and how many of each were left out. */
+export function withoutTestQuestions(items: Item[], tests: QuestionIndex | null): { clean: Item[]; leftOut: LeftOut } {
+  if (!tests) return { clean: items, leftOut: null };
+  const leftOut: Record<QuestionLeak, number> = { same_question: 0, near_duplicate: 0 };
+  const clean = items.filter((item) => {
+    const leak = tests.match(item.question);
+    if (leak) leftOut[leak]++;
+    return leak === null;
+  });
+  return { clean, leftOut };
 }
 
 /** The files of a job: beside --out, or in the store's generated/ folder under the job's name. */
@@ -131,14 +147,15 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
   const { model, apiKey, checkpoint, cache, modelIdentity } = await connectJobModel({ ...input, job: "trace generation" });
   const generator = { name: model.name, served_model: model.servedModel, checkpoint };
 
-  const excluded: Record<string, number> = {};
+  const excluded: Record<string, LeftOut> = {};
   const loaded = await Promise.all(
     planned.map(async (task) => {
       const { items } = await loadItems(task.spec, task.split, { dataDir: input.dataDir, offline: input.offline });
-      const tests = await testQuestions(task, input);
-      const clean = tests ? items.filter((i) => !tests.has(normalizeQuestion(i.question))) : items;
-      excluded[task.spec.id] = items.length - clean.length;
-      if (clean.length < items.length) input.notice(`${task.spec.id}: ${items.length - clean.length} pool questions are also test questions; the leakage guard leaves them out`);
+      const { clean, leftOut } = withoutTestQuestions(items, await testQuestions(task, input));
+      excluded[task.spec.id] = leftOut;
+      if (leftOut && clean.length < items.length) {
+        input.notice(`${task.spec.id}: ${leftOut.same_question} pool questions are also test questions and ${leftOut.near_duplicate} near copies of one; the leakage guard leaves them out`);
+      }
       return { task, items: input.limit !== null ? clean.slice(0, input.limit) : clean };
     }),
   );
@@ -246,7 +263,7 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
     tasks: planned.map((p) => ({ task: p.spec.id, lang: p.spec.lang, split: p.traceSplit })),
     parameters: { passages: input.passages, attempts: input.attempts, seed: input.seed, temperature: input.temperature, max_tokens: input.maxTokens, limit: input.limit },
     prompt_hashes: promptHashes,
-    /** Pool questions left out because the task's test split has the same question (null: the test split could not be read locally). */
+    /** Pool questions left out because the task's test split has the same question or a near copy, by reason (null: the test split could not be read locally). */
     excluded_as_test_questions: excluded,
     counts: summaries,
     complete: summaries.every((s) => s.missing === 0),
