@@ -24,7 +24,7 @@ export type TraceTranslationFault = (typeof TRACE_TRANSLATION_FAULTS)[number];
 export interface TraceTranslatorOptions {
   /** Translation of one text, by language name ("Italian"); a language without one is answered unchanged. */
   translate: Record<string, (text: string) => string>;
-  /** The fault for a request, from the source question, the language name and the gold letter (null: a good translation). */
+  /** The fault for a request, from the source question and the language name (null: a good translation). */
   fault?: (question: string, language: string) => TraceTranslationFault | null;
   /** The gold letter of a source question (for wrong_letter and gold_line). */
   gold?: (question: string) => string;
