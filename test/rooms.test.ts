@@ -31,7 +31,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   cluster: ["record"],
   jobs: ["endpoints", "models", "record"],
   translate: ["engine", "endpoints", "tasks", "models", "record", "jobs"],
-  generate: ["engine", "endpoints", "tasks", "models", "record", "prompts", "scoring", "traces", "corpus", "jobs"],
+  generate: ["engine", "endpoints", "tasks", "models", "record", "prompts", "scoring", "traces", "corpus", "jobs", "translate"],
 };
 
 /** Readers of the record: they read files, never a live run, so they never import runner/. */

@@ -17,9 +17,10 @@ import { DEFAULT_GENERATE_SPLIT, DEFAULT_LANG_SOURCE, GENERATE_SPLITS, LANG_SOUR
 import { DEFAULT_ATTEMPTS, DEFAULT_GENERATION_MAX_TOKENS, DEFAULT_GENERATION_TEMPERATURE, DEFAULT_PASSAGES, type GenerateOutcome } from "../generate/job.ts";
 import type { GenerationLine, TaskSummary } from "../generate/output.ts";
 import { interruptible } from "./_interrupt.ts";
-import { embedOptions, modelOptions, modelOverrides, type ModelArgs } from "./_model-options.ts";
+import { embedOptions, modelOptions, modelOverrides, translatorModel, translatorOptions, type ModelArgs, type TranslatorArgs } from "./_model-options.ts";
+import type { TranslationReject, TranslationSummary } from "../generate/translate-traces.ts";
 
-interface GenerateArgs extends ModelArgs {
+interface GenerateArgs extends ModelArgs, TranslatorArgs {
   store?: string;
   tasks: string;
   split: GenerateSplit;
@@ -68,6 +69,30 @@ export function summaryTable(summaries: readonly TaskSummary[]): string {
   return table.toString();
 }
 
+const TRANSLATION_HEADS: Record<TranslationReject, string> = {
+  context_overflow: "context overflow",
+  bad_reply: "bad reply",
+  language: "language",
+  numbers: "numbers",
+  distinct_options: "same options",
+  length_ratio: "length",
+  copied: "copied",
+  reasoning_language: "reasoning language",
+  reasoning_numbers: "reasoning numbers",
+  reasoning_length_ratio: "reasoning length",
+  reasoning_copied: "reasoning copied",
+  answer_letter: "answer letter",
+};
+
+/** --lang-source traces: translations per source task and language, rejected ones per reason (the reasons that occurred). */
+export function translationTable(summaries: readonly TranslationSummary[]): string {
+  // In the order the summaries count them (translate-traces.ts's, loaded with the job only).
+  const reasons = (Object.keys(summaries[0]?.rejected ?? {}) as TranslationReject[]).filter((r) => summaries.some((s) => s.rejected[r] > 0));
+  const table = new Table({ head: ["translated", "traces", "kept", "not done", ...reasons.map((r) => TRANSLATION_HEADS[r])], style: { head: [], border: [] } });
+  for (const s of summaries) table.push([`${s.task} → ${s.lang}`, s.sources, s.kept, s.missing, ...reasons.map((r) => s.rejected[r])]);
+  return table.toString();
+}
+
 /** A count that must be a whole number of at least `min`; the flag is named in the error. */
 function wholeNumber(flag: string, value: number | undefined, min: number): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= min)) throw new UserError(`--${flag} must be a whole number >= ${min}, got ${value}`);
@@ -112,6 +137,7 @@ function progressReporter(mode: GenerateArgs["progress"]) {
 
 function report(outcome: GenerateOutcome): void {
   process.stdout.write(`${summaryTable(outcome.summaries)}\n`);
+  if (outcome.translations.length > 0) process.stdout.write(`${translationTable(outcome.translations)}\n`);
   if (outcome.tracesFile) process.stdout.write(`traces: ${outcome.tracesFile} (card: ${outcome.cardFile})\n`);
   if (outcome.store) process.stdout.write(`trace store ${outcome.store.dir}: ${outcome.store.added} added, ${outcome.store.skipped} already there\n`);
   process.stdout.write(`${outcome.sent} requests sent, ${outcome.retries} retries; journal: ${outcome.journalFile}\n`);
@@ -121,7 +147,7 @@ const command: CommandModule<object, GenerateArgs> = {
   command: "generate",
   describe: "Generate grounded reasoning traces: passages retrieved for each question, a reply kept only when it names the gold answer",
   builder: (y) =>
-    embedOptions(modelOptions(y, "generator"), "for the queries of --retrieval embedding (default: the one the corpus was imported with)")
+    translatorOptions(embedOptions(modelOptions(y, "generator"), "for the queries of --retrieval embedding (default: the one the corpus was imported with)"), "the kept traces with --lang-source traces")
       .option("tasks", { type: "string", demandOption: true, describe: "source tasks, e.g. medqa.en (see `medeval tasks`)" })
       .option("split", { choices: GENERATE_SPLITS, default: DEFAULT_GENERATE_SPLIT, describe: "pool: the task's few-shot pool; train/dev: the pool, checked to be that split; test is refused (leakage guard)" })
       .option("corpus", { type: "string", demandOption: true, describe: "passage corpus name (medeval corpus import --name)" })
@@ -130,7 +156,7 @@ const command: CommandModule<object, GenerateArgs> = {
       .option("passages", { type: "number", default: DEFAULT_PASSAGES, describe: "passages retrieved and shown per question" })
       .option("attempts", { type: "number", default: DEFAULT_ATTEMPTS, describe: "replies asked for per question (a new seed each) until one names the gold answer" })
       .option("lang", { type: "string", describe: "languages, comma-separated (default: each task's own); others come from --lang-source" })
-      .option("lang-source", { choices: LANG_SOURCES, default: DEFAULT_LANG_SOURCE, describe: "translated: the translated tasks (medeval translate --split pool); traces: translate English traces (not supported yet)" })
+      .option("lang-source", { choices: LANG_SOURCES, default: DEFAULT_LANG_SOURCE, describe: "translated: generate from the translated tasks (medeval translate --split pool); traces: generate in the task's own language and translate each kept trace (question, options, reasoning) with --translator" })
       .option("store", { type: "string", describe: "trace store to write into (default $MEDEVAL_HOME/traces)" })
       .option("out", { type: "string", describe: "write the traces to this .jsonl file (import format) instead of the trace store" })
       .option("limit", { type: "number", describe: "first N questions of each task" })
@@ -160,6 +186,8 @@ const command: CommandModule<object, GenerateArgs> = {
     if (argv.out !== undefined && !argv.out.endsWith(".jsonl")) throw new UserError(`--out ${argv.out}: name a .jsonl file (what medeval traces import reads)`);
     const langs = argv.lang === undefined ? null : argv.lang.split(",").map((l) => l.trim()).filter(Boolean);
     if (langs !== null && langs.length === 0) throw new UserError("--lang: name at least one language, e.g. --lang en,it,es");
+    const translator = translatorModel(argv);
+    if (translator && argv["lang-source"] !== "traces") throw new UserError("--translator/--translator-url translate kept traces: they go with --lang-source traces (and --lang naming the languages to translate into)");
     const progress = progressReporter(argv.progress);
     const interrupt = interruptible("finished questions stay in the journal; run the same command again to go on…");
     try {
@@ -180,6 +208,7 @@ const command: CommandModule<object, GenerateArgs> = {
         maxTokens: argv["max-tokens"],
         limit: argv.limit ?? null,
         output: argv.out !== undefined ? { kind: "file", path: argv.out } : { kind: "store", dir: storeDir(argv.store) },
+        translator,
         dataDir: dataDir(argv["data-dir"]),
         tasksDir: argv["tasks-dir"],
         offline: argv.offline,
@@ -196,9 +225,9 @@ const command: CommandModule<object, GenerateArgs> = {
       if (outcome.interrupted) {
         process.stderr.write("medeval: interrupted; the finished questions are in the journal: run the same command again to go on.\n");
         process.exitCode = 130;
-      } else if (outcome.summaries.some((s) => s.missing > 0)) {
+      } else if (outcome.summaries.some((s) => s.missing > 0) || outcome.translations.some((t) => t.missing > 0)) {
         const why = outcome.stoppedOnErrors ? `the endpoint failed question after question (last: ${outcome.lastError}); ` : "";
-        process.stderr.write(`medeval: ${why}some questions are not done (requests failed after retries); run the same command again to retry them.\n`);
+        process.stderr.write(`medeval: ${why}some questions or translations are not done (requests failed after retries); run the same command again to retry them.\n`);
         process.exitCode = 1;
       }
     } finally {

@@ -5,6 +5,7 @@ import { embedderFromArgs } from "../models/embedder.ts";
 import { loadTraceFieldMap, TRACE_PRESETS } from "../traces/field-map.ts";
 import { importTraces, type ImportReport } from "../traces/import.ts";
 import { searchTraces } from "../traces/search.ts";
+import { provenanceLine } from "../traces/provenance.ts";
 import { storeStats } from "../traces/stats.ts";
 import { storeDir, TraceStore } from "../traces/store.ts";
 import { loadModelsFile } from "../models/load.ts";
@@ -123,8 +124,10 @@ const searchCommand: CommandModule<StoreArgs, SearchArgs> = {
         process.stdout.write("no matching traces\n");
         return;
       }
-      const table = new Table({ head: ["id", "score", "source", "question"], colWidths: [24, 8, 24, 70], wordWrap: true, style: { head: [], border: [] } });
-      for (const h of hits) table.push([h.id, h.score.toFixed(2), `${h.source_dataset}:${h.source_question_id}`, snippet(h.question, 200)]);
+      const made = hits.some((h) => h.provenance !== null);
+      const head = ["id", "score", "source", "question", ...(made ? ["made by"] : [])];
+      const table = new Table({ head, colWidths: [24, 8, 24, 70, ...(made ? [40] : [])], wordWrap: true, style: { head: [], border: [] } });
+      for (const h of hits) table.push([h.id, h.score.toFixed(2), `${h.source_dataset}:${h.source_question_id}`, snippet(h.question, 200), ...(made ? [provenanceLine(h.provenance)] : [])]);
       process.stdout.write(`${table.toString()}\n`);
     } finally {
       store.close();

@@ -2,7 +2,7 @@
 // corpus for each, rejection-sampled grounded replies on a served model through the engine
 // (journal, resume by key, pool, cache), and the kept traces written in the import format and,
 // for a trace store, imported into it.
-import { connectJobModel } from "../jobs/connect.ts";
+import { connectJobModel, type JobModel } from "../jobs/connect.ts";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { hashJson } from "../hash.ts";
@@ -19,10 +19,13 @@ import { DEFAULT_RETRIEVAL, searchCorpus, type Retrieval } from "../corpus/searc
 import type { CorpusEmbedding } from "../corpus/store.ts";
 import { importTraces } from "../traces/import.ts";
 import { TraceStore } from "../traces/store.ts";
-import { normalizeQuestion } from "../traces/normalize.ts";
+import { QuestionIndex, type QuestionLeak } from "../traces/near-duplicates.ts";
 import { sampleUntilGold, type AttemptParams } from "./attempts.ts";
 import { groundedPromptHash, type ShownPassage } from "./prompt.ts";
 import { planGeneration, type GenerateSplit, type LangSource, type PlannedGeneration } from "./plan.ts";
+import { translateTraces, type TranslationSummary } from "./translate-traces.ts";
+import { tracePromptHash } from "../translate/trace-prompt.ts";
+import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from "../translate/job.ts";
 import { generationLineFormat, summarize, writeJsonlAtomic, type GeneratedTrace, type GenerationLine, type TaskSummary } from "./output.ts";
 
 export const DEFAULT_PASSAGES = 5;
@@ -31,6 +34,13 @@ export const DEFAULT_ATTEMPTS = 3;
 export const DEFAULT_GENERATION_TEMPERATURE = 0.7;
 /** Room for a worked answer over five passages; a reasoning model wants more (--max-tokens). */
 export const DEFAULT_GENERATION_MAX_TOKENS = 2048;
+/** Room for a translated reasoning against the generated one's limit: a translation runs longer than its source. */
+export const TRACE_TRANSLATION_LENGTH_FACTOR = 1.5;
+
+/** A translated trace's max_tokens: its reasoning (at most the generation's limit, lengthened) and its question and options (a question's translation limit). */
+export function traceTranslationMaxTokens(generationMaxTokens: number): number {
+  return Math.ceil(TRACE_TRANSLATION_LENGTH_FACTOR * generationMaxTokens) + DEFAULT_MAX_TOKENS;
+}
 
 export type GenerationOutput = { kind: "store"; dir: string } | { kind: "file"; path: string };
 
@@ -57,6 +67,8 @@ export interface GenerateInput {
   maxTokens: number;
   limit: number | null;
   output: GenerationOutput;
+  /** The model that translates kept traces (--lang-source traces into other languages). */
+  translator?: { model?: string; modelsFile?: string; overrides: ModelOverrides };
   dataDir?: string;
   tasksDir?: string;
   offline?: boolean;
@@ -71,6 +83,8 @@ export interface GenerateInput {
 
 export interface GenerateOutcome {
   summaries: TaskSummary[];
+  /** --lang-source traces: per source task and language, the translations kept and rejected by reason. */
+  translations: TranslationSummary[];
   journalFile: string;
   /** The kept traces (import format) and the card; null when interrupted (the journal has the finished questions). */
   tracesFile: string | null;
@@ -92,19 +106,35 @@ interface Work {
 }
 
 /**
- * The normalised questions of the task's test split, read from local data or the Hub cache only
- * (never downloaded for this check); null, with a notice, when it cannot be read.
+ * The task's test questions, indexed for the leakage guard's question rule, read from local
+ * data or the Hub cache only (never downloaded for this check); null, with a notice, when they
+ * cannot be read.
  */
-async function testQuestions(task: PlannedGeneration, input: GenerateInput): Promise<Set<string> | null> {
-  if (!task.spec.test) return new Set();
+async function testQuestions(task: PlannedGeneration, input: GenerateInput): Promise<QuestionIndex | null> {
+  if (!task.spec.test) return new QuestionIndex([]);
   try {
     const { items } = await loadItems(task.spec, "test", { dataDir: input.dataDir, offline: true });
-    return new Set(items.map((i) => normalizeQuestion(i.question)));
+    return new QuestionIndex(items.map((i) => i.question));
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     input.notice(`${task.spec.id}: its test split is not available locally, so pool questions were not checked against it (${err.message.split("\n")[0]})`);
     return null;
   }
+}
+
+/** Pool questions left out by the leakage guard, by reason; null: the test split could not be read. */
+export type LeftOut = Record<QuestionLeak, number> | null;
+
+/** The pool without its test questions and their near copies, and how many of each were left out. */
+export function withoutTestQuestions(items: Item[], tests: QuestionIndex | null): { clean: Item[]; leftOut: LeftOut } {
+  if (!tests) return { clean: items, leftOut: null };
+  const leftOut: Record<QuestionLeak, number> = { same_question: 0, near_duplicate: 0 };
+  const clean = items.filter((item) => {
+    const leak = tests.match(item.question);
+    if (leak) leftOut[leak]++;
+    return leak === null;
+  });
+  return { clean, leftOut };
 }
 
 /** The files of a job: beside --out, or in the store's generated/ folder under the job's name. */
@@ -115,6 +145,13 @@ function jobFiles(output: GenerationOutput, jobId: string): { traces: string; jo
 
 export async function generateTraces(input: GenerateInput): Promise<GenerateOutcome> {
   const planned = planGeneration(input);
+  const translating = planned.filter((p) => p.translateTo.length > 0);
+  if (translating.length > 0 && !input.translator) {
+    throw new UserError(
+      `--lang-source traces: translating ${translating[0].spec.id}'s traces into ${translating[0].translateTo.join(", ")} needs a translator model: ` +
+        "name a models.yaml entry (--translator NAME) or a server (--translator-url URL --translator-served-model NAME).",
+    );
+  }
   const corpus = await CorpusStore.open(input.corpus.dir, { mustExist: true });
   try {
     const corpusLangs = await corpus.requireCorpus(input.corpus.name);
@@ -130,15 +167,18 @@ export async function generateTraces(input: GenerateInput): Promise<GenerateOutc
 async function generateWith(input: GenerateInput, planned: PlannedGeneration[], corpus: CorpusStore, corpusLangs: string[]): Promise<GenerateOutcome> {
   const { model, apiKey, checkpoint, cache, modelIdentity } = await connectJobModel({ ...input, job: "trace generation" });
   const generator = { name: model.name, served_model: model.servedModel, checkpoint };
+  // Connected before any generation request: a translator that does not answer fails now, not after the generation.
+  const translator = planned.some((p) => p.translateTo.length > 0) && input.translator ? await connectJobModel({ ...input.translator, cache: input.cache, notice: input.notice, job: "trace translation" }) : null;
 
-  const excluded: Record<string, number> = {};
+  const excluded: Record<string, LeftOut> = {};
   const loaded = await Promise.all(
     planned.map(async (task) => {
       const { items } = await loadItems(task.spec, task.split, { dataDir: input.dataDir, offline: input.offline });
-      const tests = await testQuestions(task, input);
-      const clean = tests ? items.filter((i) => !tests.has(normalizeQuestion(i.question))) : items;
-      excluded[task.spec.id] = items.length - clean.length;
-      if (clean.length < items.length) input.notice(`${task.spec.id}: ${items.length - clean.length} pool questions are also test questions; the leakage guard leaves them out`);
+      const { clean, leftOut } = withoutTestQuestions(items, await testQuestions(task, input));
+      excluded[task.spec.id] = leftOut;
+      if (leftOut && clean.length < items.length) {
+        input.notice(`${task.spec.id}: ${leftOut.same_question} pool questions are also test questions and ${leftOut.near_duplicate} near copies of one; the leakage guard leaves them out`);
+      }
       return { task, items: input.limit !== null ? clean.slice(0, input.limit) : clean };
     }),
   );
@@ -222,13 +262,22 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
   const lines = new Map([...result.existing, ...finished]);
   const summaries = summarize(loaded.map(({ task, items }) => ({ id: task.spec.id, lang: task.spec.lang, keys: items.map((i) => `${task.spec.id}/${i.id}`) })), lines);
   const outcome: GenerateOutcome = {
-    summaries, journalFile: files.journal, tracesFile: null, cardFile: null, store: null,
+    summaries, translations: [], journalFile: files.journal, tracesFile: null, cardFile: null, store: null,
     sent: result.sent, retries: result.retries, interrupted: input.signal.aborted, stoppedOnErrors: result.windowFull, lastError: result.lastError,
   };
   // Interrupted: nothing is written but the journal (the same command goes on from it).
   if (input.signal.aborted) return outcome;
 
-  const traces = work.flatMap((w) => lines.get(w.key)?.trace ?? []);
+  const generated = work.flatMap((w) => lines.get(w.key)?.trace ?? []);
+  const translation = translator && (await translateKept(input, translator, loaded, lines, files.journal.replace(/\.journal\.jsonl$/, ".translations.journal.jsonl")));
+  if (translation) {
+    outcome.translations = translation.summaries;
+    outcome.sent += translation.sent;
+    outcome.retries += translation.retries;
+    outcome.interrupted = input.signal.aborted;
+    if (input.signal.aborted) return outcome;
+  }
+  const traces = [...generated, ...(translation?.traces ?? [])];
   writeJsonlAtomic(files.traces, traces);
   outcome.tracesFile = files.traces;
   if (input.output.kind === "store") {
@@ -246,13 +295,45 @@ async function generateWith(input: GenerateInput, planned: PlannedGeneration[], 
     tasks: planned.map((p) => ({ task: p.spec.id, lang: p.spec.lang, split: p.traceSplit })),
     parameters: { passages: input.passages, attempts: input.attempts, seed: input.seed, temperature: input.temperature, max_tokens: input.maxTokens, limit: input.limit },
     prompt_hashes: promptHashes,
-    /** Pool questions left out because the task's test split has the same question (null: the test split could not be read locally). */
+    ...(translation ? { translation: translation.card } : {}),
+    /** Pool questions left out because the task's test split has the same question or a near copy, by reason (null: the test split could not be read locally). */
     excluded_as_test_questions: excluded,
     counts: summaries,
-    complete: summaries.every((s) => s.missing === 0),
+    complete: summaries.every((s) => s.missing === 0) && outcome.translations.every((t) => t.missing === 0),
     traces: { file: files.traces, count: traces.length },
     store: outcome.store,
   });
   outcome.cardFile = files.card;
   return outcome;
+}
+
+/** The kept traces of each task translated into its other languages, on the translator model; the kept translations and what the card says of them. */
+async function translateKept(input: GenerateInput, translator: JobModel, loaded: { task: PlannedGeneration; items: Item[] }[], lines: Map<string, GenerationLine>, journalFile: string) {
+  const { model } = translator;
+  const ref = { name: model.name, served_model: model.servedModel, checkpoint: translator.checkpoint };
+  const concurrency = input.concurrency ?? model.maxConcurrency * model.baseUrls.length;
+  const dispatcher = createDispatcher(model, { apiKey: translator.apiKey, concurrency, maxRetries: input.maxRetries });
+  const sources = loaded
+    .filter(({ task }) => task.translateTo.length > 0)
+    .map(({ task, items }) => ({ task: task.spec.id, from: task.spec.lang, to: task.translateTo, traces: items.flatMap((i) => lines.get(`${task.spec.id}/${i.id}`)?.trace ?? []) }));
+  try {
+    const result = await translateTraces({
+      sources,
+      translator: ref,
+      params: { servedModel: model.servedModel, temperature: DEFAULT_TEMPERATURE, maxTokens: traceTranslationMaxTokens(input.maxTokens), structured: true },
+      chat: { dispatcher, cache: translator.cache, modelIdentity: translator.modelIdentity },
+      journalFile,
+      concurrency,
+      signal: input.signal,
+      onResume: (done, pending) => input.notice(`translating traces: ${done} already done (${journalFile}), ${pending} to go`),
+    });
+    const rejected = [...result.lines.values()].filter((l) => l.rejected !== null).map((l) => ({ key: l.key, reason: l.rejected, detail: l.detail }));
+    return {
+      ...result,
+      traces: sources.flatMap((s) => s.to.flatMap((to) => s.traces.flatMap((t) => result.lines.get(`${to}/${t.id}`)?.trace ?? []))),
+      card: { translator: ref, prompt_hashes: Object.fromEntries(sources.flatMap((s) => s.to.map((to) => [`${s.from}-${to}`, tracePromptHash(to, s.from)]))), counts: result.summaries, rejected },
+    };
+  } finally {
+    dispatcher.close();
+  }
 }

@@ -1,27 +1,19 @@
 // What a generation job writes: its journal lines (one per question), the kept traces in the
-// import format of `medeval traces import` (the provenance under `generation`, which the store's
-// schema does not hold and import passes over), the summary per task and the card.
+// import format of `medeval traces import` (the provenance under `generation`, and `translation`
+// for a translated trace, which import keeps in the store's provenance columns), the summary per
+// task and the card.
 import { renameSync, writeFileSync } from "node:fs";
 import { parseJsonLine, type LineFormat } from "../engine/line-journal.ts";
 import { UserError } from "../user-error.ts";
 import type { Trace } from "../traces/schema.ts";
+import type { GenerationProvenance, TranslationProvenance } from "../traces/provenance.ts";
 import { noRejects, REJECT_REASONS, type RejectCounts } from "./attempts.ts";
-
-/** Where a kept trace came from. */
-export interface TraceProvenance {
-  task: string;
-  corpus: string;
-  passage_ids: string[];
-  generator: { name: string; served_model: string; checkpoint: string | null };
-  prompt_hash: string;
-  /** The attempt (1-based) whose reply was kept, and its seed. */
-  attempt: number;
-  seed: number;
-}
 
 /** One kept trace, as `medeval traces import` reads it (the store computes norm_question itself). */
 export interface GeneratedTrace extends Omit<Trace, "norm_question"> {
-  generation: TraceProvenance;
+  generation: GenerationProvenance;
+  /** Set on a trace translated from another language's trace (--lang-source traces). */
+  translation?: TranslationProvenance;
 }
 
 /** One question's journal line. */

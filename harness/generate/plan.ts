@@ -6,13 +6,14 @@ import { splitRisk } from "../traces/guard.ts";
 import { splitFromId, type TraceSplit } from "../traces/schema.ts";
 import { loadRegistry, type Split, type TaskSpec } from "../tasks/index.ts";
 import { UserError } from "../user-error.ts";
+import { targetLanguage, type TargetLanguage } from "../translate/prompt.ts";
 
 /** "pool": the task's few-shot pool, whatever its benchmark split; "train": the task's training split where its file names one, else the pool checked to be train; "dev": the pool, checked to be dev; "test": refused. */
 export const GENERATE_SPLITS = ["pool", "train", "dev", "test"] as const;
 export type GenerateSplit = (typeof GENERATE_SPLITS)[number];
 export const DEFAULT_GENERATE_SPLIT: GenerateSplit = "pool";
 
-/** Where the other languages' questions come from: translated tasks, or English traces translated (not offered yet). */
+/** Where the other languages' traces come from: generated from the translated tasks' questions, or the source task's kept traces translated. */
 export const LANG_SOURCES = ["translated", "traces"] as const;
 export type LangSource = (typeof LANG_SOURCES)[number];
 export const DEFAULT_LANG_SOURCE: LangSource = "translated";
@@ -26,6 +27,8 @@ export interface PlannedGeneration {
   split: Split;
   /** The benchmark split the questions are from, as the trace store records it. */
   traceSplit: TraceSplit;
+  /** --lang-source traces: the languages this task's kept traces are translated into (else none). */
+  translateTo: TargetLanguage[];
 }
 
 export interface PlanInput {
@@ -58,15 +61,14 @@ export function planGeneration(input: PlanInput): PlannedGeneration[] {
   const planned: PlannedGeneration[] = [];
   for (const source of sources) {
     const others = (input.langs ?? [source.lang]).filter((l) => l !== source.lang);
-    if (others.length > 0 && input.langSource === "traces") {
-      throw new UserError(
-        `translating English traces into ${others.join(", ")} is not supported yet: medeval translate translates a question and its options, not a reasoning text. ` +
-          `Translate the questions first (medeval translate --tasks ${source.id} --to ${others.join(",")} --split pool --out DIR) and generate from them with the default --lang-source translated --data-dir DIR.`,
-      );
+    if (input.langSource === "traces") {
+      // The source task's traces are generated (whether or not --lang names its language) and translated.
+      planned.push({ ...plannedSplit(source, input.split, source), translateTo: others.map(targetLanguage) });
+      continue;
     }
     for (const lang of input.langs ?? [source.lang]) {
       const spec = lang === source.lang ? source : translatedTask(registry, source, lang);
-      planned.push(plannedSplit(spec, input.split, source));
+      planned.push({ ...plannedSplit(spec, input.split, source), translateTo: [] });
     }
   }
   const ids = planned.map((p) => p.spec.id);
@@ -86,7 +88,7 @@ function translatedTask(registry: ReturnType<typeof loadRegistry>, source: TaskS
   );
 }
 
-function plannedSplit(spec: TaskSpec, split: GenerateSplit, source: TaskSpec): PlannedGeneration {
+function plannedSplit(spec: TaskSpec, split: GenerateSplit, source: TaskSpec): Omit<PlannedGeneration, "translateTo"> {
   if (split === "test") {
     const traceSplit: TraceSplit = spec.evaluatedSplit ?? "test";
     if (splitRisk({ split: traceSplit, source_dataset: spec.family }, { taskFamily: spec.family, evaluatedSplit: spec.evaluatedSplit }) === "evaluated") {

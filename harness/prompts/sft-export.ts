@@ -9,7 +9,8 @@ import { once } from "node:events";
 import { createHash } from "node:crypto";
 import { wordsFor } from "../languages.ts";
 import type { FineTunedFormat } from "../models/schema.ts";
-import { scanTraces } from "../traces/all-traces.ts";
+import { scanTracesWithProvenance } from "../traces/all-traces.ts";
+import type { TraceProvenance } from "../traces/provenance.ts";
 import type { Trace } from "../traces/schema.ts";
 import type { StoreFingerprint, TraceStore } from "../traces/store.ts";
 import { indexOfLetter, UserError, type ChatMessage, type Item } from "../types.ts";
@@ -21,10 +22,10 @@ export const DEFAULT_DEV_FRACTION = 0.05;
 export const SFT_FORMATS = ["chat"] as const;
 export type SftFormat = (typeof SFT_FORMATS)[number];
 
-/** One line of an exported file: the chat, and the trace it came from (the medeval-sft import preset reads it back). */
+/** One line of an exported file: the chat, and the trace it came from (the medeval-sft import preset reads it back), with its provenance when medeval made it. */
 export interface SftLine {
   messages: ChatMessage[];
-  medeval: Omit<Trace, "norm_question">;
+  medeval: Omit<Trace, "norm_question"> & TraceProvenance;
 }
 
 export interface ExportOptions {
@@ -42,10 +43,23 @@ export interface ExportCard {
   fine_tuned: FineTunedFormat;
   dev_fraction: number;
   store: StoreFingerprint;
-  languages: Record<string, { train: number; dev: number; excluded_test: number; by_source: Record<string, number> }>;
+  languages: Record<string, LanguageCounts>;
   /** "it/train.jsonl" → sha256 of the file. */
   files: Record<string, string>;
 }
+
+export interface LanguageCounts {
+  train: number;
+  dev: number;
+  excluded_test: number;
+  by_source: Record<string, number>;
+  /** Exported traces by generator ("name@checkpoint") and by translator, for those medeval made. */
+  by_generator: Record<string, number>;
+  by_translator: Record<string, number>;
+}
+
+const modelKey = (m: { name: string; checkpoint: string | null }) => (m.checkpoint ? `${m.name}@${m.checkpoint}` : m.name);
+const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
 export function traceToChat(trace: Trace, format: FineTunedFormat): ChatMessage[] {
   const item: Item = { id: trace.id, question: trace.question, options: trace.options, answer: indexOfLetter(trace.answer), lang: trace.lang, hash: "" };
@@ -74,9 +88,9 @@ export async function exportSft(store: TraceStore, opts: ExportOptions): Promise
   for (const lang of langs) {
     const dir = join(opts.outDir, lang);
     mkdirSync(dir, { recursive: true });
-    const counts = { train: 0, dev: 0, excluded_test: 0, by_source: {} as Record<string, number> };
+    const counts: LanguageCounts = { train: 0, dev: 0, excluded_test: 0, by_source: {}, by_generator: {}, by_translator: {} };
     const files = { train: new PartFile(join(dir, "train.jsonl")), dev: new PartFile(join(dir, "dev.jsonl")) };
-    for await (const trace of scanTraces(store, lang)) {
+    for await (const { provenance, ...trace } of scanTracesWithProvenance(store, lang)) {
       // A trace written for a test question would teach the model its answer key.
       if (trace.split === "test") {
         counts.excluded_test++;
@@ -84,10 +98,12 @@ export async function exportSft(store: TraceStore, opts: ExportOptions): Promise
       }
       const part = isDev(trace, devFraction) ? "dev" : "train";
       const { norm_question: _norm, ...meta } = trace;
-      const line: SftLine = { messages: traceToChat(trace, opts.template.format), medeval: meta };
+      const line: SftLine = { messages: traceToChat(trace, opts.template.format), medeval: { ...meta, ...provenance } };
       await files[part].write(`${JSON.stringify(line)}\n`);
       counts[part]++;
-      counts.by_source[trace.source_dataset] = (counts.by_source[trace.source_dataset] ?? 0) + 1;
+      bump(counts.by_source, trace.source_dataset);
+      if (provenance?.generation) bump(counts.by_generator, modelKey(provenance.generation.generator));
+      if (provenance?.translation) bump(counts.by_translator, modelKey(provenance.translation.translator));
     }
     for (const part of ["train", "dev"] as const) card.files[`${lang}/${part}.jsonl`] = await files[part].finish();
     card.languages[lang] = counts;

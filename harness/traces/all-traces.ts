@@ -2,18 +2,34 @@
 import { TRACE_COLUMNS, SPLIT_COLUMN, type TraceStore } from "./store.ts";
 import type { Trace } from "./schema.ts";
 import { toTrace } from "./select.ts";
+import { presentProvenanceColumns, provenanceOf, type TraceProvenance } from "./provenance.ts";
 
 /** Rows read per query: bounds memory for a large store. */
 export const SCAN_PAGE_ROWS = 10_000;
 
-export async function* scanTraces(store: TraceStore, lang: string): AsyncGenerator<Trace> {
+/** A trace and where it came from (null: imported from elsewhere, or a store without the provenance columns). */
+export interface TraceWithProvenance extends Trace {
+  provenance: TraceProvenance | null;
+}
+
+async function* scanRows(store: TraceStore, lang: string, withProvenance: boolean): AsyncGenerator<Record<string, unknown>> {
   const table = await store.requireTable(lang);
-  const columns = (await table.schema()).fields.some((f) => f.name === SPLIT_COLUMN) ? [...TRACE_COLUMNS, SPLIT_COLUMN] : [...TRACE_COLUMNS];
+  const schema = await table.schema();
+  const columns = schema.fields.some((f) => f.name === SPLIT_COLUMN) ? [...TRACE_COLUMNS, SPLIT_COLUMN] : [...TRACE_COLUMNS];
+  if (withProvenance) columns.push(...presentProvenanceColumns(schema));
   const total = await table.countRows();
   for (let start = 0; start < total; start += SCAN_PAGE_ROWS) {
     const rows = await table.query().where(`seq >= ${start} AND seq < ${start + SCAN_PAGE_ROWS}`).select(columns).toArray();
-    for (const row of rows.sort((a, b) => Number(a.seq) - Number(b.seq))) yield toTrace(row);
+    yield* rows.sort((a, b) => Number(a.seq) - Number(b.seq));
   }
+}
+
+export async function* scanTraces(store: TraceStore, lang: string): AsyncGenerator<Trace> {
+  for await (const row of scanRows(store, lang, false)) yield toTrace(row);
+}
+
+export async function* scanTracesWithProvenance(store: TraceStore, lang: string): AsyncGenerator<TraceWithProvenance> {
+  for await (const row of scanRows(store, lang, true)) yield { ...toTrace(row), provenance: provenanceOf(row) };
 }
 
 export async function allTraces(store: TraceStore, lang: string): Promise<Trace[]> {

@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import type * as ArrowModule from "apache-arrow";
 import type { TraceRow } from "./schema.ts";
+import { provenanceData, provenanceFields } from "./provenance.ts";
 
 const require = createRequire(import.meta.url);
 let arrowModule: typeof ArrowModule | undefined;
@@ -37,6 +38,7 @@ export function traceSchema(vectorDim?: number): ArrowModule.Schema {
     utf8("reasoning"),
     utf8("norm_question"),
     splitField(),
+    ...provenanceFields(),
   ];
   if (vectorDim !== undefined) fields.push(vectorField(vectorDim));
   return new arrow.Schema(fields);
@@ -69,6 +71,7 @@ export function traceBatch(rows: NumberedRow[], vectorDim?: number): ArrowModule
   });
   const optionsType = schema.fields.find((f) => f.name === "options")!.type;
   columns.options = arrow.makeData({ type: optionsType, length, nullCount: 0, valueOffsets: optionOffsets, child: utf8Data(flatOptions) });
+  Object.assign(columns, provenanceData(rows, utf8Data));
   if (vectorDim !== undefined) columns.vector = vectorData(rows, vectorDim, schema.fields.find((f) => f.name === "vector")!.type);
   const children = schema.fields.map((f) => columns[f.name]);
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children });

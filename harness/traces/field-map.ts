@@ -26,6 +26,8 @@ export const TraceFieldMapSchema = z.strictObject({
   split: FieldOrValue.optional(),
   /** The trace's own id; without it, "<source_dataset>:<source_question_id>". */
   id: fieldPath.optional(),
+  /** The object holding medeval's `generation` / `translation` provenance, for traces medeval made. */
+  provenance: fieldPath.optional(),
 });
 
 export type TraceFieldMap = z.infer<typeof TraceFieldMapSchema>;
@@ -70,6 +72,7 @@ export const TRACE_PRESETS: Record<string, TraceFieldMap> = {
     lang: { field: "medeval.lang" },
     split: { field: "medeval.split" },
     id: "medeval.id",
+    provenance: "medeval",
   },
 };
 
@@ -89,7 +92,7 @@ export function loadTraceFieldMap(nameOrFile: string): TraceFieldMap {
   const parsed = TraceFieldMapSchema.safeParse(doc);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`${nameOrFile}: ${issue.path.join(".") || "(field map)"}: ${issue.message}. Fields: question, options, answer, reasoning, source_dataset, and optionally source_question_id, lang, split, id.`);
+    throw new UserError(`${nameOrFile}: ${issue.path.join(".") || "(field map)"}: ${issue.message}. Fields: question, options, answer, reasoning, source_dataset, and optionally source_question_id, lang, split, id, provenance.`);
   }
   return parsed.data;
 }
@@ -135,5 +138,16 @@ export function mapTraceRow(data: unknown, where: string, index: number, map: Tr
     options: item.options,
     answer: item.answer,
     reasoning: valueAt(data, map.reasoning),
+    ...(map.provenance === undefined ? {} : provenanceAt(data, map.provenance)),
   };
+}
+
+/** `generation` and `translation` under the map's provenance field, where the row has them. */
+function provenanceAt(data: Record<string, unknown>, at: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ["generation", "translation"]) {
+    const value = valueAt(data, `${at}.${key}`);
+    if (value !== undefined && value !== null) out[key] = value;
+  }
+  return out;
 }

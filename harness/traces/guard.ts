@@ -1,7 +1,7 @@
 // The leakage guard: a trace written for the test question itself, or for a near copy of it,
 // must never be shown as a worked example for that question.
 import type { Item } from "../types.ts";
-import { jaccard, normalizeQuestion, tokenSet } from "./normalize.ts";
+import { normalizeQuestion, tokenSet } from "./normalize.ts";
 import type { Trace } from "./schema.ts";
 
 export type ExclusionReason = "same_question" | "near_duplicate" | "evaluated_split";
@@ -43,21 +43,47 @@ export interface LeakageGuardOptions {
  * being evaluated, of the same benchmark: another test item's worked answer, unless allowed.
  */
 export function leakageGuard(item: Item, opts: LeakageGuardOptions = {}): LeakageGuard {
-  const itemNorm = normalizeQuestion(item.question);
-  const itemTokens = tokenSet(itemNorm);
+  const itemQ = normalizedQuestion(item.question);
   const threshold = opts.threshold ?? NEAR_DUPLICATE_JACCARD;
   const family = opts.taskFamily === undefined ? undefined : datasetKey(opts.taskFamily);
   return {
     check(trace) {
       if (sameItemId(trace.source_question_id, item.id) && (family === undefined || sameDataset(datasetKey(trace.source_dataset), family))) return "same_question";
-      if (trace.norm_question === itemNorm) return "same_question";
-      const traceTokens = tokenSet(trace.norm_question);
-      if (jaccard(traceTokens, itemTokens) >= threshold) return "near_duplicate";
-      if (itemTokens.size >= CONTAINMENT_MIN_TOKENS && containment(itemTokens, traceTokens) >= threshold) return "near_duplicate";
+      const text = questionMatch(itemQ, { norm: trace.norm_question, tokens: tokenSet(trace.norm_question) }, threshold);
+      if (text) return text;
       if (!opts.allowEvaluatedSplit && splitRisk(trace, opts) === "evaluated") return "evaluated_split";
       return null;
     },
   };
+}
+
+/** A question as the guard compares it: normalised text and its token set. */
+export interface NormalizedQuestion {
+  norm: string;
+  tokens: Set<string>;
+}
+
+export function normalizedQuestion(question: string): NormalizedQuestion {
+  const norm = normalizeQuestion(question);
+  return { norm, tokens: tokenSet(norm) };
+}
+
+/**
+ * The question-text half of the guard (ids and splits aside): "same_question" when the
+ * normalised texts are equal, "near_duplicate" when token-set Jaccard >= threshold or, for an
+ * item of at least CONTAINMENT_MIN_TOKENS tokens, that share of its tokens is in the trace's.
+ */
+export function questionMatch(item: NormalizedQuestion, trace: NormalizedQuestion, threshold = NEAR_DUPLICATE_JACCARD): "same_question" | "near_duplicate" | null {
+  if (trace.norm === item.norm) return "same_question";
+  return nearDuplicate(item.tokens.size, trace.tokens.size, sharedTokens(item.tokens, trace.tokens), threshold) ? "near_duplicate" : null;
+}
+
+/** The near-duplicate rule on token counts: the item's, the trace's and those they share. */
+export function nearDuplicate(itemTokens: number, traceTokens: number, shared: number, threshold = NEAR_DUPLICATE_JACCARD): boolean {
+  const union = itemTokens + traceTokens - shared;
+  // Two empty token sets count as identical.
+  if ((union === 0 ? 1 : shared / union) >= threshold) return true;
+  return itemTokens >= CONTAINMENT_MIN_TOKENS && shared / itemTokens >= threshold;
 }
 
 /**
@@ -70,11 +96,11 @@ export function splitRisk(trace: Pick<Trace, "split" | "source_dataset">, opts: 
   return trace.split === (opts.evaluatedSplit ?? "test") ? "evaluated" : null;
 }
 
-/** Share of `a`'s tokens that are in `b`. */
-function containment(a: Set<string>, b: Set<string>): number {
+function sharedTokens(a: Set<string>, b: Set<string>): number {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let shared = 0;
-  for (const token of a) if (b.has(token)) shared++;
-  return a.size === 0 ? 0 : shared / a.size;
+  for (const token of small) if (large.has(token)) shared++;
+  return shared;
 }
 
 /**

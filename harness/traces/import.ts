@@ -12,6 +12,7 @@ import { isRawRecord, readTraceFile } from "./sources.ts";
 import { splitField, traceBatch, vectorField, type NumberedRow } from "./arrow-batch.ts";
 import { SPLIT_COLUMN, type TraceStore } from "./store.ts";
 import { mapTraceRow, type TraceFieldMap } from "./field-map.ts";
+import { missingProvenanceFields } from "./provenance.ts";
 
 export interface ImportOptions {
   /** The file's own column names (a preset or a YAML field map); without it, medeval's trace schema. */
@@ -165,6 +166,9 @@ class TableWriter {
     const schema = await table.schema();
     // A store made before splits were kept: its traces' splits are unknown (null), new ones say theirs.
     if (!schema.fields.some((f) => f.name === SPLIT_COLUMN)) await table.addColumns(splitField());
+    // A store made before provenance was kept: its traces' columns are null, new ones fill theirs.
+    const missing = missingProvenanceFields(schema);
+    if (missing.length > 0) await table.addColumns(missing);
     const vector = schema.fields.find((f) => f.name === "vector");
     return new TableWriter(store, table, await table.countRows(), vector ? (vector.type as { listSize: number }).listSize : undefined, opts);
   }

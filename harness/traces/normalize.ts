@@ -18,12 +18,3 @@ export function normalizeQuestion(text: string): string {
 export function tokenSet(normalized: string): Set<string> {
   return new Set(normalized.split(" ").filter((t) => t.length > 0));
 }
-
-/** |A ∩ B| / |A ∪ B|; two empty sets count as identical. */
-export function jaccard(a: Set<string>, b: Set<string>): number {
-  if (a.size === 0 && b.size === 0) return 1;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let shared = 0;
-  for (const token of small) if (large.has(token)) shared++;
-  return shared / (a.size + b.size - shared);
-}

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { LETTERS, letterOf } from "../types.ts";
 import { normalizeQuestion } from "./normalize.ts";
+import { GenerationProvenanceSchema, TranslationProvenanceSchema, type TraceProvenance } from "./provenance.ts";
 
 /**
  * Which split of its source dataset the trace's question came from: a trace written for a
@@ -41,9 +42,10 @@ export interface Trace {
   norm_question: string;
 }
 
-/** A trace ready to be written: its vector, when it has one, travels with it. */
+/** A trace ready to be written: its vector and, for a trace medeval made, its provenance travel with it. */
 export interface TraceRow extends Trace {
   vector?: number[];
+  provenance?: TraceProvenance;
 }
 
 const idLike = z.union([z.string().trim().min(1), z.number(), z.bigint()]).transform((v) => String(v));
@@ -96,6 +98,9 @@ export const TraceInputSchema = z
     answer: answerField,
     reasoning: z.string().trim().min(1),
     vector: z.array(z.number()).min(1).optional(),
+    /** What `medeval traces generate` records: kept in the store's provenance columns. */
+    generation: GenerationProvenanceSchema.optional(),
+    translation: TranslationProvenanceSchema.optional(),
   })
   .superRefine((row, ctx) => {
     const index = typeof row.answer === "number" ? row.answer : LETTERS.indexOf(row.answer as (typeof LETTERS)[number]);
@@ -137,6 +142,7 @@ export function parseTraceRow(raw: unknown, where: string, langDefault?: string)
     reasoning: row.reasoning,
     norm_question: normalizeQuestion(row.question),
     vector: row.vector,
+    ...(row.generation || row.translation ? { provenance: { generation: row.generation, translation: row.translation } } : {}),
   };
 }
 

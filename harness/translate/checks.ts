@@ -19,9 +19,12 @@ export const COPY_SHARE = 0.5;
 export const BACK_CHRF_MIN = 40;
 
 export type CheckName = "language" | "numbers" | "distinct_options" | "length_ratio" | "copied" | "back_translation";
+/** A translated trace's checks besides its question's: the same on the reasoning, and its answer letter (checked by the caller, which reads answers). */
+export const REASONING_CHECKS = ["reasoning_language", "reasoning_numbers", "reasoning_length_ratio", "reasoning_copied"] as const;
+export type TraceCheckName = CheckName | (typeof REASONING_CHECKS)[number] | "answer_letter";
 
-export interface CheckResult {
-  name: CheckName;
+export interface CheckResult<Name extends string = CheckName> {
+  name: Name;
   pass: boolean;
   detail: string;
 }
@@ -141,4 +144,20 @@ export function runChecks(source: TextPair, target: TextPair, to: string, back: 
   ];
   if (back) results.push(checkBackTranslation(source, back));
   return results;
+}
+
+/**
+ * A translated trace's checks: its question and options as any translated item's, then its
+ * reasoning checked the same way (language, numbers kept, length ratio, copied text).
+ */
+export function runTraceChecks(source: TextPair & { reasoning: string }, target: TextPair & { reasoning: string }, to: string): CheckResult<TraceCheckName>[] {
+  const text = (x: { reasoning: string }): TextPair => ({ question: x.reasoning, options: [] });
+  const [a, b] = [text(source), text(target)];
+  const reasoning: CheckResult<TraceCheckName>[] = [
+    { ...checkLanguage(b, to), name: "reasoning_language" },
+    { ...checkNumbers(a, b), name: "reasoning_numbers" },
+    { ...checkLengthRatio(a, b), name: "reasoning_length_ratio" },
+    { ...checkCopied(a, b), name: "reasoning_copied" },
+  ];
+  return [...runChecks(source, target, to, null), ...reasoning];
 }

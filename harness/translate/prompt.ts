@@ -12,18 +12,25 @@ export function targetLanguage(code: string): TargetLanguage {
   throw new UserError(`unknown target language "${code}": use one of ${Object.keys(TARGET_LANGUAGES).join(", ")}`);
 }
 
-const KEEP_RULES: Record<TargetLanguage, string> = {
+export const KEEP_RULES: Record<TargetLanguage, string> = {
   it: "Use the standard Italian medical terminology (e.g. as in Italian clinical textbooks); keep drug names as INN in their Italian form.",
   es: "Use the standard Spanish medical terminology (as in Spanish clinical textbooks); keep drug names as INN in their Spanish form.",
   fr: "Use the standard French medical terminology; keep drug names as INN in their French form.",
   en: "Use standard English medical terminology; keep drug names as INN.",
 };
 
+export const KEEP_NUMBERS = "Keep every number, unit, lab value, dose, abbreviation of a unit (mg, mmol/L, mmHg) and eponym exactly as written.";
+
+/** The language's name in a prompt ("English" for en). */
+export function languageName(code: string): string {
+  return TARGET_LANGUAGES[code as TargetLanguage] ?? code;
+}
+
 export function systemPrompt(from: string, to: TargetLanguage): string {
   return [
-    `You translate medical multiple-choice exam questions from ${TARGET_LANGUAGES[from as TargetLanguage] ?? from} into ${TARGET_LANGUAGES[to]}.`,
+    `You translate medical multiple-choice exam questions from ${languageName(from)} into ${TARGET_LANGUAGES[to]}.`,
     "Translate the question and every option faithfully, one option for each given option, in the same order.",
-    "Keep every number, unit, lab value, dose, abbreviation of a unit (mg, mmol/L, mmHg) and eponym exactly as written.",
+    KEEP_NUMBERS,
     KEEP_RULES[to],
     "Do not answer the question, do not add or drop options, do not explain.",
     'Reply with JSON only: {"question": string, "options": [string, ...]}.',
@@ -56,17 +63,22 @@ export interface RequestParams {
 }
 
 export function requestBody(item: Pick<Item, "question" | "options" | "lang">, to: TargetLanguage, params: RequestParams): Record<string, unknown> {
+  return chatBody({ system: systemPrompt(item.lang, to), user: userPrompt(item), schemaName: "translated_item", schema: replySchema(item.options.length) }, params);
+}
+
+/** One translation request: system and user turn, and the reply's JSON schema when the server takes one. */
+export function chatBody(prompt: { system: string; user: string; schemaName: string; schema: Record<string, unknown> }, params: RequestParams): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: params.servedModel,
     messages: [
-      { role: "system", content: systemPrompt(item.lang, to) },
-      { role: "user", content: userPrompt(item) },
+      { role: "system", content: prompt.system },
+      { role: "user", content: prompt.user },
     ],
     temperature: params.temperature,
     max_tokens: params.maxTokens,
   };
   if (params.structured) {
-    body.response_format = { type: "json_schema", json_schema: { name: "translated_item", schema: replySchema(item.options.length), strict: true } };
+    body.response_format = { type: "json_schema", json_schema: { name: prompt.schemaName, schema: prompt.schema, strict: true } };
   }
   return body;
 }
@@ -80,6 +92,12 @@ export type ParsedReply = { ok: true; question: string; options: string[] } | { 
 
 /** Strict parse: one JSON object (a ```json fence allowed), a non-empty question, exactly `optionCount` non-empty options. */
 export function parseReply(content: string | null, optionCount: number): ParsedReply {
+  const object = parseReplyObject(content);
+  return object.ok ? itemFields(object.value, optionCount) : object;
+}
+
+/** The reply as one JSON object (a ```json fence allowed), or what it is instead. */
+export function parseReplyObject(content: string | null): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
   if (!content) return { ok: false, error: "empty reply" };
   const text = content.trim().replace(/^```(?:json)?\s*/i, "").replace(/\s*```$/, "");
   let value: unknown;
@@ -89,7 +107,12 @@ export function parseReply(content: string | null, optionCount: number): ParsedR
     return { ok: false, error: "reply is not JSON" };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, error: "reply is not a JSON object" };
-  const { question, options } = value as Record<string, unknown>;
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** A non-empty question and exactly `optionCount` non-empty options from a reply object. */
+export function itemFields(value: Record<string, unknown>, optionCount: number): ParsedReply {
+  const { question, options } = value;
   if (typeof question !== "string" || question.trim() === "") return { ok: false, error: "reply has no question" };
   if (!Array.isArray(options) || !options.every((o) => typeof o === "string" && o.trim() !== "")) return { ok: false, error: "reply options are not non-empty strings" };
   if (options.length !== optionCount) return { ok: false, error: `reply has ${options.length} options, the source ${optionCount}` };

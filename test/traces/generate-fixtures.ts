@@ -31,12 +31,21 @@ export function poolItems(n: number): PoolItem[] {
   });
 }
 
+/** n test questions unlike any pool question (a pool question reworded would be a near copy the leakage guard leaves out). */
+export function testItems(n: number): PoolItem[] {
+  return Array.from({ length: n }, (_, i) => ({
+    question: `Test ${i}: which vitamin is lacking in a child with bowed legs and widened wrists (tmark${i})?`,
+    options: { A: `Vitamin ${i}a`, B: `Vitamin ${i}b`, C: `Vitamin ${i}c`, D: `Vitamin ${i}d` },
+    answer_idx: LETTERS[i % 4],
+  }));
+}
+
 /** A data dir laid out like ../shared/datasets for medqa.en: dev.jsonl is the pool, test.jsonl other questions (and `alsoInTest` of the pool's). */
 export function medqaDataDir(items: PoolItem[], alsoInTest: PoolItem[] = []): string {
   const data = tempDir("medeval-gen-data-");
   mkdirSync(join(data, "medqa", "4_options"), { recursive: true });
   writeFileSync(join(data, "medqa", "4_options", "dev.jsonl"), items.map((i) => JSON.stringify(i)).join("\n") + "\n");
-  writeFileSync(join(data, "medqa", "4_options", "test.jsonl"), [...poolItems(2).map((i) => ({ ...i, question: `Test ${i.question}` })), ...alsoInTest].map((i) => JSON.stringify(i)).join("\n") + "\n");
+  writeFileSync(join(data, "medqa", "4_options", "test.jsonl"), [...testItems(2), ...alsoInTest].map((i) => JSON.stringify(i)).join("\n") + "\n");
   return data;
 }
 

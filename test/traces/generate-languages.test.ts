@@ -90,18 +90,21 @@ describe("traces generate --retrieval embedding", () => {
 });
 
 describe("traces generate: the leakage guard", () => {
-  it("leaves out pool questions that are also test questions, and counts them in the card", async () => {
+  it("leaves out pool questions that are also test questions or near copies of one, and counts them by reason in the card", async () => {
     const items = poolItems(4);
     const notices: string[] = [];
     server.reset();
     const out = join(tempDir(), "guard.jsonl");
-    const outcome = await generateTraces(inputFor({ dataDir: medqaDataDir(items, [{ ...items[1], question: items[1].question.toUpperCase() }]), corpus: { dir: await markedCorpus(items), name: "medwiki" }, output: { kind: "file", path: out }, notice: (l) => notices.push(l) }));
-    expect(outcome.summaries[0].questions).toBe(3);
-    expect(notices).toContain("medqa.en: 1 pool questions are also test questions; the leakage guard leaves them out");
+    // items[1] is in the test split as it is (but for case), items[2] reworded in two words of its twenty.
+    const nearCopy = { ...items[2], question: items[2].question.replace("a patient presents with", "the patient has") };
+    const outcome = await generateTraces(inputFor({ dataDir: medqaDataDir(items, [{ ...items[1], question: items[1].question.toUpperCase() }, nearCopy]), corpus: { dir: await markedCorpus(items), name: "medwiki" }, output: { kind: "file", path: out }, notice: (l) => notices.push(l) }));
+    expect(outcome.summaries[0].questions).toBe(2);
+    expect(notices).toContain("medqa.en: 1 pool questions are also test questions and 1 near copies of one; the leakage guard leaves them out");
     const asked = server.generationRequests().map((r) => promptQuestion((r.body as { messages: { content: string }[] }).messages.at(-1)!.content));
     expect(asked).not.toContain(items[1].question);
-    expect(asked.length).toBe(3);
-    expect(JSON.parse(readFileSync(out.replace(/\.jsonl$/, ".card.json"), "utf8")).excluded_as_test_questions).toEqual({ "medqa.en": 1 });
+    expect(asked).not.toContain(items[2].question);
+    expect(asked.length).toBe(2);
+    expect(JSON.parse(readFileSync(out.replace(/\.jsonl$/, ".card.json"), "utf8")).excluded_as_test_questions).toEqual({ "medqa.en": { same_question: 1, near_duplicate: 1 } });
   }, 60_000);
 });
 

@@ -39,3 +39,16 @@ describe("traces generate: the split read", () => {
     expect(planGeneration({ tasks: "medqa.en", split: "train", langs: null, langSource: "translated" }).map((p) => [p.split, p.traceSplit])).toEqual([["train", "train"]]);
   });
 });
+
+describe("traces generate --lang-source traces: the plan", () => {
+  it("generates in the task's own language only and translates its traces into the others, whether or not --lang names it", () => {
+    const dir = tasksDir(false);
+    const traces = (langs: string[]) => planGeneration({ tasks: "quiz.en", split: "pool", langs, langSource: "traces", tasksDir: dir }).map((p) => [p.spec.id, p.translateTo]);
+    expect(traces(["en", "it", "es"])).toEqual([["quiz.en", ["it", "es"]]]);
+    expect(traces(["it"])).toEqual([["quiz.en", ["it"]]]);
+    expect(traces(["en"])).toEqual([["quiz.en", []]]);
+    expect(() => traces(["en", "de"])).toThrow(/unknown target language "de"/);
+    // From translated tasks nothing is translated: quiz.it has no translated task to read.
+    expect(() => planGeneration({ tasks: "quiz.en", split: "pool", langs: ["en", "it"], langSource: "translated", tasksDir: dir })).toThrow(/no quiz\.it questions to generate from/);
+  });
+});

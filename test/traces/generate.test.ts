@@ -124,7 +124,7 @@ describe("medeval traces generate", () => {
     try {
       const r = await medeval(base("--out", out, "--limit", "4", "--max-retries", "0"), home);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain("some questions are not done");
+      expect(r.stderr).toContain("some questions or translations are not done");
       const card = JSON.parse(readFileSync(out.replace(/\.jsonl$/, ".card.json"), "utf8"));
       const [s] = card.counts;
       expect(s.rejected.context_overflow).toBe(1);
@@ -214,9 +214,11 @@ describe("medeval traces generate: refused before any request", () => {
     await refused(base("--attempts", "0", "--out", join(tempDir(), "t.jsonl")), /--attempts must be a whole number >= 1, got 0/);
   }, 60_000);
 
-  it("a language with no translated task, and English traces translated (not offered)", async () => {
+  it("a language with no translated task; English traces translated without a translator, or a translator without --lang-source traces", async () => {
     await refused(base("--lang", "en,it", "--out", join(tempDir(), "t.jsonl")), /no medqa\.it questions to generate from.*medeval translate --tasks medqa\.en --to it --split pool/);
-    await refused(base("--lang", "en,it", "--lang-source", "traces", "--out", join(tempDir(), "t.jsonl")), /translating English traces into it is not supported yet/);
+    await refused(base("--lang", "en,it", "--lang-source", "traces", "--out", join(tempDir(), "t.jsonl")), /--lang-source traces: translating medqa\.en's traces into it needs a translator model: name a models\.yaml entry \(--translator NAME\)/);
+    await refused(base("--lang", "en,xx", "--lang-source", "traces", "--translator-url", server.url, "--out", join(tempDir(), "t.jsonl")), /unknown target language "xx"/);
+    await refused(base("--translator-url", server.url, "--out", join(tempDir(), "t.jsonl")), /--translator\/--translator-url translate kept traces: they go with --lang-source traces/);
   }, 60_000);
 });
 

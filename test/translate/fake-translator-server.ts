@@ -4,11 +4,16 @@
 // A translation request (medeval translate's system prompt, "… into Italian.") is answered
 // with the item translated word by word from a small medical dictionary (franc will not take
 // it for Italian or Spanish, so the language check flags it: a real model's items pass);
-// anything else is answered like test/fake-vllm/main.ts, in chain-of-thought style.
+// a trace translation (traces generate --lang-source traces) the same way, reasoning included,
+// with --broken-rate R of them given an added answer line naming B (the answer check rejects
+// those whose gold letter is another); anything else is answered like test/fake-vllm/main.ts, in
+// chain-of-thought style.
 import { parseArgs } from "node:util";
 import { answerWith, guessLetter } from "../fake-vllm/helpers.ts";
 import { startFakeVllm } from "../fake-vllm/server.ts";
-import { requestedLanguage, translatorBehavior, type Dictionary } from "../fake-vllm/translator.ts";
+import { requestedLanguage, translateText, translatorBehavior, type Dictionary } from "../fake-vllm/translator.ts";
+import { isTraceTranslation, traceTranslatorBehavior } from "../fake-vllm/trace-translator.ts";
+import { seedDraw } from "../fake-vllm/grounded.ts";
 
 /** english/italian/spanish, one word each side of the slashes ("si_presenta" keeps its space). */
 const WORDS = (
@@ -30,8 +35,13 @@ const WORDS = (
 const ITALIAN: Dictionary = Object.fromEntries(WORDS.map(([en, it]) => [en, it]));
 const SPANISH: Dictionary = Object.fromEntries(WORDS.map(([en, , es]) => [en, es]));
 
-const { values } = parseArgs({ options: { port: { type: "string", default: "8000" }, model: { type: "string", default: "fake-model" } } });
+const { values } = parseArgs({ options: { port: { type: "string", default: "8000" }, model: { type: "string", default: "fake-model" }, "broken-rate": { type: "string", default: "0" } } });
 const translate = translatorBehavior({ Italian: ITALIAN, Spanish: SPANISH });
+const brokenRate = Number(values["broken-rate"]);
+const translateTrace = traceTranslatorBehavior({
+  translate: { Italian: (t) => translateText(t, ITALIAN), Spanish: (t) => translateText(t, SPANISH) },
+  fault: (question, language) => (seedDraw(0, `${language}|${question}`) < brokenRate ? "wrong_letter" : null),
+});
 const answer = answerWith(guessLetter, "cot");
 const isTranslation = (text: string) => text.startsWith("You translate medical multiple-choice exam questions");
 
@@ -41,6 +51,7 @@ const server = await startFakeVllm({
   maxModelLen: 100_000,
   respond: (req) => {
     const system = req.messages.find((m) => m.role === "system")?.content ?? "";
+    if (isTraceTranslation(req.messages)) return translateTrace(req);
     return isTranslation(system) && requestedLanguage(req.messages) ? translate(req) : answer(req);
   },
 });
