@@ -83,7 +83,7 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
       );
     }
   } else if (opts.method === "embedding") {
-    const vector = await queryVector(store, table, item, opts.embed);
+    const vector = await queryVector(store, lang, item, opts.embed);
     await pickRanked(picker, (limit) =>
       // refineFactor: re-rank the IVF-PQ candidates by exact cosine distance.
       table.vectorSearch(vector).column("vector").distanceType("cosine").refineFactor(5).select([...columns, "_distance"]).limit(limit).toArray(),
@@ -191,12 +191,11 @@ export function* distinctDraws(n: number, rng: () => number): Generator<number> 
 
 const defaultEmbedders = new WeakMap<TraceStore, EmbedFn>();
 
-async function queryVector(store: TraceStore, table: Table, item: Item, embed?: EmbedFn): Promise<number[]> {
-  const schema = await table.schema();
-  const field = schema.fields.find((f) => f.name === "vector");
-  if (!field) {
+async function queryVector(store: TraceStore, lang: string, item: Item, embed?: EmbedFn): Promise<number[]> {
+  const dim = await store.vectorDim(lang);
+  if (dim === undefined) {
     throw new UserError(
-      `the "${item.lang}" traces in ${store.dir} have no vectors: import them with --embed-url URL --embed-model NAME to use --select embedding.`,
+      `the "${lang}" traces in ${store.dir} have no vectors: import them with --embed-url URL --embed-model NAME to use --select embedding.`,
     );
   }
   let fn = embed ?? defaultEmbedders.get(store);
@@ -209,7 +208,6 @@ async function queryVector(store: TraceStore, table: Table, item: Item, embed?: 
     defaultEmbedders.set(store, fn);
   }
   const [vector] = await fn([item.question]);
-  const dim = (field.type as { listSize: number }).listSize;
   if (!vector || vector.length !== dim) {
     throw new UserError(`the embedding endpoint returned a ${vector?.length ?? 0}-dimensional vector; the store's vectors have ${dim}. Use the same model as at import.`);
   }

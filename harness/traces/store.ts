@@ -52,6 +52,8 @@ export class TraceStore {
   private readonly tables = new Map<string, Table>();
   private readonly rowCounts = new Map<string, number>();
   private readonly termStatsCache = new Map<string, TermStats>();
+  /** Per language, what its schema tells a selection: read once, not on every query. */
+  private readonly readShapes = new Map<string, ReadShape>();
 
   private constructor(
     readonly dir: string,
@@ -107,8 +109,30 @@ export class TraceStore {
 
   /** The columns a selection reads from this language's table (the split where the table has one). */
   async traceColumns(lang: string): Promise<string[]> {
+    return [...(await this.readShape(lang)).columns];
+  }
+
+  /** Dimensions of the language's `vector` column; undefined when its traces have no vectors. */
+  async vectorDim(lang: string): Promise<number | undefined> {
+    return (await this.readShape(lang)).vectorDim;
+  }
+
+  /**
+   * The table's read shape, cached like the row count (a store is not written while a run
+   * reads it; an import forgets it): each selection asked for the schema, a native call of
+   * ~0.3 ms (several under load) on every query.
+   */
+  private async readShape(lang: string): Promise<ReadShape> {
+    const cached = this.readShapes.get(lang);
+    if (cached) return cached;
     const schema = await (await this.requireTable(lang)).schema();
-    return schema.fields.some((f) => f.name === SPLIT_COLUMN) ? [...TRACE_COLUMNS, SPLIT_COLUMN] : [...TRACE_COLUMNS];
+    const vector = schema.fields.find((f) => f.name === "vector");
+    const shape: ReadShape = {
+      columns: schema.fields.some((f) => f.name === SPLIT_COLUMN) ? [...TRACE_COLUMNS, SPLIT_COLUMN] : [...TRACE_COLUMNS],
+      vectorDim: vector ? (vector.type as { listSize: number }).listSize : undefined,
+    };
+    this.readShapes.set(lang, shape);
+    return shape;
   }
 
   /** Row count, cached: a store is not written while a run reads it. */
@@ -120,8 +144,10 @@ export class TraceStore {
     return count;
   }
 
+  /** Forgets what was cached about the tables' contents and columns: after a write. */
   forgetCounts(): void {
     this.rowCounts.clear();
+    this.readShapes.clear();
   }
 
   meta(): StoreMeta {
@@ -161,6 +187,7 @@ export class TraceStore {
     const stale = await Promise.all(others.map(async (i) => (await table.indexStats(i.name))?.numUnindexedRows ?? 0));
     if (stale.some((n) => n > 0)) await table.optimize();
     this.rowCounts.delete(lang);
+    this.readShapes.delete(lang);
     this.termStatsCache.set(lang, await saveTermStats(table, termStatsPath(this.dir, tableName(lang))));
   }
 
@@ -194,6 +221,11 @@ export class TraceStore {
 }
 
 export { VECTOR_INDEX_MIN_ROWS };
+
+interface ReadShape {
+  columns: readonly string[];
+  vectorDim: number | undefined;
+}
 
 export interface StoreFingerprint {
   dir: string;
