@@ -1,7 +1,7 @@
 // The run's journal: samples.jsonl, one finished sample per line, an engine journal
 // (engine/line-journal.ts: appended as each sample finishes, fsynced at short intervals, a torn
 // last line dropped on open) whose lines are samples filed under (task, item_id).
-import { LineJournal, parseJsonLine, readLineJournal, type LineFormat } from "../engine/line-journal.ts";
+import { LineJournal, parseJsonLine, readLineJournal, scanLineJournal, type LineFormat, type LineJournalScan } from "../engine/line-journal.ts";
 import { SampleSchema, UserError, type Sample } from "../types.ts";
 
 export interface JournalContents {
@@ -33,6 +33,11 @@ export const SAMPLE_LINES: LineFormat<Sample> = {
 export function readJournal(file: string): JournalContents & { validBytes: number; missingFinalNewline: boolean } {
   const read = readLineJournal(file, SAMPLE_LINES);
   return { samples: read.lines, lines: read.count, tornBytes: read.tornBytes, validBytes: read.validBytes, missingFinalNewline: read.missingFinalNewline };
+}
+
+/** Read a journal a line at a time, each sample to `visit` (every line, superseded ones too, in file order); the torn-line rules of readJournal. */
+export function scanJournal(file: string, visit: (sample: Sample) => void): LineJournalScan {
+  return scanLineJournal(file, SAMPLE_LINES.parse, visit);
 }
 
 export type Journal = LineJournal<Sample>;

@@ -3,12 +3,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ResumableRunError, UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
-import { Journal, readJournal, sampleKey } from "../record/journal.ts";
+import { Journal, sampleKey } from "../record/journal.ts";
 import { makeRunFolder, readRunRecord, writeJsonAtomic } from "../record/run-files.ts";
 import { defaultRunId, specDifferences, specHash, type RunSpec } from "../record/spec.ts";
 import type { PlannedTask } from "./plan.ts";
 import type { ProgressReporter } from "./progress.ts";
-import { summarizeTask, type BootstrapSettings } from "../record/summarize.ts";
+import type { BootstrapSettings } from "../record/summarize.ts";
+import { summarizeJournal } from "../record/journal-summary.ts";
 import { harnessInfo } from "./harness-info.ts";
 import { FAILURE_WINDOW, pendingItems, runEngine, type EngineItem, type EngineResult } from "../engine/engine.ts";
 import { checkpointDifferences, servedCheckpoint } from "../record/checkpoint.ts";
@@ -266,27 +267,8 @@ export function finalizeRecord(
   timing: { startedAt: string; wallSeconds: number },
   acceptErrors: boolean,
 ): RunRecord {
-  const existing = readJournal(join(dir, "samples.jsonl"));
-  let complete = true;
-  const usage = { prompt_tokens: 0, completion_tokens: 0, requests: 0, cached: 0 };
-  const summaries = tasks.map((task) => {
-    const samples: Sample[] = [];
-    for (const item of task.items) {
-      const s = existing.samples.get(sampleKey(task.meta.id, item.id));
-      if (!s || s.item_hash !== item.hash) {
-        complete = false;
-        continue;
-      }
-      samples.push(s);
-      // An item whose request failed has no answer: the run is not done until it has one, or the user accepts the error.
-      if (s.status === "error" && !acceptErrors) complete = false;
-      if (s.cached) usage.cached++;
-      else if (s.status !== "error") usage.requests++;
-      usage.prompt_tokens += s.usage?.prompt_tokens ?? 0;
-      usage.completion_tokens += s.usage?.completion_tokens ?? 0;
-    }
-    return summarizeTask(task.meta, samples, bootstrap, task.items.length);
-  });
+  // Streamed from the journal: a run's summary holds a few bytes per item, never its samples.
+  const { tasks: summaries, usage, complete } = summarizeJournal(join(dir, "samples.jsonl"), tasks, bootstrap, acceptErrors);
   const accepted = acceptErrors && summaries.some((t) => t.errors > 0);
   const record: RunRecord = {
     ...base,
