@@ -48,4 +48,14 @@ export const Journal = {
     const { journal, existing } = LineJournal.open(file, SAMPLE_LINES, syncIntervalMs);
     return { journal, existing: { samples: existing.lines, lines: existing.count, tornBytes: existing.tornBytes } };
   },
+
+  /**
+   * Open for appending, keeping of the last line per (task, item_id) only what `state` takes
+   * of it: a resume of a long run need not hold its samples.
+   */
+  resume<S>(file: string, state: (sample: Sample) => S, syncIntervalMs = 200): { journal: Journal; states: Map<string, S> } {
+    const states = new Map<string, S>();
+    const { journal } = LineJournal.openScanning<Sample, Sample>(file, SAMPLE_LINES.parse, (s) => states.set(SAMPLE_LINES.key(s), state(s)), syncIntervalMs);
+    return { journal, states };
+  },
 };

@@ -116,8 +116,9 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     previousWall = previous.timing.wall_seconds ?? 0;
   }
 
-  const { journal, existing } = Journal.open(join(dir, "samples.jsonl"));
-  const hadAnswers = [...existing.samples.values()].some((sample) => sample.status !== "error");
+  // Of the samples already there, only what resuming needs is kept (content hash, failed).
+  const { journal, states: existing } = Journal.resume(join(dir, "samples.jsonl"), sampleState);
+  const hadAnswers = [...existing.values()].some((state) => !state.failed);
   const clock = Date.now();
   const baseRecord = (): Omit<RunRecord, "tasks" | "complete" | "usage" | "timing"> => ({
     schema_version: 1,
@@ -134,7 +135,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const jobs: RunJob[] = input.tasks.flatMap((task) =>
     task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })),
   );
-  const unanswered = pendingItems(jobs, existing.samples, sampleState);
+  const unanswered = pendingItems(jobs, existing, (state) => state);
   const pending = input.skip ? unanswered.filter((p) => !input.skip!.has(p.item.key)) : unanswered;
   const pendingCount = new Map<string, number>();
   for (const p of unanswered) pendingCount.set(p.item.task.meta.id, (pendingCount.get(p.item.task.meta.id) ?? 0) + 1);
