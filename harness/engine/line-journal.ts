@@ -49,7 +49,7 @@ export interface LineJournalScan {
 const SCAN_CHUNK_BYTES = 1 << 20;
 
 /**
- * Read a journal line by line, a chunk at a time, handing each parsed line to `visit`: nothing
+ * Read a journal line by line, a chunk at a time, handing each parsed line (with its byte offset and length) to `visit`: nothing
  * is kept but what `visit` keeps. A final line without its newline is a write cut by a crash
  * unless it is a whole, valid line (a file finished by another tool): torn, it is reported and
  * dropped (`LineJournal.open` truncates it away); any other bad line is an error naming its line.
@@ -57,7 +57,7 @@ const SCAN_CHUNK_BYTES = 1 << 20;
 export function scanLineJournal<R>(
   file: string,
   parse: (text: string, where: string) => R,
-  visit: (line: R) => void,
+  visit: (line: R, offset: number, length: number) => void,
   chunkBytes = SCAN_CHUNK_BYTES,
 ): LineJournalScan {
   if (!existsSync(file)) return { count: 0, tornBytes: 0, validBytes: 0, missingFinalNewline: false };
@@ -75,7 +75,7 @@ export function scanLineJournal<R>(
         lineNo++;
         const text = buf.toString("utf8", start, newline);
         if (text.trim()) {
-          visit(parse(text, `${file}:${lineNo}`));
+          visit(parse(text, `${file}:${lineNo}`), carryAt + start, newline - start);
           count++;
         }
         start = newline + 1;
@@ -91,7 +91,7 @@ export function scanLineJournal<R>(
     } catch {
       return { count, tornBytes: carry.length, validBytes: carryAt, missingFinalNewline: false };
     }
-    visit(last);
+    visit(last, carryAt, carry.length);
     return { count: count + 1, tornBytes: 0, validBytes: carryAt + carry.length, missingFinalNewline: true };
   } finally {
     closeSync(fd);

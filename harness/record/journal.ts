@@ -35,8 +35,8 @@ export function readJournal(file: string): JournalContents & { validBytes: numbe
   return { samples: read.lines, lines: read.count, tornBytes: read.tornBytes, validBytes: read.validBytes, missingFinalNewline: read.missingFinalNewline };
 }
 
-/** Read a journal a line at a time, each sample to `visit` (every line, superseded ones too, in file order); the torn-line rules of readJournal. */
-export function scanJournal(file: string, visit: (sample: Sample) => void): LineJournalScan {
+/** Read a journal a line at a time, each sample to `visit` with where its line lies in the file (every line, superseded ones too, in file order); the torn-line rules of readJournal. */
+export function scanJournal(file: string, visit: (sample: Sample, offset: number, length: number) => void): LineJournalScan {
   return scanLineJournal(file, SAMPLE_LINES.parse, visit);
 }
 

@@ -32,7 +32,11 @@ function scanned(file: string, chunk: number) {
       where = w;
       return parse(text, w);
     },
-    (line) => lines.push([Number(where.slice(where.lastIndexOf(":") + 1)), line]),
+    (line, offset, length) => {
+      // The offset and length locate the line's own bytes in the file.
+      expect(JSON.parse(readFileSync(file).subarray(offset, offset + length).toString("utf8"))).toEqual(line);
+      lines.push([Number(where.slice(where.lastIndexOf(":") + 1)), line]);
+    },
     chunk,
   );
   return { lines, scan };
