@@ -14,6 +14,7 @@ const BENCHES: Record<string, { file: string; args: string[]; what: string }> = 
   extraction: { file: "bench/extract-agreement.ts", args: [], what: "answer extraction vs ../shared/generations and hand-written kinds (issues 2, 11)" },
   translate: { file: "bench/translate.ts", args: [], what: "medeval translate: items/s and CPU per item at concurrency 64, 200 ms server (issue 14)" },
   generate: { file: "bench/generate.ts", args: [], what: "trace generation: corpus import (MEDEVAL_BENCH_PASSAGES, default 100k), retrieval p50/p99, generation at concurrency 64 vs a 200 ms server (issue 15)" },
+  memory: { file: "bench/memory.ts", args: [], what: "peak RSS: medeval run at 200,000 planned items, medeval table over 10 runs × 11,000 items (issue 18 targets)" },
   view: { file: "bench/view.ts", args: [], what: "medeval view at 20,000 samples in headless Chromium: first paint, filter, search, sort (issue 17)" },
 };
 

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { embedderFromArgs } from "../models/embedder.ts";
 import type { EmbedFn } from "../traces/embed.ts";
 import { countExclusions, evaluatedSplitWarning } from "../runner/fewshot-prepare.ts";
-import { readJournal } from "../record/journal.ts";
+import { SAMPLE_LINES, scanJournal } from "../record/journal.ts";
 import type { CommandModule } from "yargs";
 import { dataDir } from "../env.ts";
 import { PROMPT_STYLES, type PromptStyle } from "../prompts/templates.ts";
@@ -227,7 +227,10 @@ const command: CommandModule<object, RunArgs> = {
       const inReasoning = reasoningOnlyNote(outcome.record.tasks);
       if (inReasoning) process.stderr.write(`medeval: ${inReasoning}\n`);
       if (outcome.record.spec.setting === "few-shot-traces") {
-        const samples = [...readJournal(join(outcome.dir, "samples.jsonl")).samples.values()];
+        // Of each item's last line, only what the two reports read (not the prompts and replies).
+        const byItem = new Map<string, { task: string; scores?: Record<string, unknown> }>();
+        scanJournal(join(outcome.dir, "samples.jsonl"), (s) => byItem.set(SAMPLE_LINES.key(s), { task: s.task, scores: s.scores }));
+        const samples = [...byItem.values()];
         const excluded = countExclusions(samples);
         const parts = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replaceAll("_", " ")}`);
         process.stdout.write(`few-shot leakage guard: ${parts.length > 0 ? `excluded ${parts.join(", ")}` : "no trace excluded"}\n`);

@@ -2,7 +2,7 @@
 // parquet readers are imported when a file needs them: their libraries (hyparquet's
 // decompressors above all) would otherwise add to every start of `medeval run`.
 import { parseJsonDocument, recordsFromDocument } from "./read-json.ts";
-import { readJsonl } from "./read-jsonl.ts";
+import { readJsonl, readJsonlLazily } from "./read-jsonl.ts";
 import type { DataFormat, SourceRecord } from "./records.ts";
 import { readFile } from "node:fs/promises";
 
@@ -17,4 +17,9 @@ export async function readRecords(file: string, format: DataFormat): Promise<Sou
     case "parquet":
       return (await import("./read-parquet.ts")).readParquet(file);
   }
+}
+
+/** The same records, taken one at a time where the format allows it (JSON Lines): a caller that keeps less than a record per record stays small. */
+export async function readRecordsLazily(file: string, format: DataFormat): Promise<Iterable<SourceRecord>> {
+  return format.type === "jsonl" ? readJsonlLazily(file) : readRecords(file, format);
 }

@@ -1,7 +1,7 @@
 // The run's journal: samples.jsonl, one finished sample per line, an engine journal
 // (engine/line-journal.ts: appended as each sample finishes, fsynced at short intervals, a torn
 // last line dropped on open) whose lines are samples filed under (task, item_id).
-import { LineJournal, parseJsonLine, readLineJournal, type LineFormat } from "../engine/line-journal.ts";
+import { LineJournal, parseJsonLine, readLineJournal, scanLineJournal, type LineFormat, type LineJournalScan } from "../engine/line-journal.ts";
 import { SampleSchema, UserError, type Sample } from "../types.ts";
 
 export interface JournalContents {
@@ -35,6 +35,11 @@ export function readJournal(file: string): JournalContents & { validBytes: numbe
   return { samples: read.lines, lines: read.count, tornBytes: read.tornBytes, validBytes: read.validBytes, missingFinalNewline: read.missingFinalNewline };
 }
 
+/** Read a journal a line at a time, each sample to `visit` with where its line lies in the file (every line, superseded ones too, in file order); the torn-line rules of readJournal. */
+export function scanJournal(file: string, visit: (sample: Sample, offset: number, length: number) => void): LineJournalScan {
+  return scanLineJournal(file, SAMPLE_LINES.parse, visit);
+}
+
 export type Journal = LineJournal<Sample>;
 
 export const Journal = {
@@ -42,5 +47,15 @@ export const Journal = {
   open(file: string, syncIntervalMs = 200): { journal: Journal; existing: JournalContents } {
     const { journal, existing } = LineJournal.open(file, SAMPLE_LINES, syncIntervalMs);
     return { journal, existing: { samples: existing.lines, lines: existing.count, tornBytes: existing.tornBytes } };
+  },
+
+  /**
+   * Open for appending, keeping of the last line per (task, item_id) only what `state` takes
+   * of it: a resume of a long run need not hold its samples.
+   */
+  resume<S>(file: string, state: (sample: Sample) => S, syncIntervalMs = 200): { journal: Journal; states: Map<string, S> } {
+    const states = new Map<string, S>();
+    const { journal } = LineJournal.openScanning<Sample, Sample>(file, SAMPLE_LINES.parse, (s) => states.set(SAMPLE_LINES.key(s), state(s)), syncIntervalMs);
+    return { journal, states };
   },
 };

@@ -1,15 +1,15 @@
 // Join the shards of a run (--shard i/n on n machines) into one run folder, after checking
 // that they are shards of the same spec, over the same data, that together they cover 0..n-1
 // once each, and that no item was answered twice.
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { UserError, type RunRecord, type Sample } from "../types.ts";
-import { readJournal } from "./journal.ts";
+import { UserError, type RunRecord } from "../types.ts";
+import { SAMPLE_LINES, scanJournal } from "./journal.ts";
 import { checkRunId, defaultRunId, inShard, specDifferences, specHash } from "./spec.ts";
 import { makeRunFolder, readRunRecord, writeJsonAtomic } from "./run-files.ts";
 import { describeOwner, RunLock } from "./run-lock.ts";
 import { checkpointConflict, servedCheckpoint } from "./checkpoint.ts";
-import { summarizeTask } from "./summarize.ts";
+import { TaskTally, tallyEntry } from "./summarize.ts";
 import { printedCommand } from "../invocation.ts";
 
 export interface MergeResult {
@@ -116,19 +116,29 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
     );
   }
 
-  const byTask = new Map<string, Sample[]>();
+  // Where each item's last line lies in its shard's journal, grouped by task: the samples are
+  // copied over one at a time when the merged journal is written, never all held at once.
+  const byTask = new Map<string, LineAt[]>();
   const keys = new Set<string>();
-  for (const { dir, record } of shards) {
-    for (const sample of readJournal(join(dir, "samples.jsonl")).samples.values()) {
-      const key = `${sample.task}\u0000${sample.item_id}`;
-      if (keys.has(key)) throw new UserError(`item ${sample.item_id} of ${sample.task} appears in more than one shard (${dir})`);
-      if (!inShard(sample.task, sample.item_id, record.spec.shard)) {
-        throw new UserError(`${dir}: item ${sample.item_id} of ${sample.task} does not belong to shard ${record.spec.shard!.index}/${count}`);
+  shards.forEach(({ dir, record }, shard) => {
+    const lastLines = new Map<string, LineAt & { task: string; itemId: string }>();
+    scanJournal(join(dir, "samples.jsonl"), (sample, offset, length) => {
+      const key = SAMPLE_LINES.key(sample);
+      const at = lastLines.get(key);
+      if (at) Object.assign(at, { offset, length });
+      else lastLines.set(key, { shard, offset, length, task: sample.task, itemId: sample.item_id });
+    });
+    for (const [key, at] of lastLines) {
+      if (keys.has(key)) throw new UserError(`item ${at.itemId} of ${at.task} appears in more than one shard (${dir})`);
+      if (!inShard(at.task, at.itemId, record.spec.shard)) {
+        throw new UserError(`${dir}: item ${at.itemId} of ${at.task} does not belong to shard ${record.spec.shard!.index}/${count}`);
       }
       keys.add(key);
-      byTask.set(sample.task, [...(byTask.get(sample.task) ?? []), sample]);
+      const lines = byTask.get(at.task);
+      if (lines) lines.push(at);
+      else byTask.set(at.task, [at]);
     }
-  }
+  });
 
   const spec = { ...first.spec, shard: null, base_urls: [...new Set(shards.flatMap((s) => s.record.spec.base_urls))] };
   const hash = specHash(spec, first.sources);
@@ -145,17 +155,62 @@ export function mergeShards(shardDirs: string[], outDir: string, options: MergeO
   }
 }
 
-function writeMerged(dir: string, id: string, hash: string, spec: RunRecord["spec"], shards: { dir: string; record: RunRecord }[], byTask: Map<string, Sample[]>): MergeResult {
+/** A sample's line in one shard's journal. */
+interface LineAt {
+  shard: number;
+  offset: number;
+  length: number;
+}
+
+/** Bytes of merged journal gathered before each write. */
+const WRITE_BATCH_BYTES = 1 << 20;
+
+/** Copies the samples into the merged journal task by task, summing each task's figures on the way. */
+function copySamples(file: string, shards: { dir: string }[], byTask: Map<string, LineAt[]>): Map<string, TaskTally> {
+  const tallies = new Map<string, TaskTally>();
+  const sources = shards.map(({ dir }) => join(dir, "samples.jsonl"));
+  const fds = sources.map((source) => openSync(source, "r"));
+  const out = openSync(file, "w");
+  try {
+    let batch: string[] = [];
+    let batched = 0;
+    for (const [task, lines] of byTask) {
+      const tally = new TaskTally(lines.length);
+      tallies.set(task, tally);
+      for (const at of lines) {
+        const bytes = Buffer.allocUnsafe(at.length);
+        readSync(fds[at.shard], bytes, 0, at.length, at.offset);
+        // Parsed again (it was checked when the shard was read) so the line is written as the schema gives it.
+        const sample = SAMPLE_LINES.parse(bytes.toString("utf8"), `${sources[at.shard]} at byte ${at.offset}`);
+        tally.add(tallyEntry(sample));
+        const line = `${JSON.stringify(sample)}\n`;
+        batch.push(line);
+        batched += line.length;
+        if (batched >= WRITE_BATCH_BYTES) {
+          writeSync(out, batch.join(""));
+          batch = [];
+          batched = 0;
+        }
+      }
+    }
+    if (batch.length > 0) writeSync(out, batch.join(""));
+  } finally {
+    closeSync(out);
+    for (const fd of fds) closeSync(fd);
+  }
+  return tallies;
+}
+
+function writeMerged(dir: string, id: string, hash: string, spec: RunRecord["spec"], shards: { dir: string; record: RunRecord }[], byTask: Map<string, LineAt[]>): MergeResult {
   const first = shards[0].record;
-  const all = [...byTask.values()].flat();
-  writeFileSync(join(dir, "samples.jsonl"), all.map((s) => `${JSON.stringify(s)}\n`).join(""));
+  const tallies = copySamples(join(dir, "samples.jsonl"), shards, byTask);
   const plannedOf = (task: string) =>
     shards.reduce((acc, s) => {
       const t = s.record.tasks.find((x) => x.task === task);
       return acc + (t?.planned ?? t?.n ?? 0);
     }, 0);
   const tasks = first.tasks.map((t) =>
-    summarizeTask({ id: t.task, family: t.family, lang: t.lang, domain: t.domain, group: t.group }, byTask.get(t.task) ?? [], first.bootstrap, plannedOf(t.task)),
+    (tallies.get(t.task) ?? new TaskTally()).summary({ id: t.task, family: t.family, lang: t.lang, domain: t.domain, group: t.group }, first.bootstrap, plannedOf(t.task)),
   );
   // Each shard is complete; one whose errors were accepted makes the merged run's accepted too.
   const accepted = shards.some((s) => s.record.errors_accepted === true);

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { loadRegistry, type TaskRegistry } from "../tasks/registry.ts";
-import { readJournal } from "../record/journal.ts";
+import { SAMPLE_LINES, scanJournal } from "../record/journal.ts";
 import { readRunRecord } from "../record/run-files.ts";
 import { UserError, type RunRecord, type Sample, type SampleStatus, type TaskSummary } from "../types.ts";
 
@@ -78,26 +78,30 @@ function taskInfoResolver(record: RunRecord, runFile: string): (task: string) =>
 /**
  * A sample is correct when its answer is its gold letter: recomputed here, not taken on
  * trust, and a line whose "correct" says otherwise (edited, or written by a broken tool) is
- * refused rather than counted either way.
+ * refused rather than counted either way. Returns what is wrong, or null.
  */
-function checkedCorrect(s: Sample, samplesFile: string): boolean {
+function correctnessProblem(s: Sample, samplesFile: string): string | null {
   const correct = s.answer !== null && s.answer === s.gold;
-  if (s.correct !== correct) {
-    throw new UserError(
-      `${samplesFile}: task ${s.task}, item ${s.item_id}: "correct" is ${s.correct}, but its answer ${JSON.stringify(s.answer)} and gold ${JSON.stringify(s.gold)} say ${correct}. ` +
-        "The journal was edited or damaged; restore it, or rerun the run into another --out.",
-    );
-  }
-  return correct;
+  if (s.correct === correct) return null;
+  return (
+    `${samplesFile}: task ${s.task}, item ${s.item_id}: "correct" is ${s.correct}, but its answer ${JSON.stringify(s.answer)} and gold ${JSON.stringify(s.gold)} say ${correct}. ` +
+    "The journal was edited or damaged; restore it, or rerun the run into another --out."
+  );
 }
 
-/** Loads one run folder (a folder holding run.json and samples.jsonl). */
+/** Loads one run folder (a folder holding run.json and samples.jsonl), reading its samples a line at a time: only what the statistics need of each is kept. */
 export function loadRun(dir: string): LoadedRun {
-  return loadRunWithSamples(dir).run;
+  return readRunFolder(dir);
 }
 
 /** A run and its samples in full (the last line per item), for readers that show them. */
 export function loadRunWithSamples(dir: string): { run: LoadedRun; samples: Sample[] } {
+  const samples = new Map<string, Sample>();
+  const run = readRunFolder(dir, (s) => samples.set(SAMPLE_LINES.key(s), s));
+  return { run, samples: [...samples.values()] };
+}
+
+function readRunFolder(dir: string, keep?: (sample: Sample) => void): LoadedRun {
   const runFile = join(dir, "run.json");
   const samplesFile = join(dir, "samples.jsonl");
   if (!existsSync(runFile)) throw new UserError(`${dir}: no run.json here. Name a run folder (<results>/<run-id>/) made by \`medeval run\`.`);
@@ -107,27 +111,36 @@ export function loadRunWithSamples(dir: string): { run: LoadedRun; samples: Samp
   const tasks = new Map<string, TaskOutcomes>();
   for (const t of record.tasks) tasks.set(t.task, { ...infoOf(t.task), items: new Map(), planned: t.planned ?? t.n });
 
-  const journal = readJournal(samplesFile);
-  for (const s of journal.samples.values()) {
+  // A line whose "correct" is wrong is refused only if no later line for its item replaces it.
+  const damaged = new Map<string, string>();
+  const scan = scanJournal(samplesFile, (s) => {
+    keep?.(s);
     let task = tasks.get(s.task);
     if (!task) tasks.set(s.task, (task = { ...infoOf(s.task), items: new Map(), planned: 0 }));
+    const key = SAMPLE_LINES.key(s);
+    const problem = correctnessProblem(s, samplesFile);
+    damaged.delete(key);
+    if (problem) damaged.set(key, problem);
     task.items.set(s.item_id, {
       item_id: s.item_id,
       item_hash: s.item_hash,
       status: s.status,
-      correct: checkedCorrect(s, samplesFile),
+      correct: s.correct,
       ...(s.cached ? { cached: true, ...(s.cache_identity !== undefined ? { cache_identity: s.cache_identity } : {}) } : {}),
     });
-  }
-  const lines = journal.lines;
-  const superseded = journal.lines - journal.samples.size;
-  const tornFinalLine = journal.tornBytes > 0;
+  });
+  for (const problem of damaged.values()) throw new UserError(problem);
+  const lines = scan.count;
+  let distinct = 0;
+  for (const t of tasks.values()) distinct += t.items.size;
+  const superseded = lines - distinct;
+  const tornFinalLine = scan.tornBytes > 0;
   // A planned task the run never reached stays: its cells say 0 of its items were scored.
   for (const [id, t] of tasks) {
     t.planned = Math.max(t.planned, t.items.size);
     if (t.planned === 0) tasks.delete(id);
   }
-  return { run: { dir, record, tasks, lines, superseded, tornFinalLine }, samples: [...journal.samples.values()] };
+  return { dir, record, tasks, lines, superseded, tornFinalLine };
 }
 
 /** Run folders under a results folder (or the folder itself when it is a run folder), sorted. */

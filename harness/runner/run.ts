@@ -3,12 +3,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ResumableRunError, UserError, type Item, type RunRecord, type Sample, type TaskSourceRecord } from "../types.ts";
-import { Journal, readJournal, sampleKey } from "../record/journal.ts";
+import { Journal, sampleKey } from "../record/journal.ts";
 import { makeRunFolder, readRunRecord, writeJsonAtomic } from "../record/run-files.ts";
 import { defaultRunId, specDifferences, specHash, type RunSpec } from "../record/spec.ts";
 import type { PlannedTask } from "./plan.ts";
 import type { ProgressReporter } from "./progress.ts";
-import { summarizeTask, type BootstrapSettings } from "../record/summarize.ts";
+import type { BootstrapSettings } from "../record/summarize.ts";
+import { summarizeJournal } from "../record/journal-summary.ts";
 import { harnessInfo } from "./harness-info.ts";
 import { FAILURE_WINDOW, pendingItems, runEngine, type EngineItem, type EngineResult } from "../engine/engine.ts";
 import { checkpointDifferences, servedCheckpoint } from "../record/checkpoint.ts";
@@ -115,8 +116,9 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     previousWall = previous.timing.wall_seconds ?? 0;
   }
 
-  const { journal, existing } = Journal.open(join(dir, "samples.jsonl"));
-  const hadAnswers = [...existing.samples.values()].some((sample) => sample.status !== "error");
+  // Of the samples already there, only what resuming needs is kept (content hash, failed).
+  const { journal, states: existing } = Journal.resume(join(dir, "samples.jsonl"), sampleState);
+  const hadAnswers = [...existing.values()].some((state) => !state.failed);
   const clock = Date.now();
   const baseRecord = (): Omit<RunRecord, "tasks" | "complete" | "usage" | "timing"> => ({
     schema_version: 1,
@@ -133,7 +135,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const jobs: RunJob[] = input.tasks.flatMap((task) =>
     task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })),
   );
-  const unanswered = pendingItems(jobs, existing.samples, sampleState);
+  const unanswered = pendingItems(jobs, existing, (state) => state);
   const pending = input.skip ? unanswered.filter((p) => !input.skip!.has(p.item.key)) : unanswered;
   const pendingCount = new Map<string, number>();
   for (const p of unanswered) pendingCount.set(p.item.task.meta.id, (pendingCount.get(p.item.task.meta.id) ?? 0) + 1);
@@ -266,27 +268,8 @@ export function finalizeRecord(
   timing: { startedAt: string; wallSeconds: number },
   acceptErrors: boolean,
 ): RunRecord {
-  const existing = readJournal(join(dir, "samples.jsonl"));
-  let complete = true;
-  const usage = { prompt_tokens: 0, completion_tokens: 0, requests: 0, cached: 0 };
-  const summaries = tasks.map((task) => {
-    const samples: Sample[] = [];
-    for (const item of task.items) {
-      const s = existing.samples.get(sampleKey(task.meta.id, item.id));
-      if (!s || s.item_hash !== item.hash) {
-        complete = false;
-        continue;
-      }
-      samples.push(s);
-      // An item whose request failed has no answer: the run is not done until it has one, or the user accepts the error.
-      if (s.status === "error" && !acceptErrors) complete = false;
-      if (s.cached) usage.cached++;
-      else if (s.status !== "error") usage.requests++;
-      usage.prompt_tokens += s.usage?.prompt_tokens ?? 0;
-      usage.completion_tokens += s.usage?.completion_tokens ?? 0;
-    }
-    return summarizeTask(task.meta, samples, bootstrap, task.items.length);
-  });
+  // Streamed from the journal: a run's summary holds a few bytes per item, never its samples.
+  const { tasks: summaries, usage, complete } = summarizeJournal(join(dir, "samples.jsonl"), tasks, bootstrap, acceptErrors);
   const accepted = acceptErrors && summaries.some((t) => t.errors > 0);
   const record: RunRecord = {
     ...base,

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { downloadHubFile, hashFile } from "../data/hub-download.ts";
 import { readJsonDocument } from "../data/read-json.ts";
-import { readRecords } from "../data/read-records.ts";
+import { readRecords, readRecordsLazily } from "../data/read-records.ts";
 import type { SourceRecord } from "../data/records.ts";
 import { dataDir as dataDirFromEnv, medevalHome } from "../env.ts";
 import { sha256 } from "../hash.ts";
@@ -119,11 +119,12 @@ async function itemsFromFile(file: string, source: LocalSourceSpec | HubSourceSp
   return items;
 }
 
-async function readSourceRecords(file: string, source: LocalSourceSpec | HubSourceSpec): Promise<SourceRecord[]> {
+async function readSourceRecords(file: string, source: LocalSourceSpec | HubSourceSpec): Promise<Iterable<SourceRecord>> {
   const preprocess = source.preprocess ? PREPROCESSES[source.preprocess] : undefined;
   if (preprocess?.reads === "document") return preprocess.run(await readJsonDocument(file), file);
-  const records = await readRecords(file, source.format);
-  return preprocess ? preprocess.run(records, file) : records;
+  if (preprocess) return preprocess.run(await readRecords(file, source.format), file);
+  // Records become items one at a time: the items are kept, not the records as well.
+  return readRecordsLazily(file, source.format);
 }
 
 const SPLIT_WORDS: Record<Split, string> = { test: "test set", pool: "few-shot pool", train: "training split" };
