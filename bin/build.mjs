@@ -18,6 +18,25 @@ const dist = join(root, "dist");
 const startedMs = Date.now();
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
+/**
+ * yargs looks for "the" package.json (its default --version) upward from the folder above its
+ * own node_modules, else from the working directory: bundled, it has no node_modules in its
+ * path, so every start would list the user's working directory and each one above it (40 ms
+ * in a /tmp with many entries). Start it from the bundle's own folder instead, under medeval's
+ * package.json.
+ */
+const yargsFromBundle = {
+  name: "yargs-from-bundle",
+  setup(b) {
+    b.onLoad({ filter: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const from = "mainFilename: mainFilename || process.cwd(),";
+      if (!text.includes(from)) throw new Error(`${args.path}: "${from}" not found: yargs changed, update bin/build.mjs`);
+      return { contents: text.replace(from, "mainFilename: mainFilename || dirname(__dirname),"), loader: "js" };
+    });
+  },
+};
+
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 await build({
@@ -38,6 +57,7 @@ await build({
   keepNames: true,
   legalComments: "none",
   logLevel: "warning",
+  plugins: [yargsFromBundle],
 });
 // The shipped task files, parsed and checked once here instead of at every start.
 const { prebuildTaskFiles } = await import(pathToFileURL(join(dist, "tasks", "prebuild.js")).href);
