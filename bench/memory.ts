@@ -9,14 +9,15 @@
 // - table: `medeval table` over --runs run folders (run.json + samples.jsonl) of --run-items
 //   items each, 11 tasks per run. Target ≤ 250 MB.
 // Both run bin/medeval.js as a user does (dist/ is built first when a source is newer).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { answerWith, guessLetter } from "../test/fake-vllm/helpers.ts";
 import { startFakeVllm } from "../test/fake-vllm/server.ts";
 import { tempDir } from "../test/helpers.ts";
+import { BIN, ensureBuilt } from "./built.ts";
 import { loadItems, loadRegistry } from "../harness/tasks/index.ts";
 import { summarizeTask } from "../harness/record/summarize.ts";
 import { LETTERS, type Item, type RunRecord, type Sample } from "../harness/types.ts";
@@ -36,19 +37,7 @@ const RUN_ITEMS = Number(values["run-items"]);
 const RUN_RSS_TARGET_MB = 400;
 const TABLE_RSS_TARGET_MB = 250;
 const TABLE_LANGS = ["en", "es", "fr", "it", "de", "pt", "ru", "ja", "zh", "ko", "ar"];
-const ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(ROOT, "bin", "medeval.js");
 const FROM_SOURCE = process.env.MEDEVAL_FROM_SOURCE === "1";
-
-function ensureBuilt(): void {
-  if (FROM_SOURCE) return;
-  const probe = spawnSync(process.execPath, [BIN, "--version"], { encoding: "utf8" });
-  if (probe.stderr.includes("running the TypeScript sources")) {
-    process.stdout.write("building dist/ first (npm run build) …\n");
-    const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
-    if (build.status !== 0) throw new Error("npm run build failed");
-  }
-}
 
 /** A module preloaded into the measured process: its own peak RSS (kB) written at exit. */
 function writeRssProbe(dir: string): string {
@@ -217,7 +206,7 @@ async function tablePhase(work: string, probe: string, template: RunRecord): Pro
 }
 
 async function main(): Promise<void> {
-  ensureBuilt();
+  if (!FROM_SOURCE) ensureBuilt();
   const work = tempDir("medeval-bench-memory-");
   try {
     const probe = writeRssProbe(work);
