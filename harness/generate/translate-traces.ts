@@ -9,7 +9,7 @@ import { runJournaled, type EngineResult, type ItemOutcome } from "../engine/eng
 import { parseJsonLine, type LineFormat } from "../engine/line-journal.ts";
 import { cachedChat, type CachedChatOptions } from "../endpoints/dispatcher.ts";
 import { extractAnswer } from "../scoring/extract.ts";
-import { REASONING_CHECKS, runTraceChecks, type CheckResult, type TraceCheckName } from "../translate/checks.ts";
+import { QUESTION_CHECKS, REASONING_CHECKS, runTraceChecks, type CheckResult, type TraceCheckName } from "../translate/checks.ts";
 import { parseTraceReply, tracePromptHash, traceRequestBody, type TraceText } from "../translate/trace-prompt.ts";
 import type { RequestParams, TargetLanguage } from "../translate/prompt.ts";
 import { UserError } from "../user-error.ts";
@@ -17,7 +17,7 @@ import { traceReasoning } from "./attempts.ts";
 import type { GeneratedTrace } from "./output.ts";
 
 /** Why a translated trace was not kept: the request overflowed the translator's context, its reply could not be read, or the first check it failed. */
-export const TRANSLATION_REJECTS = ["context_overflow", "bad_reply", "language", "numbers", "distinct_options", "length_ratio", "copied", ...REASONING_CHECKS, "answer_letter"] as const;
+export const TRANSLATION_REJECTS = ["context_overflow", "bad_reply", ...QUESTION_CHECKS, ...REASONING_CHECKS, "answer_letter"] as const;
 export type TranslationReject = (typeof TRANSLATION_REJECTS)[number];
 
 export interface TraceTranslationLine {

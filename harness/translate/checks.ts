@@ -18,7 +18,9 @@ export const COPY_SHARE = 0.5;
 /** Back-translation chrF below this flags the item. */
 export const BACK_CHRF_MIN = 40;
 
-export type CheckName = "language" | "numbers" | "distinct_options" | "length_ratio" | "copied" | "back_translation";
+/** The checks of a translated question and its options, in the order they run (back-translation comes after, when asked for). */
+export const QUESTION_CHECKS = ["language", "numbers", "distinct_options", "length_ratio", "copied"] as const;
+export type CheckName = (typeof QUESTION_CHECKS)[number] | "back_translation";
 /** A translated trace's checks besides its question's: the same on the reasoning, and its answer letter (checked by the caller, which reads answers). */
 export const REASONING_CHECKS = ["reasoning_language", "reasoning_numbers", "reasoning_length_ratio", "reasoning_copied"] as const;
 export type TraceCheckName = CheckName | (typeof REASONING_CHECKS)[number] | "answer_letter";
