@@ -33,6 +33,7 @@ function load(): Record<string, unknown> | null {
 
 /** The validated contents of a task file with this text, when the build checked the same text. */
 export function prebuiltTaskFile(kind: TaskFileKind, text: string): unknown | undefined {
-  prebuilt ??= load();
+  // Loaded once, absent included (null: `??=` would try again for every file).
+  if (prebuilt === undefined) prebuilt = load();
   return prebuilt?.[prebuiltKey(kind, text)];
 }
