@@ -135,19 +135,16 @@ async function main(): Promise<void> {
         rmSync(out, { recursive: true, force: true });
       }
       const bareCpu = median(bare.map((m) => m.cpuMsPerRequest));
-      const row = (name: string, runs: Measured[], verdict: string) => {
+      const ok = (b: boolean) => (b ? "ok" : "MISSED");
+      const row = (name: string, runs: Measured[], verdict: (cpuRatio: number, ofCeiling: number) => string) => {
         const cpu = median(runs.map((m) => m.cpuMsPerRequest));
         const share = median(runs.map((m) => m.share));
         console.log(
-          `${String(c).padStart(11)}  ${name.padEnd(16)}  ${cpu.toFixed(3).padStart(10)}  ${(cpu / bareCpu).toFixed(2).padStart(6)}  ${pct(share).padStart(12)}  ${pct(ceiling).padStart(7)}  ${(share / ceiling).toFixed(3).padStart(10)}${verdict}`,
+          `${String(c).padStart(11)}  ${name.padEnd(16)}  ${cpu.toFixed(3).padStart(10)}  ${(cpu / bareCpu).toFixed(2).padStart(6)}  ${pct(share).padStart(12)}  ${pct(ceiling).padStart(7)}  ${(share / ceiling).toFixed(3).padStart(10)}${verdict(cpu / bareCpu, share / ceiling)}`,
         );
-        return { cpu, share };
       };
-      row("bare openai SDK", bare, "");
-      const m = median(harness.map((x) => x.cpuMsPerRequest));
-      const s = median(harness.map((x) => x.share));
-      const ok = (b: boolean) => (b ? "ok" : "MISSED");
-      row("medeval run", harness, `   CPU ${ok(m / bareCpu <= CPU_RATIO_TARGET)}, share ${ok(s / ceiling >= CEILING_SHARE_TARGET)}`);
+      row("bare openai SDK", bare, () => "");
+      row("medeval run", harness, (cpuRatio, ofCeiling) => `   CPU ${ok(cpuRatio <= CPU_RATIO_TARGET)}, share ${ok(ofCeiling >= CEILING_SHARE_TARGET)}`);
     }
     console.log(`machine: ${availableParallelism()} cores, 1-min load average ${loadavg()[0].toFixed(1)} (server and client share them)`);
   } finally {
