@@ -31,20 +31,50 @@ export interface PendingItem<I> {
   retry: boolean;
 }
 
+/** What the last journal line of an item said: none yet, done, failed (retried), or for other content (redone). */
+const NO_LINE = 0;
+const DONE = 1;
+const FAILED = 2;
+const CHANGED = 3;
+
+/**
+ * The items not done yet, learnt one journal line at a time without keeping the lines: a
+ * resume of a long run holds a byte per item, not what its journal says. The last line of a
+ * key wins, as it does in the journal.
+ */
+export class ResumeIndex<I extends EngineItem> {
+  private readonly at = new Map<string, number>();
+  private readonly last: Uint8Array;
+  /** A line that did not fail was seen (an item of these or not). */
+  answered = false;
+
+  constructor(private readonly items: readonly I[]) {
+    this.last = new Uint8Array(items.length).fill(NO_LINE);
+    items.forEach((item, i) => this.at.set(item.key, i));
+  }
+
+  visit(key: string, line: LineState): void {
+    if (!line.failed) this.answered = true;
+    const i = this.at.get(key);
+    if (i === undefined) return;
+    this.last[i] = line.hash !== this.items[i].hash ? CHANGED : line.failed ? FAILED : DONE;
+  }
+
+  /** No line, a line for other content, or a line that failed (retried), in the items' order. */
+  pending(): PendingItem<I>[] {
+    const pending: PendingItem<I>[] = [];
+    this.items.forEach((item, i) => {
+      if (this.last[i] !== DONE) pending.push({ item, retry: this.last[i] === FAILED });
+    });
+    return pending;
+  }
+}
+
 /** The items not done yet: no line, a line for other content, or a line that failed (retried). */
 export function pendingItems<I extends EngineItem, L>(items: Iterable<I>, existing: Map<string, L>, state: (line: L) => LineState): PendingItem<I>[] {
-  const pending: PendingItem<I>[] = [];
-  for (const item of items) {
-    const prev = existing.get(item.key);
-    if (!prev) {
-      pending.push({ item, retry: false });
-      continue;
-    }
-    const { hash, failed } = state(prev);
-    if (hash !== item.hash) pending.push({ item, retry: false });
-    else if (failed) pending.push({ item, retry: true });
-  }
-  return pending;
+  const index = new ResumeIndex([...items]);
+  for (const [key, line] of existing) index.visit(key, state(line));
+  return index.pending();
 }
 
 /** What working one item produced: its journal line, requests sent (first attempts) and all attempts, and whether it failed after retries. */

@@ -50,12 +50,10 @@ export const Journal = {
   },
 
   /**
-   * Open for appending, keeping of the last line per (task, item_id) only what `state` takes
-   * of it: a resume of a long run need not hold its samples.
+   * Open for appending; each sample already there goes to `visit` as it is read, in file order,
+   * and none is kept: a resume of a long run need not hold its samples.
    */
-  resume<S>(file: string, state: (sample: Sample) => S, syncIntervalMs = 200): { journal: Journal; states: Map<string, S> } {
-    const states = new Map<string, S>();
-    const { journal } = LineJournal.openScanning<Sample, Sample>(file, SAMPLE_LINES.parse, (s) => states.set(SAMPLE_LINES.key(s), state(s)), syncIntervalMs);
-    return { journal, states };
+  resume(file: string, visit: (key: string, sample: Sample) => void, syncIntervalMs = 200): Journal {
+    return LineJournal.openScanning<Sample, Sample>(file, SAMPLE_LINES.parse, (s) => visit(SAMPLE_LINES.key(s), s), syncIntervalMs).journal;
   },
 };

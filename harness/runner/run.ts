@@ -11,7 +11,7 @@ import type { ProgressReporter } from "./progress.ts";
 import type { BootstrapSettings } from "../record/summarize.ts";
 import { summarizeJournal } from "../record/journal-summary.ts";
 import { harnessInfo } from "./harness-info.ts";
-import { FAILURE_WINDOW, pendingItems, runEngine, type EngineItem, type EngineResult } from "../engine/engine.ts";
+import { FAILURE_WINDOW, ResumeIndex, runEngine, type EngineItem, type EngineResult } from "../engine/engine.ts";
 import { checkpointDifferences, servedCheckpoint } from "../record/checkpoint.ts";
 
 export type { ChatDispatcher } from "../endpoints/dispatcher.ts";
@@ -116,9 +116,12 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     previousWall = previous.timing.wall_seconds ?? 0;
   }
 
-  // Of the samples already there, only what resuming needs is kept (content hash, failed).
-  const { journal, states: existing } = Journal.resume(join(dir, "samples.jsonl"), sampleState);
-  const hadAnswers = [...existing.values()].some((state) => !state.failed);
+  const jobs: RunJob[] = input.tasks.flatMap((task) =>
+    task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })),
+  );
+  // The samples already there are matched to the jobs as they are read, and not kept.
+  const resume = new ResumeIndex(jobs);
+  const journal = Journal.resume(join(dir, "samples.jsonl"), (key, sample) => resume.visit(key, sampleState(sample)));
   const clock = Date.now();
   const baseRecord = (): Omit<RunRecord, "tasks" | "complete" | "usage" | "timing"> => ({
     schema_version: 1,
@@ -132,10 +135,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
     ...(input.cache ? { cache: input.cache } : {}),
   });
 
-  const jobs: RunJob[] = input.tasks.flatMap((task) =>
-    task.items.map((item) => ({ key: sampleKey(task.meta.id, item.id), hash: item.hash, task, item })),
-  );
-  const unanswered = pendingItems(jobs, existing, (state) => state);
+  const unanswered = resume.pending();
   const pending = input.skip ? unanswered.filter((p) => !input.skip!.has(p.item.key)) : unanswered;
   const pendingCount = new Map<string, number>();
   for (const p of unanswered) pendingCount.set(p.item.task.meta.id, (pendingCount.get(p.item.task.meta.id) ?? 0) + 1);
@@ -203,7 +203,7 @@ export async function executeRun(input: RunInput): Promise<RunOutcome> {
   const { sent, retries, windowFull, firstErrors, lastError, succeeded: answeredOk, unstarted, stoppedByHook: overflowStop } = engine as EngineResult;
   // Nothing ever answered (not a resume that only retried items which failed again: that run
   // has answers): misconfigured, whether the window filled or the run was too small to fill it.
-  const misconfigured = answeredOk === 0 && !hadAnswers && firstErrors.length > 0 && !input.signal.aborted && input.stopOnFailures !== false;
+  const misconfigured = answeredOk === 0 && !resume.answered && firstErrors.length > 0 && !input.signal.aborted && input.stopOnFailures !== false;
   if (misconfigured) {
     const count = windowFull ? `the first ${FAILURE_WINDOW} requests all` : `all ${firstErrors.length} request(s)`;
     throw new ResumableRunError(

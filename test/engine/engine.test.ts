@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FAILURE_WINDOW, pendingItems, runEngine, runJournaled, type EngineItem } from "../../harness/engine/engine.ts";
+import { FAILURE_WINDOW, pendingItems, ResumeIndex, runEngine, runJournaled, type EngineItem } from "../../harness/engine/engine.ts";
 import { parseJsonLine, readLineJournal, type LineFormat } from "../../harness/engine/line-journal.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -28,6 +28,23 @@ describe("engine", () => {
     ]);
     const pending = pendingItems(jobs(4), existing, state);
     expect(pending.map((p) => [p.item.key, p.retry])).toEqual([["k1", true], ["k2", false], ["k3", false]]);
+  });
+
+  it("resumes line by line: the last line of a key wins, lines of other items are ignored, any answer counts as answered", () => {
+    const index = new ResumeIndex(jobs(5));
+    expect(index.answered).toBe(false);
+    index.visit("k0", { hash: "h0", failed: true });
+    index.visit("k0", { hash: "h0", failed: false }); // retried and answered: done
+    index.visit("k1", { hash: "h1", failed: false });
+    index.visit("k1", { hash: "h1", failed: true }); // answered, then re-run and failed: retried
+    index.visit("k2", { hash: "h2", failed: false });
+    index.visit("k2", { hash: "OLD", failed: false }); // last line for other content: redone
+    index.visit("gone", { hash: "x", failed: true });
+    expect(index.pending().map((p) => [p.item.key, p.retry])).toEqual([["k1", true], ["k2", false], ["k3", false], ["k4", false]]);
+    expect(index.answered).toBe(true);
+    const failedOnly = new ResumeIndex(jobs(2));
+    failedOnly.visit("k0", { hash: "h0", failed: true });
+    expect(failedOnly.answered).toBe(false);
   });
 
   it("never has more than `concurrency` items in flight and writes one line per item", async () => {

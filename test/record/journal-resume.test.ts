@@ -1,5 +1,5 @@
-// Journal.resume: a run resumes keeping of each item only its last line's state, with the
-// torn-line handling of Journal.open.
+// Journal.resume: each line already there is handed over as it is read (a run keeps of it only
+// what ResumeIndex needs), with the torn-line handling of Journal.open.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,18 +14,19 @@ function sample(id: string, status: Sample["status"], hash = `h${id}`): Sample {
     status, correct: status === "strict", latency_ms: 1, attempts: 1, finished_at: "2026-01-01T00:00:00Z",
   };
 }
-const state = (s: Sample) => ({ hash: s.item_hash, failed: s.status === "error" });
 
 describe("Journal.resume", () => {
-  it("keeps the last line's state per item, drops a torn tail and appends after it", () => {
+  it("hands over every line in file order under its key, drops a torn tail and appends after it", () => {
     const file = join(tempDir(), "samples.jsonl");
     const lines = [sample("1", "error"), sample("2", "strict", "old"), sample("1", "strict"), sample("3", "error")];
     writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n${JSON.stringify(sample("4", "strict")).slice(0, 30)}`);
-    const { journal, states } = Journal.resume(file, state);
-    expect([...states]).toEqual([
-      [sampleKey("medqa.en", "1"), { hash: "h1", failed: false }],
-      [sampleKey("medqa.en", "2"), { hash: "old", failed: false }],
-      [sampleKey("medqa.en", "3"), { hash: "h3", failed: true }],
+    const seen: [string, string, string][] = [];
+    const journal = Journal.resume(file, (key, s) => seen.push([key, s.item_hash, s.status]));
+    expect(seen).toEqual([
+      [sampleKey("medqa.en", "1"), "h1", "error"],
+      [sampleKey("medqa.en", "2"), "old", "strict"],
+      [sampleKey("medqa.en", "1"), "h1", "strict"],
+      [sampleKey("medqa.en", "3"), "h3", "error"],
     ]);
     journal.append(sample("4", "strict"));
     journal.close();
@@ -35,6 +36,6 @@ describe("Journal.resume", () => {
   it("names the line of a damaged entry", () => {
     const file = join(tempDir(), "samples.jsonl");
     writeFileSync(file, `${JSON.stringify(sample("1", "strict"))}\n{oops\n${JSON.stringify(sample("2", "strict"))}\n`);
-    expect(() => Journal.resume(file, state)).toThrow(/samples\.jsonl:2: not valid JSON/);
+    expect(() => Journal.resume(file, () => {})).toThrow(/samples\.jsonl:2: not valid JSON/);
   });
 });
