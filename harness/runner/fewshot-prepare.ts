@@ -4,6 +4,7 @@
 import type { ModelSpec } from "../models/schema.ts";
 import { buildFewShotMessages, type ShotFormat } from "../prompts/fewshot.ts";
 import { defaultSystemPrompt, instructionFor, renderQuestion } from "../prompts/templates.ts";
+import { BM25_SCORER } from "../traces/bm25.ts";
 import type { EmbedFn } from "../traces/embed.ts";
 import { DEFAULT_BM25_TERMS, selectShots, type SelectMethod } from "../traces/select.ts";
 import type { TraceStore } from "../traces/store.ts";
@@ -41,6 +42,8 @@ export async function fewShotSpec(s: FewShotSettings, store: TraceStore): Promis
     trace_lang: s.traceLang,
     format: s.format,
     bm25_terms: DEFAULT_BM25_TERMS,
+    // Which BM25: runs made with LanceDB's full-text search (before it) chose other shots.
+    ...(s.method === "bm25" ? { bm25_scorer: BM25_SCORER } : {}),
     ...(s.method === "embedding" ? { query_embedding_model: s.embedModel ?? embedding_model } : {}),
     // Only when set: the default run's spec (and id) stays what it was before the option existed.
     ...(s.allowTestSplitTraces ? { allow_test_split_traces: true } : {}),

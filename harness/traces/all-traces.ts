@@ -15,7 +15,7 @@ export interface TraceWithProvenance extends Trace {
 async function* scanRows(store: TraceStore, lang: string, withProvenance: boolean): AsyncGenerator<Record<string, unknown>> {
   const table = await store.requireTable(lang);
   const schema = await table.schema();
-  const columns = schema.fields.some((f) => f.name === SPLIT_COLUMN) ? [...TRACE_COLUMNS, SPLIT_COLUMN] : [...TRACE_COLUMNS];
+  const columns = [...TRACE_COLUMNS, "seq", ...(schema.fields.some((f) => f.name === SPLIT_COLUMN) ? [SPLIT_COLUMN] : [])];
   if (withProvenance) columns.push(...presentProvenanceColumns(schema));
   const total = await table.countRows();
   for (let start = 0; start < total; start += SCAN_PAGE_ROWS) {
@@ -25,11 +25,11 @@ async function* scanRows(store: TraceStore, lang: string, withProvenance: boolea
 }
 
 export async function* scanTraces(store: TraceStore, lang: string): AsyncGenerator<Trace> {
-  for await (const row of scanRows(store, lang, false)) yield toTrace(row);
+  for await (const row of scanRows(store, lang, false)) yield toTrace(row, lang);
 }
 
 export async function* scanTracesWithProvenance(store: TraceStore, lang: string): AsyncGenerator<TraceWithProvenance> {
-  for await (const row of scanRows(store, lang, true)) yield { ...toTrace(row), provenance: provenanceOf(row) };
+  for await (const row of scanRows(store, lang, true)) yield { ...toTrace(row, lang), provenance: provenanceOf(row) };
 }
 
 export async function allTraces(store: TraceStore, lang: string): Promise<Trace[]> {

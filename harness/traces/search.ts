@@ -1,5 +1,5 @@
-// `medeval traces search`: BM25 over one language's full-text index, for looking at the store.
-import { ftsQueryText, lancedb } from "../lancedb.ts";
+// `medeval traces search`: BM25 over one language's questions, for looking at the store: the
+// index and scores few-shot selection uses (bm25.ts), every word of the text in the query.
 import type { TraceStore } from "./store.ts";
 import { presentProvenanceColumns, provenanceOf, type TraceProvenance } from "./provenance.ts";
 
@@ -15,15 +15,19 @@ export interface SearchHit {
 
 export async function searchTraces(store: TraceStore, text: string, opts: { lang: string; k: number }): Promise<SearchHit[]> {
   const table = await store.requireTable(opts.lang);
-  const query = ftsQueryText(text);
-  if (query === "") return [];
-  const { MatchQuery } = await lancedb();
-  const rows = await table
-    .query()
-    .fullTextSearch(new MatchQuery(query, "question"))
-    .select(["id", "source_dataset", "source_question_id", "question", "_score", ...presentProvenanceColumns(await table.schema())])
-    .limit(opts.k)
+  const index = await store.bm25(opts.lang);
+  const hits = index.search(index.queryTerms(text, 0), opts.k);
+  if (hits.length === 0) return [];
+  const found = await table
+    .takeRowIds(hits.map((h) => h.rowId))
+    .select(["id", "source_dataset", "source_question_id", "question", ...presentProvenanceColumns(await table.schema())])
+    .withRowId()
     .toArray();
+  const byRowId = new Map(found.map((r) => [Number(r._rowid), r]));
+  const rows = hits.flatMap((h) => {
+    const row = byRowId.get(h.rowId);
+    return row ? [{ ...row, _score: h.score }] : [];
+  });
   return rows.map((r) => ({
     id: String(r.id),
     score: Number(r._score),

@@ -1,15 +1,15 @@
 // Few-shot selection: k traces for one test item, chosen at random (seeded), by BM25 over the
-// language's full-text index, or by embedding similarity; never the item's own question or a
+// language's questions (bm25.ts), or by embedding similarity; never the item's own question or a
 // near copy of it (see guard.ts), with what was excluded reported back for the sample log.
 import type { Table } from "@lancedb/lancedb";
 import seedrandom from "seedrandom";
 import { type Item, UserError } from "../types.ts";
 import { type EmbedFn, openAIEmbedder } from "./embed.ts";
 import { type ExclusionReason, leakageGuard, splitRisk, type LeakageGuard } from "./guard.ts";
-import { ftsQueryText, lancedb } from "../lancedb.ts";
+import { normalizeQuestion } from "./normalize.ts";
 import type { Trace } from "./schema.ts";
+import { BM25_READ_COLUMNS, type Bm25Index } from "./bm25.ts";
 import type { TraceStore } from "./store.ts";
-import { distinctiveTerms } from "./term-stats.ts";
 
 export type SelectMethod = "random" | "bm25" | "embedding";
 export const SELECT_METHODS: readonly SelectMethod[] = ["random", "bm25", "embedding"];
@@ -50,7 +50,7 @@ export interface ShotSelection {
   /** Shots drawn at random because the index ran out of eligible matches. */
   filled_randomly: number;
   lang: string;
-  /** bm25: the words the full-text query was made of. */
+  /** bm25: the terms (stemmed words) the query was made of. */
   query_terms?: string[];
   /** Shots that may be test items of the evaluated benchmark: from its evaluated split (allowed), or of unknown split. */
   at_risk: { id: string; split: string }[];
@@ -72,19 +72,13 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
   const picker = new ShotPicker(opts.k, guard, selection);
 
   if (opts.method === "bm25") {
-    const terms = distinctiveTerms(item.question, await store.termStats(lang), opts.bm25Terms ?? DEFAULT_BM25_TERMS);
+    const index = await store.bm25(lang);
+    const terms = index.queryTerms(item.question, opts.bm25Terms ?? DEFAULT_BM25_TERMS);
     selection.query_terms = terms;
-    const query = terms.join(" ");
-    if (query !== "") {
-      const { MatchQuery } = await lancedb();
-      await pickRanked(picker, (limit) =>
-        table.query().fullTextSearch(new MatchQuery(query, "question")).select([...columns, "_score"]).limit(limit).toArray(),
-        "_score",
-      );
-    }
+    await pickBm25(picker, table, index, terms);
   } else if (opts.method === "embedding") {
     const vector = await queryVector(store, lang, item, opts.embed);
-    await pickRanked(picker, (limit) =>
+    await pickRanked(picker, lang, (limit) =>
       // refineFactor: re-rank the IVF-PQ candidates by exact cosine distance.
       table.vectorSearch(vector).column("vector").distanceType("cosine").refineFactor(5).select([...columns, "_distance"]).limit(limit).toArray(),
       "_distance",
@@ -95,7 +89,7 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
 
   if (!picker.full()) {
     const before = selection.shots.length;
-    await pickRandom(picker, table, columns, await store.rowCount(lang), `${opts.seed}:${opts.taskFamily ?? ""}:${item.id}`);
+    await pickRandom(picker, table, lang, columns, await store.rowCount(lang), `${opts.seed}:${opts.taskFamily ?? ""}:${item.id}`);
     if (opts.method !== "random") selection.filled_randomly = selection.shots.length - before;
   }
   if (!picker.full()) {
@@ -126,6 +120,11 @@ class ShotPicker {
     return this.selection.shots.length >= this.k;
   }
 
+  /** Shots still to find. */
+  missing(): number {
+    return Math.max(0, this.k - this.selection.shots.length);
+  }
+
   /** Offers one candidate; false when it was seen before (not counted twice). */
   offer(trace: Trace, score: number | null): void {
     if (this.full() || this.seen.has(trace.id)) return;
@@ -143,21 +142,49 @@ class ShotPicker {
 type RankedQuery = (limit: number) => Promise<Record<string, unknown>[]>;
 
 /** Walks a ranked search, widening it while exclusions leave fewer than k. */
-async function pickRanked(picker: ShotPicker, run: RankedQuery, scoreColumn: string): Promise<void> {
+async function pickRanked(picker: ShotPicker, lang: string, run: RankedQuery, scoreColumn: string): Promise<void> {
   // A few spare rows for exclusions: each row fetched costs a read of its reasoning text.
   let limit = picker.k + 3;
   let offered = 0;
   for (;;) {
     const rows = await run(limit);
-    for (let i = offered; i < rows.length && !picker.full(); i++) picker.offer(toTrace(rows[i]), Number(rows[i][scoreColumn]));
+    for (let i = offered; i < rows.length && !picker.full(); i++) picker.offer(toTrace(rows[i], lang), Number(rows[i][scoreColumn]));
     offered = rows.length;
     if (picker.full() || rows.length < limit) return;
     limit *= 4;
   }
 }
 
+/**
+ * Walks the BM25 ranking, reading from the table only rows it offers, and of them only the
+ * long columns (the index holds the rest): the k best and one spare for an exclusion (one take
+ * by row id, ~2.5 ms: most of a selection), then more where exclusions left places.
+ */
+async function pickBm25(picker: ShotPicker, table: Table, index: Bm25Index, terms: string[]): Promise<void> {
+  if (terms.length === 0) return;
+  let depth = picker.k * 4;
+  let ranked = index.search(terms, depth);
+  let offered = 0;
+  for (;;) {
+    while (!picker.full() && offered < ranked.length) {
+      const hits = ranked.slice(offered, offered + picker.missing() + 1);
+      offered += hits.length;
+      const rows = await table.takeRowIds(hits.map((h) => h.rowId)).select([...BM25_READ_COLUMNS]).withRowId().toArray();
+      const byRowId = new Map(rows.map((r) => [Number(r._rowid), r]));
+      for (const hit of hits) {
+        const row = byRowId.get(hit.rowId);
+        if (row) picker.offer(toTrace({ ...index.storedFields(hit.doc), ...row }, index.lang), hit.score);
+      }
+    }
+    // Every matching trace offered, or enough found; else rank deeper (the same order, longer).
+    if (picker.full() || ranked.length < depth) return;
+    depth *= 4;
+    ranked = index.search(terms, depth);
+  }
+}
+
 /** Seeded uniform draws without replacement over the table's insertion positions (seq). */
-async function pickRandom(picker: ShotPicker, table: Table, columns: string[], rowCount: number, seedKey: string): Promise<void> {
+async function pickRandom(picker: ShotPicker, table: Table, lang: string, columns: string[], rowCount: number, seedKey: string): Promise<void> {
   const rng = seedrandom(`medeval-shots:${seedKey}`);
   const draws = distinctDraws(rowCount, rng);
   while (!picker.full()) {
@@ -172,7 +199,7 @@ async function pickRandom(picker: ShotPicker, table: Table, columns: string[], r
     const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
     for (const seq of wanted) {
       const row = bySeq.get(seq);
-      if (row) picker.offer(toTrace(row), null);
+      if (row) picker.offer(toTrace(row, lang), null);
     }
   }
 }
@@ -214,19 +241,25 @@ async function queryVector(store: TraceStore, lang: string, item: Item, embed?: 
   return vector;
 }
 
-export function toTrace(row: Record<string, unknown>): Trace {
+/**
+ * A trace from a row of the language's table. The language and the normalised question are
+ * not read (TRACE_COLUMNS): the table is the language's, and normalising the question again is
+ * cheaper than reading it, in the selection of every item.
+ */
+export function toTrace(row: Record<string, unknown>, lang: string): Trace {
   const options = row.options as { toArray(): unknown[] } | string[];
+  const question = String(row.question);
   return {
     id: String(row.id),
-    lang: String(row.lang),
+    lang,
     source_dataset: String(row.source_dataset),
     source_question_id: String(row.source_question_id),
     // null in a store made before splits were kept, or where the column was added to one.
     split: row.split == null ? "unknown" : (String(row.split) as Trace["split"]),
-    question: String(row.question),
+    question,
     options: Array.isArray(options) ? options : Array.from(options.toArray(), String),
     answer: String(row.answer),
     reasoning: String(row.reasoning),
-    norm_question: String(row.norm_question),
+    norm_question: normalizeQuestion(question),
   };
 }

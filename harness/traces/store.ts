@@ -1,7 +1,7 @@
 // The trace store: one embedded LanceDB database, one table per language ("traces_en",
-// "traces_it", …). A table per language because a LanceDB full-text index has exactly one
-// tokenizer configuration, and each language needs its own stemmer and stop words; it also
-// keeps selection (always within one language) from filtering the other languages out.
+// "traces_it", …), each with its BM25 index beside it (bm25.ts). A table per language because
+// each language needs its own stemmer, and selection (always within one language) then never
+// filters the other languages out.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Connection, Table } from "@lancedb/lancedb";
@@ -9,25 +9,18 @@ import { z } from "zod";
 import { medevalHome } from "../env.ts";
 import { UserError } from "../types.ts";
 import { traceSchema } from "./arrow-batch.ts";
-import { lancedb, refreshFtsIndex, VECTOR_INDEX_MIN_ROWS } from "../lancedb.ts";
-import { loadTermStats, saveTermStats, termStatsPath, type TermStats } from "./term-stats.ts";
+import { lancedb, VECTOR_INDEX_MIN_ROWS } from "../lancedb.ts";
+import { Bm25Index, bm25Path, buildBm25 } from "./bm25.ts";
 import { printedCommand } from "../invocation.ts";
 
 export const TABLE_PREFIX = "traces_";
 const META_FILE = "medeval-traces.json";
 
-/** Columns every selection reads: everything but the vector, which only embedding search needs. */
-export const TRACE_COLUMNS = [
-  "id",
-  "lang",
-  "source_dataset",
-  "source_question_id",
-  "question",
-  "options",
-  "answer",
-  "reasoning",
-  "norm_question",
-] as const;
+/**
+ * Columns every selection reads: not the vector (only embedding search needs it), the language
+ * (the table's) or the normalised question (normalised again: cheaper than a column read).
+ */
+export const TRACE_COLUMNS = ["id", "source_dataset", "source_question_id", "question", "options", "answer", "reasoning"] as const;
 
 /** Read with TRACE_COLUMNS where the table has it: stores made before splits were kept lack it. */
 export const SPLIT_COLUMN = "split";
@@ -51,7 +44,7 @@ export function tableName(lang: string): string {
 export class TraceStore {
   private readonly tables = new Map<string, Table>();
   private readonly rowCounts = new Map<string, number>();
-  private readonly termStatsCache = new Map<string, TermStats>();
+  private readonly bm25Indexes = new Map<string, Promise<Bm25Index>>();
   /** Per language, what its schema tells a selection: read once, not on every query. */
   private readonly readShapes = new Map<string, ReadShape>();
 
@@ -163,17 +156,16 @@ export class TraceStore {
   }
 
   /**
-   * Brings a table's indexes up to date after writes: full-text on the question with the
-   * language's stemmer (rebuilt whole when rows were added: see refreshFtsIndex), btrees on id
-   * (dedupe look-ups) and seq (random draws), and a vector index once there are enough vectors
-   * to train one. The btree and vector indexes are updated incrementally by optimize().
+   * Brings a table's indexes up to date after writes: btrees on id (dedupe look-ups) and seq
+   * (random draws), a vector index once there are enough vectors to train one, the fragments
+   * the import wrote compacted into few (a row read from a table of 41 fragments took ~8 ms, of
+   * one ~3 ms) with the indexes updated to match (optimize()), then the BM25 index rebuilt for
+   * the table version that leaves.
    */
   async refreshIndexes(lang: string): Promise<void> {
     const { Index } = await lancedb();
     const table = await this.requireTable(lang);
-    const indices = await table.listIndices();
-    const existing = new Set(indices.map((i) => i.columns[0]));
-    await refreshFtsIndex(table, "question", lang);
+    const existing = new Set((await table.listIndices()).map((i) => i.columns[0]));
     for (const column of ["id", "seq"]) {
       if (!existing.has(column)) await table.createIndex(column, { config: Index.btree() });
     }
@@ -183,21 +175,37 @@ export class TraceStore {
       // IVF-PQ needs a few thousand vectors to train; below that a flat scan is fast anyway.
       if (withVectors >= VECTOR_INDEX_MIN_ROWS) await table.createIndex("vector", { config: Index.ivfPq({ distanceType: "cosine" }) });
     }
-    const others = indices.filter((i) => i.columns[0] !== "question");
-    const stale = await Promise.all(others.map(async (i) => (await table.indexStats(i.name))?.numUnindexedRows ?? 0));
-    if (stale.some((n) => n > 0)) await table.optimize();
+    // The versions before the compaction go at once: their files would double the store on disk.
+    await table.optimize({ cleanupOlderThan: new Date() });
     this.rowCounts.delete(lang);
     this.readShapes.delete(lang);
-    this.termStatsCache.set(lang, await saveTermStats(table, termStatsPath(this.dir, tableName(lang))));
+    // Saved, not kept: an import of three languages would otherwise hold all three (~100 MB
+    // each at 167k traces); a run loads the one it selects from.
+    (await buildBm25(table, lang)).save(bm25Path(this.dir, tableName(lang)));
+    this.bm25Indexes.delete(lang);
   }
 
-  /** Document frequencies of the language's question words (see term-stats.ts). */
-  async termStats(lang: string): Promise<TermStats> {
-    const cached = this.termStatsCache.get(lang);
-    if (cached) return cached;
-    const stats = await loadTermStats(await this.requireTable(lang), termStatsPath(this.dir, tableName(lang)));
-    this.termStatsCache.set(lang, stats);
-    return stats;
+  /**
+   * The language's BM25 index: the saved one when it describes the table's version, else built
+   * (one scan of one column) and saved. Loaded once per store, however many selections ask at once.
+   */
+  bm25(lang: string): Promise<Bm25Index> {
+    let index = this.bm25Indexes.get(lang);
+    if (!index) {
+      index = (async () => {
+        const table = await this.requireTable(lang);
+        const file = bm25Path(this.dir, tableName(lang));
+        const version = await table.version();
+        const saved = Bm25Index.load(file, lang, version);
+        if (saved) return saved;
+        const built = await buildBm25(table, lang);
+        built.save(file);
+        return built;
+      })();
+      this.bm25Indexes.set(lang, index);
+      index.catch(() => this.bm25Indexes.delete(lang));
+    }
+    return index;
   }
 
   /**

@@ -8,6 +8,7 @@ import { evaluate, type EvaluateOptions } from "../../harness/runner/evaluate.ts
 import { evaluatedSplitWarning } from "../../harness/runner/fewshot-prepare.ts";
 import { readJournal } from "../../harness/record/journal.ts";
 import { loadItems, loadRegistry } from "../../harness/tasks/index.ts";
+import { BM25_SCORER } from "../../harness/traces/bm25.ts";
 import { importTraces } from "../../harness/traces/import.ts";
 import { TraceStore } from "../../harness/traces/store.ts";
 import { letterOf, type Item, type Sample } from "../../harness/types.ts";
@@ -69,7 +70,7 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
   it("puts k traces in the prompt as chat turns, records their ids, and never uses a leak", async () => {
     const { record, dir } = await evaluate(options());
     expect(record.tasks[0]).toMatchObject({ n: LIMIT, accuracy: 1 });
-    expect(record.spec.fewshot).toMatchObject({ k: 3, method: "bm25", format: "multi-turn", bm25_terms: 16, store: { tables: { en: { rows: 62 }, it: { rows: 20 } }, embedding_model: null } });
+    expect(record.spec.fewshot).toMatchObject({ k: 3, method: "bm25", format: "multi-turn", bm25_terms: 16, bm25_scorer: BM25_SCORER, store: { tables: { en: { rows: 62 }, it: { rows: 20 } }, embedding_model: null } });
     expect(JSON.stringify(record.spec.fewshot)).not.toContain(storeDir); // content, not location, identifies the store
     const samples = samplesOf(dir);
     for (const s of samples) {
@@ -86,7 +87,9 @@ describe.skipIf(!hasSharedDatasets)(`few-shot-traces run (${hasSharedDatasets ? 
   it("random selection is seeded: same seed, same shots; another seed, other shots", async () => {
     const a = samplesOf((await evaluate(options({ fewshot: { k: 2, method: "random", traceLang: null, format: "single", store: storeDir } }))).dir);
     const b = samplesOf((await evaluate(options({ fewshot: { k: 2, method: "random", traceLang: null, format: "single", store: storeDir } }))).dir);
-    const c = samplesOf((await evaluate(options({ seed: 12, fewshot: { k: 2, method: "random", traceLang: null, format: "single", store: storeDir } }))).dir);
+    const seeded = await evaluate(options({ seed: 12, fewshot: { k: 2, method: "random", traceLang: null, format: "single", store: storeDir } }));
+    const c = samplesOf(seeded.dir);
+    expect(seeded.record.spec.fewshot).not.toHaveProperty("bm25_scorer"); // only bm25 depends on it
     expect(a.map((s) => s.shots)).toEqual(b.map((s) => s.shots));
     expect(a.map((s) => s.shots)).not.toEqual(c.map((s) => s.shots));
     expect(a[0].messages).toHaveLength(2); // single turn: system + one user message holding the examples

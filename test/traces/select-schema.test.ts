@@ -12,19 +12,22 @@ import { fillerTraces, item, trace, writeJsonl } from "./fixtures.ts";
 describe("selection's schema look-ups", () => {
   it("reads the schema once for many selections, and again after an import adds columns", async () => {
     const dir = tempDir("medeval-traces-schema-");
+    const made = await TraceStore.open(join(dir, "store"));
+    await importTraces(made, writeJsonl(dir, "a.jsonl", fillerTraces("en", 12)));
+    await (await made.table("en"))!.dropColumns(["split"]); // a store made before splits were kept
+    made.close();
     const store = await TraceStore.open(join(dir, "store"));
-    await importTraces(store, writeJsonl(dir, "a.jsonl", fillerTraces("en", 12)));
     const table = (await store.table("en"))!;
-    await table.dropColumns(["split"]); // a store made before splits were kept
     const schema = vi.spyOn(table, "schema");
     const q = item("1", "en", "Fever and cough in a child: what next?");
     for (const method of ["bm25", "random", "bm25", "random"] as const) {
       const r = await selectShots(store, q, { k: 3, method, seed: 1 });
       expect(r.shots.every((s) => s.split === "unknown")).toBe(true);
     }
-    expect(schema).toHaveBeenCalledTimes(1);
+    // Once for the columns selection reads, once by the BM25 index built for this old store's version.
+    expect(schema).toHaveBeenCalledTimes(2);
     await expect(selectShots(store, q, { k: 1, method: "embedding", seed: 1, embed: async () => [[1, 0, 0]] })).rejects.toThrow(/"en" traces .* have no vectors/);
-    expect(schema).toHaveBeenCalledTimes(1);
+    expect(schema).toHaveBeenCalledTimes(2);
 
     // The import adds the split and vector columns: selection must see both.
     const file = writeJsonl(dir, "b.jsonl", [trace("new-train", "en", "Fever and cough in a child with wheeze", { split: "train", vector: [0, 1, 0] })]);

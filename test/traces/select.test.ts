@@ -1,7 +1,9 @@
 // Shot selection over a real LanceDB store: seeded random draws, BM25 relevance, embedding
 // search through a fake /v1/embeddings endpoint, the leakage guard, and language handling.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Bm25Index, bm25Path } from "../../harness/traces/bm25.ts";
 import { importTraces } from "../../harness/traces/import.ts";
 import { openAIEmbedder } from "../../harness/traces/embed.ts";
 import { buildFewShotPrompt } from "../../harness/prompts/fewshot.ts";
@@ -114,19 +116,30 @@ describe("selectShots", () => {
     expect(all.query_terms).toContain("case");
   });
 
-  it("keeps term statistics in step with the table across imports", async () => {
+  it("keeps the BM25 index in step with the table across imports, and saved beside it", async () => {
     const own = await TraceStore.open(join(dir, "terms"));
     await importTraces(own, writeJsonl(dir, "terms-it.jsonl", fillerTraces("it", 5)));
-    const before = await own.termStats("it");
-    expect(before.df.get("case")).toBe(5);
+    const before = await own.bm25("it");
+    expect(before.docs).toBe(5);
+    expect(before.df(before.stem("case"))).toBe(5);
     await importTraces(own, writeJsonl(dir, "more-it.jsonl", [trace("it-extra", "it", "Parola rarissima xilofonoterapia")]));
-    const after = await own.termStats("it");
+    const after = await own.bm25("it");
     expect(after.docs).toBe(6);
-    expect(after.df.get("xilofonoterapia")).toBe(1);
+    expect(after.df(after.stem("xilofonoterapia"))).toBe(1);
     own.close();
+    const file = bm25Path(join(dir, "terms"), "traces_it");
+    const saved = Bm25Index.load(file, "it", after.version);
+    expect(saved?.docs).toBe(6);
+    expect(Bm25Index.load(file, "it", after.version + 1)).toBeNull();
     const reopened = await TraceStore.open(join(dir, "terms"), { mustExist: true });
-    expect((await reopened.termStats("it")).docs).toBe(6);
+    expect((await reopened.bm25("it")).df(after.stem("xilofonoterapia"))).toBe(1);
+    // A damaged index file is rebuilt from the table, not trusted.
     reopened.close();
+    writeFileSync(file, "medeval-bm25\n{oops");
+    const again = await TraceStore.open(join(dir, "terms"), { mustExist: true });
+    expect((await again.bm25("it")).docs).toBe(6);
+    expect(Bm25Index.load(file, "it", after.version)?.docs).toBe(6);
+    again.close();
   });
 
   it("tops up with random traces when BM25 runs out of matches", async () => {

@@ -86,11 +86,12 @@ describe("selection and the evaluated split", () => {
 describe("a store made before splits were kept", () => {
   it("is read with every split unknown, and takes new traces with their split", async () => {
     const dir = tempDir("medeval-traces-old-");
-    const store = await TraceStore.open(join(dir, "store"));
+    const made = await TraceStore.open(join(dir, "store"));
     // With vectors: the split column then comes after the vector column, and rows still line up by name.
-    await importTraces(store, writeJsonl(dir, "a.jsonl", fillerTraces("en", 6).map((t, i) => ({ ...t, vector: [1, 0, i] }))));
-    const table = (await store.table("en"))!;
-    await table.dropColumns(["split"]); // the old layout
+    await importTraces(made, writeJsonl(dir, "a.jsonl", fillerTraces("en", 6).map((t, i) => ({ ...t, vector: [1, 0, i] }))));
+    await (await made.table("en"))!.dropColumns(["split"]); // the old layout
+    made.close();
+    const store = await TraceStore.open(join(dir, "store"));
     const q = item("1", "en", "Fever and cough in a child: what next?");
     const old = await selectShots(store, q, { k: 3, method: "bm25", seed: 1, taskFamily: "medqa" });
     expect(old.shots).toHaveLength(3);
