@@ -11,10 +11,10 @@
 // version it describes, and rebuilt when the table has moved on (after an import, or on first
 // use of a store made before it existed). Scores are Lucene's BM25 (k1 1.2, b 0.75); ties go to
 // the trace stored first, so the same store always gives the same shots.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Table } from "@lancedb/lancedb";
-import snowball from "snowball-stemmers";
 import { normalizeQuestion } from "./normalize.ts";
 
 /** Recorded in a bm25 run's spec: another scorer or analysis picks other shots. */
@@ -23,7 +23,7 @@ export const BM25_SCORER = "medeval-bm25/1";
 const K1 = 1.2;
 const B = 0.75;
 const MAGIC = "medeval-bm25\n";
-const FORMAT = 3;
+const FORMAT = 5;
 
 /** Snowball algorithms by language code (snowball-stemmers); other languages are indexed unstemmed. */
 const SNOWBALL: Record<string, string> = {
@@ -47,10 +47,13 @@ const SNOWBALL: Record<string, string> = {
 };
 
 
-/** The language's Snowball stemmer, uncached; the identity where there is none. */
+let snowball: typeof import("snowball-stemmers").default | undefined;
+
+/** The language's Snowball stemmer, uncached; the identity where there is none. Loaded on first use: a zero-shot run never parses its 860 kB. */
 function snowballStem(lang: string): (word: string) => string {
   const algorithm = SNOWBALL[lang];
   if (!algorithm) return (word) => word;
+  snowball ??= createRequire(import.meta.url)("snowball-stemmers") as typeof import("snowball-stemmers").default;
   const stemmer = snowball.newStemmer(algorithm);
   return (word) => stemmer.stem(word);
 }
@@ -101,9 +104,9 @@ export class Bm25Index {
     private readonly tf: Uint16Array,
     private readonly length: Uint16Array,
     private readonly rowIds: Float64Array,
-    /** Per document, STORED_FIELDS as UTF-8 in one blob: field f of doc d at fieldAt[d * F + f] .. fieldAt[d * F + f + 1]. */
-    private readonly fieldBytes: Buffer,
-    private readonly fieldAt: Uint32Array,
+    /** The documents file (docsPath): document d's record at bytes docAt[d] .. docAt[d + 1]. */
+    private readonly docsFile: string,
+    private readonly docAt: Float64Array,
   ) {
     this.stem = stemmerFor(lang);
     this.scores = new Float64Array(length.length);
@@ -114,18 +117,25 @@ export class Bm25Index {
     return this.length.length;
   }
 
+  private fd: number | undefined;
+
   /**
-   * The document's small columns (STORED_FIELDS), kept with the index: a selection then reads
-   * only the question and reasoning from the table (each column read costs ~0.2–0.3 ms).
-   * A split of null is a row without one (a store made before splits were kept).
+   * The document's trace, from the documents file beside the index (one read from the page
+   * cache, ~10 µs): a selection reads nothing from LanceDB, whose take of a few rows costs
+   * 2–4 ms however few the columns.
    */
-  storedFields(d: number): StoredFields {
-    const value = (f: number) => {
-      const at = d * STORED_FIELDS.length + f;
-      return this.fieldBytes.toString("utf8", this.fieldAt[at], this.fieldAt[at + 1]);
-    };
-    const split = value(5);
-    return { id: value(0), source_dataset: value(1), source_question_id: value(2), options: JSON.parse(value(3)) as string[], answer: value(4), split: split === "" ? null : split };
+  storedDoc(d: number): StoredDoc {
+    this.fd ??= openSync(this.docsFile, "r");
+    const from = this.docAt[d];
+    const bytes = Buffer.allocUnsafe(this.docAt[d + 1] - from);
+    readSync(this.fd, bytes, 0, bytes.length, from);
+    const [id, source_dataset, source_question_id, options, answer, split, question, reasoning] = readRecord(bytes);
+    return { id: id ?? "", source_dataset: source_dataset ?? "", source_question_id: source_question_id ?? "", options: JSON.parse(options ?? "[]") as string[], answer: answer ?? "", split, question: question ?? "", reasoning: reasoning ?? "" };
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   /** Documents containing the term (0 for one the store has never seen). */
@@ -189,7 +199,7 @@ export class Bm25Index {
     return this.norm;
   }
 
-  /** One file: a header line (JSON), then the arrays, each 8-byte aligned. */
+  /** The index file: a header line (JSON), then the arrays, each 8-byte aligned. Its documents file is written (and renamed into place) first. */
   save(file: string): void {
     const terms = Buffer.from([...this.termIds.keys()].join("\n"), "utf8");
     const arrays: [string, ArrayBufferView][] = [
@@ -198,7 +208,7 @@ export class Bm25Index {
       ["tf", this.tf],
       ["length", this.length],
       ["row_ids", this.rowIds],
-      ["field_at", this.fieldAt],
+      ["doc_at", this.docAt],
     ];
     const parts: Buffer[] = [];
     let offset = 0;
@@ -214,9 +224,9 @@ export class Bm25Index {
       }
     };
     add("terms", terms);
-    add("fields", this.fieldBytes);
     for (const [name, view] of arrays) add(name, Buffer.from(view.buffer, view.byteOffset, view.byteLength));
-    const header = JSON.stringify({ format: FORMAT, scorer: BM25_SCORER, lang: this.lang, version: this.version, docs: this.docs, terms: this.termIds.size, layout });
+    const docsBytes = this.docAt[this.docs];
+    const header = JSON.stringify({ format: FORMAT, scorer: BM25_SCORER, lang: this.lang, version: this.version, docs: this.docs, terms: this.termIds.size, docs_bytes: docsBytes, layout });
     const head = Buffer.from(`${MAGIC}${header}\n`, "utf8");
     const pad = Buffer.alloc((8 - (head.length % 8)) % 8, 0x20);
     // Written whole under another name, then renamed: a reader never sees half an index.
@@ -239,9 +249,13 @@ export class Bm25Index {
         version: number;
         docs: number;
         terms: number;
+        docs_bytes: number;
         layout: Record<string, [number, number]>;
       };
       if (header.format !== FORMAT || header.scorer !== BM25_SCORER || header.lang !== lang || header.version !== version) return null;
+      // The documents file must be the one written with this index (a crash between the two renames leaves another).
+      const docs = docsPath(file);
+      if (!existsSync(docs) || statSync(docs).size !== header.docs_bytes) return null;
       let base = end + 1;
       base += (8 - (base % 8)) % 8;
       const slice = (name: string) => {
@@ -261,8 +275,8 @@ export class Bm25Index {
         view("tf", (b) => new Uint16Array(b)),
         view("length", (b) => new Uint16Array(b)),
         view("row_ids", (b) => new Float64Array(b)),
-        Buffer.from(slice("fields").buffer),
-        view("field_at", (b) => new Uint32Array(b)),
+        docs,
+        view("doc_at", (b) => new Float64Array(b)),
       );
     } catch {
       return null;
@@ -274,22 +288,90 @@ export function bm25Path(dir: string, tableName: string): string {
   return join(dir, `${tableName}.bm25`);
 }
 
-/** The columns kept with the index, per document. */
-export const STORED_FIELDS = ["id", "source_dataset", "source_question_id", "options", "answer", "split"] as const;
-/** One document's small columns; split null where the row has none (a store made before splits were kept). */
-export interface StoredFields {
+/** The documents file beside an index file. */
+export function docsPath(indexFile: string): string {
+  return `${indexFile}.docs`;
+}
+
+/** The columns a document record holds, in its order (options as the JSON of their list). */
+const DOC_COLUMNS = ["id", "source_dataset", "source_question_id", "options", "answer", "split", "question", "reasoning"] as const;
+const NULL_FIELD = 0xffffffff;
+
+interface ArrowColumn {
+  isValid(i: number): boolean;
+  get(i: number): unknown;
+  readonly data: readonly { type: unknown; offset: number; valueOffsets?: ArrayLike<number | bigint>; values?: unknown }[];
+}
+
+/**
+ * A column's cells as UTF-8 bytes: a string column's straight from the Arrow buffer (no decode
+ * and encode of 1.5 GB of text at 500k traces), anything else (the options list) as JSON.
+ */
+function cellReader(column: ArrowColumn | null): (i: number) => Uint8Array | null {
+  if (!column) return () => null;
+  const data = column.data.length === 1 ? column.data[0] : null;
+  const kind = data ? String(data.type) : "";
+  if (data && (kind === "Utf8" || kind === "LargeUtf8") && data.valueOffsets && data.values instanceof Uint8Array) {
+    const { valueOffsets: offsets, values, offset } = data;
+    return (i) => (column.isValid(i) ? values.subarray(Number(offsets[offset + i]), Number(offsets[offset + i + 1])) : null);
+  }
+  return (i) => {
+    const cell = column.get(i);
+    if (cell == null) return null;
+    return Buffer.from(typeof cell === "object" ? JSON.stringify(Array.from(cell as Iterable<unknown>, String)) : String(cell), "utf8");
+  };
+}
+
+/** A record: per field a 4-byte length (NULL_FIELD for none), then its bytes. */
+function docRecord(fields: (Uint8Array | null)[]): Buffer {
+  const record = Buffer.allocUnsafe(fields.reduce((n, f) => n + 4 + (f?.length ?? 0), 0));
+  let at = 0;
+  for (const field of fields) {
+    record.writeUInt32LE(field ? field.length : NULL_FIELD, at);
+    at += 4;
+    if (field) {
+      record.set(field, at);
+      at += field.length;
+    }
+  }
+  return record;
+}
+
+function readRecord(bytes: Buffer): (string | null)[] {
+  const fields: (string | null)[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const length = bytes.readUInt32LE(at);
+    at += 4;
+    if (length === NULL_FIELD) {
+      fields.push(null);
+      continue;
+    }
+    fields.push(bytes.toString("utf8", at, at + length));
+    at += length;
+  }
+  return fields;
+}
+
+/** A document's trace as the selection needs it; split null where the row has none (a store made before splits were kept). */
+export interface StoredDoc {
   id: string;
   source_dataset: string;
   source_question_id: string;
   options: string[];
   answer: string;
   split: string | null;
+  question: string;
+  reasoning: string;
 }
-/** What a BM25 selection still reads from the table. */
-export const BM25_READ_COLUMNS = ["question", "reasoning"] as const;
 
-/** Indexes the table's questions: one scan of norm_question and the stored fields (with row ids), in the table's order. */
-export async function buildBm25(table: Table, lang: string): Promise<Bm25Index> {
+/**
+ * Indexes the table's questions and writes the index to `file` (its documents beside it): one
+ * scan of norm_question and the document columns (with row ids), in the table's order. Both
+ * files are written under other names and renamed into place, the documents first: a reader
+ * never sees half of either, and load() refuses an index whose documents file is another's.
+ */
+export async function buildBm25(table: Table, lang: string, file: string): Promise<Bm25Index> {
   const version = await table.version();
   const rows = await table.countRows();
   const stem = snowballStem(lang);
@@ -305,27 +387,22 @@ export async function buildBm25(table: Table, lang: string): Promise<Bm25Index> 
   let freq = new Uint16Array(1 << 16);
   const distinct: number[] = [];
   const hasSplit = (await table.schema()).fields.some((f) => f.name === "split");
-  const stored = STORED_FIELDS.filter((f) => f !== "split" || hasSplit);
-  let fieldBytes = Buffer.alloc(1 << 20);
-  let fieldEnd = 0;
-  const fieldAt: number[] = [0];
-  for await (const batch of table.query().select(["norm_question", ...stored]).withRowId()) {
+  const columnsRead = DOC_COLUMNS.filter((c) => c !== "split" || hasSplit);
+  const docsPartial = `${docsPath(file)}.${process.pid}.partial`;
+  const docsFd = openSync(docsPartial, "w");
+  const docAt: number[] = [0];
+  let docsEnd = 0;
+  try {
+  for await (const batch of prefetched(table.query().select(["norm_question", ...columnsRead]).withRowId())) {
     const text = batch.getChild("norm_question")!;
     const rowId = batch.getChild("_rowid")!;
-    const columns = STORED_FIELDS.map((f) => (stored.includes(f) ? batch.getChild(f) : null));
+    const cells = DOC_COLUMNS.map((c) => cellReader(columnsRead.includes(c) ? batch.getChild(c) : null));
+    const records: Buffer[] = [];
     for (let i = 0; i < batch.numRows; i++) {
-      for (const column of columns) {
-        const cell = column?.get(i);
-        const value = cell == null ? "" : typeof cell === "object" ? JSON.stringify(Array.from(cell as Iterable<unknown>, String)) : String(cell);
-        // Written in place into one growing buffer: a Buffer per value costs more than its bytes.
-        if (fieldEnd + value.length * 3 > fieldBytes.length) {
-          const bigger = Buffer.alloc(Math.max(fieldBytes.length * 2, fieldEnd + value.length * 3));
-          fieldBytes.copy(bigger, 0, 0, fieldEnd);
-          fieldBytes = bigger;
-        }
-        fieldEnd += fieldBytes.write(value, fieldEnd, "utf8");
-        fieldAt.push(fieldEnd);
-      }
+      const record = docRecord(cells.map((cell) => cell(i)));
+      records.push(record);
+      docsEnd += record.length;
+      docAt.push(docsEnd);
       // Each word to its term id through one look-up (the stemmer runs once per distinct word).
       let length = 0;
       distinct.length = 0;
@@ -363,6 +440,10 @@ export async function buildBm25(table: Table, lang: string): Promise<Bm25Index> 
       lengths.push(Math.min(length, 0xffff));
       rowIds.push(Number(rowId.get(i)));
     }
+    writeSync(docsFd, Buffer.concat(records));
+  }
+  } finally {
+    closeSync(docsFd);
   }
   const terms = termIds.size;
   const start = new Uint32Array(terms + 1);
@@ -378,7 +459,27 @@ export async function buildBm25(table: Table, lang: string): Promise<Bm25Index> 
       tf[at] = pairTf[p];
     }
   }
-  return new Bm25Index(lang, version, termIds, start, doc, tf, Uint16Array.from(lengths), Float64Array.from(rowIds), Buffer.from(fieldBytes.subarray(0, fieldEnd)), Uint32Array.from(fieldAt));
+  renameSync(docsPartial, docsPath(file));
+  const index = new Bm25Index(lang, version, termIds, start, doc, tf, Uint16Array.from(lengths), Float64Array.from(rowIds), docsPath(file), Float64Array.from(docAt));
+  index.save(file);
+  return index;
+}
+
+/** The batches of a scan with the next one asked for before the current is worked: LanceDB reads while JavaScript tokenizes. */
+async function* prefetched<T>(batches: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = batches[Symbol.asyncIterator]();
+  const ask = () => {
+    const asked = it.next();
+    asked.catch(() => {}); // a failure after the consumer stopped must not go unhandled; awaited, it still throws
+    return asked;
+  };
+  let next = ask();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = ask();
+    yield current.value;
+  }
 }
 
 function grown<T extends Uint32Array | Uint16Array>(array: T, size: number, Make: new (n: number) => T): T {

@@ -8,7 +8,7 @@ import { type EmbedFn, openAIEmbedder } from "./embed.ts";
 import { type ExclusionReason, leakageGuard, splitRisk, type LeakageGuard } from "./guard.ts";
 import { normalizeQuestion } from "./normalize.ts";
 import type { Trace } from "./schema.ts";
-import { BM25_READ_COLUMNS, type Bm25Index } from "./bm25.ts";
+import type { Bm25Index } from "./bm25.ts";
 import type { TraceStore } from "./store.ts";
 
 export type SelectMethod = "random" | "bm25" | "embedding";
@@ -75,7 +75,7 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
     const index = await store.bm25(lang);
     const terms = index.queryTerms(item.question, opts.bm25Terms ?? DEFAULT_BM25_TERMS);
     selection.query_terms = terms;
-    await pickBm25(picker, table, index, terms);
+    pickBm25(picker, index, terms);
   } else if (opts.method === "embedding") {
     const vector = await queryVector(store, lang, item, opts.embed);
     await pickRanked(picker, lang, (limit) =>
@@ -156,25 +156,18 @@ async function pickRanked(picker: ShotPicker, lang: string, run: RankedQuery, sc
 }
 
 /**
- * Walks the BM25 ranking, reading from the table only rows it offers, and of them only the
- * long columns (the index holds the rest): the k best and one spare for an exclusion (one take
- * by row id, ~2.5 ms: most of a selection), then more where exclusions left places.
+ * Walks the BM25 ranking, each candidate read from the index's documents file (nothing from
+ * LanceDB), until k are chosen; ranks deeper when exclusions used up the ranking fetched.
  */
-async function pickBm25(picker: ShotPicker, table: Table, index: Bm25Index, terms: string[]): Promise<void> {
+function pickBm25(picker: ShotPicker, index: Bm25Index, terms: string[]): void {
   if (terms.length === 0) return;
   let depth = picker.k * 4;
   let ranked = index.search(terms, depth);
   let offered = 0;
   for (;;) {
-    while (!picker.full() && offered < ranked.length) {
-      const hits = ranked.slice(offered, offered + picker.missing() + 1);
-      offered += hits.length;
-      const rows = await table.takeRowIds(hits.map((h) => h.rowId)).select([...BM25_READ_COLUMNS]).withRowId().toArray();
-      const byRowId = new Map(rows.map((r) => [Number(r._rowid), r]));
-      for (const hit of hits) {
-        const row = byRowId.get(hit.rowId);
-        if (row) picker.offer(toTrace({ ...index.storedFields(hit.doc), ...row }, index.lang), hit.score);
-      }
+    for (; !picker.full() && offered < ranked.length; offered++) {
+      const hit = ranked[offered];
+      picker.offer(toTrace({ ...index.storedDoc(hit.doc) }, index.lang), hit.score);
     }
     // Every matching trace offered, or enough found; else rank deeper (the same order, longer).
     if (picker.full() || ranked.length < depth) return;

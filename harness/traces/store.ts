@@ -181,8 +181,8 @@ export class TraceStore {
     this.readShapes.delete(lang);
     // Saved, not kept: an import of three languages would otherwise hold all three (~100 MB
     // each at 167k traces); a run loads the one it selects from.
-    (await buildBm25(table, lang)).save(bm25Path(this.dir, tableName(lang)));
-    this.bm25Indexes.delete(lang);
+    (await buildBm25(table, lang, bm25Path(this.dir, tableName(lang)))).close();
+    this.forgetBm25(lang);
   }
 
   /**
@@ -198,9 +198,7 @@ export class TraceStore {
         const version = await table.version();
         const saved = Bm25Index.load(file, lang, version);
         if (saved) return saved;
-        const built = await buildBm25(table, lang);
-        built.save(file);
-        return built;
+        return buildBm25(table, lang, file);
       })();
       this.bm25Indexes.set(lang, index);
       index.catch(() => this.bm25Indexes.delete(lang));
@@ -221,7 +219,15 @@ export class TraceStore {
     return { dir: this.dir, tables, embedding_model: this.meta().embedding?.model ?? null };
   }
 
+  /** Drops the loaded index (closing its documents file once it has loaded). */
+  private forgetBm25(lang: string): void {
+    const loaded = this.bm25Indexes.get(lang);
+    this.bm25Indexes.delete(lang);
+    loaded?.then((index) => index.close(), () => {});
+  }
+
   close(): void {
+    for (const lang of [...this.bm25Indexes.keys()]) this.forgetBm25(lang);
     for (const table of this.tables.values()) table.close();
     this.tables.clear();
     this.db.close();

@@ -1,9 +1,10 @@
 // The in-process BM25 index (harness/traces/bm25.ts) over a real LanceDB table: its scores
 // against BM25 computed by hand from the same terms, the heap's top-k against a full sort,
 // ties, stemming per language, and the saved file.
+import { appendFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bm25Index, bm25Path, buildBm25, stemmerFor, termsOf } from "../../harness/traces/bm25.ts";
+import { Bm25Index, bm25Path, buildBm25, docsPath, stemmerFor, termsOf } from "../../harness/traces/bm25.ts";
 import { importTraces } from "../../harness/traces/import.ts";
 import { normalizeQuestion } from "../../harness/traces/normalize.ts";
 import { TraceStore } from "../../harness/traces/store.ts";
@@ -101,32 +102,46 @@ describe("Bm25Index", () => {
     expect(three).not.toContain("zzyzx"); // never seen: cannot match, goes last
   });
 
-  it("keeps each document's small columns beside it, as the table has them", async () => {
+  it("keeps each document's trace in the documents file beside it, as the table has it", async () => {
     const index = await store.bm25("en");
     const table = await store.requireTable("en");
-    const rows = await table.query().select(["id", "source_dataset", "source_question_id", "options", "answer", "split"]).withRowId().toArray();
+    const rows = await table.query().select(["id", "source_dataset", "source_question_id", "options", "answer", "split", "question", "reasoning"]).withRowId().toArray();
     expect(rows).toHaveLength(index.docs);
     for (const d of [0, 1, 150, index.docs - 1]) {
       const [hit] = index.search(index.queryTerms(texts[d], 0), index.docs).filter((h) => h.doc === d);
       const row = rows.find((r) => Number(r._rowid) === hit.rowId)!;
-      expect(index.storedFields(d)).toEqual({ id: row.id, source_dataset: row.source_dataset, source_question_id: row.source_question_id, options: Array.from(row.options.toArray(), String), answer: row.answer, split: row.split ?? null });
+      expect(index.storedDoc(d)).toEqual({
+        id: row.id,
+        source_dataset: row.source_dataset,
+        source_question_id: row.source_question_id,
+        options: Array.from(row.options.toArray(), String),
+        answer: row.answer,
+        split: row.split ?? null,
+        question: row.question,
+        reasoning: row.reasoning,
+      });
       expect(row.id).toBe(`t${d}`);
     }
   });
 
-  it("saves and loads the same index, and refuses another table version or language", async () => {
+  it("saves and loads the same index, and refuses another table version, language or documents file", async () => {
     const table = await store.requireTable("en");
-    const built = await buildBm25(table, "en");
     const file = join(dir, "copy.bm25");
-    built.save(file);
+    const built = await buildBm25(table, "en", file);
     const loaded = Bm25Index.load(file, "en", built.version);
     expect(loaded).not.toBeNull();
     const terms = built.queryTerms("sepsis asthma stroke", 0);
     expect(loaded!.search(terms, 20)).toEqual(built.search(terms, 20));
-    expect(loaded!.storedFields(7)).toEqual(built.storedFields(7));
+    expect(loaded!.storedDoc(7)).toEqual(built.storedDoc(7));
     expect(Bm25Index.load(file, "en", built.version + 1)).toBeNull();
     expect(Bm25Index.load(file, "it", built.version)).toBeNull();
     expect(Bm25Index.load(join(dir, "missing.bm25"), "en", built.version)).toBeNull();
+    // A documents file that is not the index's own (a crash between the two renames): rebuilt, not trusted.
+    appendFileSync(docsPath(file), "x");
+    expect(Bm25Index.load(file, "en", built.version)).toBeNull();
+    rmSync(docsPath(file));
+    expect(Bm25Index.load(file, "en", built.version)).toBeNull();
     expect(bm25Path("/s", "traces_en")).toBe("/s/traces_en.bm25");
+    for (const index of [built, loaded!]) index.close();
   });
 });
