@@ -23,7 +23,7 @@ export const BM25_SCORER = "medeval-bm25/1";
 const K1 = 1.2;
 const B = 0.75;
 const MAGIC = "medeval-bm25\n";
-const FORMAT = 5;
+const FORMAT = 6;
 
 /** Snowball algorithms by language code (snowball-stemmers); other languages are indexed unstemmed. */
 const SNOWBALL: Record<string, string> = {
@@ -104,6 +104,8 @@ export class Bm25Index {
     private readonly tf: Uint16Array,
     private readonly length: Uint16Array,
     private readonly rowIds: Float64Array,
+    /** Each document's seq (its insertion position: what random draws are made over). */
+    private readonly seqs: Uint32Array,
     /** The documents file (docsPath): document d's record at bytes docAt[d] .. docAt[d + 1]. */
     private readonly docsFile: string,
     private readonly docAt: Float64Array,
@@ -118,6 +120,29 @@ export class Bm25Index {
   }
 
   private fd: number | undefined;
+  private bySeq: Int32Array | undefined;
+  private byRowId: Map<number, number> | undefined;
+
+  /** The document of this seq; undefined when no trace has it. */
+  docOfSeq(seq: number): number | undefined {
+    if (!this.bySeq) {
+      let most = -1;
+      for (const s of this.seqs) most = Math.max(most, s);
+      this.bySeq = new Int32Array(most + 1).fill(-1);
+      this.seqs.forEach((s, d) => (this.bySeq![s] = d));
+    }
+    const d = seq < this.bySeq.length ? this.bySeq[seq] : -1;
+    return d >= 0 ? d : undefined;
+  }
+
+  /** The document of a LanceDB row id (of the table version the index describes). */
+  docOfRowId(rowId: number): number | undefined {
+    if (!this.byRowId) {
+      this.byRowId = new Map();
+      this.rowIds.forEach((r, d) => this.byRowId!.set(r, d));
+    }
+    return this.byRowId.get(rowId);
+  }
 
   /**
    * The document's trace, from the documents file beside the index (one read from the page
@@ -208,6 +233,7 @@ export class Bm25Index {
       ["tf", this.tf],
       ["length", this.length],
       ["row_ids", this.rowIds],
+      ["seqs", this.seqs],
       ["doc_at", this.docAt],
     ];
     const parts: Buffer[] = [];
@@ -275,6 +301,7 @@ export class Bm25Index {
         view("tf", (b) => new Uint16Array(b)),
         view("length", (b) => new Uint16Array(b)),
         view("row_ids", (b) => new Float64Array(b)),
+        view("seqs", (b) => new Uint32Array(b)),
         docs,
         view("doc_at", (b) => new Float64Array(b)),
       );
@@ -383,6 +410,7 @@ export async function buildBm25(table: Table, lang: string, file: string): Promi
   const docStart: number[] = [0];
   const lengths: number[] = [];
   const rowIds: number[] = [];
+  const seqs: number[] = [];
   const wordIds = new Map<string, number>();
   let freq = new Uint16Array(1 << 16);
   const distinct: number[] = [];
@@ -393,9 +421,10 @@ export async function buildBm25(table: Table, lang: string, file: string): Promi
   const docAt: number[] = [0];
   let docsEnd = 0;
   try {
-  for await (const batch of prefetched(table.query().select(["norm_question", ...columnsRead]).withRowId())) {
+  for await (const batch of prefetched(table.query().select(["norm_question", "seq", ...columnsRead]).withRowId())) {
     const text = batch.getChild("norm_question")!;
     const rowId = batch.getChild("_rowid")!;
+    const seq = batch.getChild("seq")!;
     const cells = DOC_COLUMNS.map((c) => cellReader(columnsRead.includes(c) ? batch.getChild(c) : null));
     const records: Buffer[] = [];
     for (let i = 0; i < batch.numRows; i++) {
@@ -439,6 +468,7 @@ export async function buildBm25(table: Table, lang: string, file: string): Promi
       docStart.push(pairs);
       lengths.push(Math.min(length, 0xffff));
       rowIds.push(Number(rowId.get(i)));
+      seqs.push(Number(seq.get(i)));
     }
     writeSync(docsFd, Buffer.concat(records));
   }
@@ -460,7 +490,7 @@ export async function buildBm25(table: Table, lang: string, file: string): Promi
     }
   }
   renameSync(docsPartial, docsPath(file));
-  const index = new Bm25Index(lang, version, termIds, start, doc, tf, Uint16Array.from(lengths), Float64Array.from(rowIds), docsPath(file), Float64Array.from(docAt));
+  const index = new Bm25Index(lang, version, termIds, start, doc, tf, Uint16Array.from(lengths), Float64Array.from(rowIds), Uint32Array.from(seqs), docsPath(file), Float64Array.from(docAt));
   index.save(file);
   return index;
 }

@@ -62,7 +62,8 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
   const selection: ShotSelection = { shots: [], excluded: [], scores: [], filled_randomly: 0, lang, at_risk: [] };
   if (opts.k === 0) return selection;
   const table = await store.requireTable(lang);
-  const columns = await store.traceColumns(lang);
+  // Every method reads its traces from the index's documents file (bm25.ts), not the table.
+  const index = await store.bm25(lang);
   const guard = leakageGuard(item, {
     taskFamily: opts.taskFamily,
     threshold: opts.nearDuplicateJaccard,
@@ -72,16 +73,14 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
   const picker = new ShotPicker(opts.k, guard, selection);
 
   if (opts.method === "bm25") {
-    const index = await store.bm25(lang);
     const terms = index.queryTerms(item.question, opts.bm25Terms ?? DEFAULT_BM25_TERMS);
     selection.query_terms = terms;
     pickBm25(picker, index, terms);
   } else if (opts.method === "embedding") {
     const vector = await queryVector(store, lang, item, opts.embed);
-    await pickRanked(picker, lang, (limit) =>
+    await pickNearest(picker, index, (limit) =>
       // refineFactor: re-rank the IVF-PQ candidates by exact cosine distance.
-      table.vectorSearch(vector).column("vector").distanceType("cosine").refineFactor(5).select([...columns, "_distance"]).limit(limit).toArray(),
-      "_distance",
+      table.vectorSearch(vector).column("vector").distanceType("cosine").refineFactor(5).select(["_distance"]).withRowId().limit(limit).toArray(),
     );
   } else if (opts.method !== "random") {
     throw new UserError(`unknown selection method "${opts.method}"; expected one of ${SELECT_METHODS.join(", ")}`);
@@ -89,7 +88,7 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
 
   if (!picker.full()) {
     const before = selection.shots.length;
-    await pickRandom(picker, table, lang, columns, await store.rowCount(lang), `${opts.seed}:${opts.taskFamily ?? ""}:${item.id}`);
+    pickRandom(picker, index, `${opts.seed}:${opts.taskFamily ?? ""}:${item.id}`);
     if (opts.method !== "random") selection.filled_randomly = selection.shots.length - before;
   }
   if (!picker.full()) {
@@ -139,16 +138,18 @@ class ShotPicker {
   }
 }
 
-type RankedQuery = (limit: number) => Promise<Record<string, unknown>[]>;
+type NearestQuery = (limit: number) => Promise<Record<string, unknown>[]>;
 
-/** Walks a ranked search, widening it while exclusions leave fewer than k. */
-async function pickRanked(picker: ShotPicker, lang: string, run: RankedQuery, scoreColumn: string): Promise<void> {
-  // A few spare rows for exclusions: each row fetched costs a read of its reasoning text.
+/** Walks a vector search (row ids and distances), widening it while exclusions leave fewer than k. */
+async function pickNearest(picker: ShotPicker, index: Bm25Index, run: NearestQuery): Promise<void> {
   let limit = picker.k + 3;
   let offered = 0;
   for (;;) {
     const rows = await run(limit);
-    for (let i = offered; i < rows.length && !picker.full(); i++) picker.offer(toTrace(rows[i], lang), Number(rows[i][scoreColumn]));
+    for (let i = offered; i < rows.length && !picker.full(); i++) {
+      const d = index.docOfRowId(Number(rows[i]._rowid));
+      if (d !== undefined) picker.offer(toTrace({ ...index.storedDoc(d) }, index.lang), Number(rows[i]._distance));
+    }
     offered = rows.length;
     if (picker.full() || rows.length < limit) return;
     limit *= 4;
@@ -177,23 +178,12 @@ function pickBm25(picker: ShotPicker, index: Bm25Index, terms: string[]): void {
 }
 
 /** Seeded uniform draws without replacement over the table's insertion positions (seq). */
-async function pickRandom(picker: ShotPicker, table: Table, lang: string, columns: string[], rowCount: number, seedKey: string): Promise<void> {
+function pickRandom(picker: ShotPicker, index: Bm25Index, seedKey: string): void {
   const rng = seedrandom(`medeval-shots:${seedKey}`);
-  const draws = distinctDraws(rowCount, rng);
-  while (!picker.full()) {
-    // next() by hand: breaking out of for…of would close the generator.
-    const wanted: number[] = [];
-    for (let next = draws.next(); !next.done; next = draws.next()) {
-      wanted.push(next.value);
-      if (wanted.length >= picker.k + 4) break;
-    }
-    if (wanted.length === 0) return;
-    const rows = await table.query().where(`seq IN (${wanted.join(",")})`).select([...columns, "seq"]).toArray();
-    const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
-    for (const seq of wanted) {
-      const row = bySeq.get(seq);
-      if (row) picker.offer(toTrace(row, lang), null);
-    }
+  for (const seq of distinctDraws(index.docs, rng)) {
+    if (picker.full()) return;
+    const d = index.docOfSeq(seq);
+    if (d !== undefined) picker.offer(toTrace({ ...index.storedDoc(d) }, index.lang), null);
   }
 }
 

@@ -100,11 +100,6 @@ export class TraceStore {
     return table;
   }
 
-  /** The columns a selection reads from this language's table (the split where the table has one). */
-  async traceColumns(lang: string): Promise<string[]> {
-    return [...(await this.readShape(lang)).columns];
-  }
-
   /** Dimensions of the language's `vector` column; undefined when its traces have no vectors. */
   async vectorDim(lang: string): Promise<number | undefined> {
     return (await this.readShape(lang)).vectorDim;
@@ -121,7 +116,6 @@ export class TraceStore {
     const schema = await (await this.requireTable(lang)).schema();
     const vector = schema.fields.find((f) => f.name === "vector");
     const shape: ReadShape = {
-      columns: schema.fields.some((f) => f.name === SPLIT_COLUMN) ? [...TRACE_COLUMNS, SPLIT_COLUMN] : [...TRACE_COLUMNS],
       vectorDim: vector ? (vector.type as { listSize: number }).listSize : undefined,
     };
     this.readShapes.set(lang, shape);
@@ -156,16 +150,18 @@ export class TraceStore {
   }
 
   /**
-   * Brings a table's indexes up to date after writes: btrees on id (dedupe look-ups) and seq
-   * (random draws), a vector index once there are enough vectors to train one, the fragments
-   * the import wrote compacted into few (a row read from a table of 41 fragments took ~8 ms, of
-   * one ~3 ms) with the indexes updated to match (optimize()), then the BM25 index rebuilt for
-   * the table version that leaves.
+   * Brings a table's indexes up to date after writes: btrees on id (dedupe look-ups) and seq,
+   * a vector index once there are enough vectors to train one, those made before updated to
+   * the rows added (optimize(), which also compacts the fragments), then the BM25 index and
+   * documents file rebuilt for the table version that leaves. A first import is not compacted:
+   * selection reads its traces from the documents file, and compaction cost ~5 s and ~400 MB
+   * per 167k traces.
    */
   async refreshIndexes(lang: string): Promise<void> {
     const { Index } = await lancedb();
     const table = await this.requireTable(lang);
-    const existing = new Set((await table.listIndices()).map((i) => i.columns[0]));
+    const indices = await table.listIndices();
+    const existing = new Set(indices.map((i) => i.columns[0]));
     for (const column of ["id", "seq"]) {
       if (!existing.has(column)) await table.createIndex(column, { config: Index.btree() });
     }
@@ -175,8 +171,9 @@ export class TraceStore {
       // IVF-PQ needs a few thousand vectors to train; below that a flat scan is fast anyway.
       if (withVectors >= VECTOR_INDEX_MIN_ROWS) await table.createIndex("vector", { config: Index.ivfPq({ distanceType: "cosine" }) });
     }
-    // The versions before the compaction go at once: their files would double the store on disk.
-    await table.optimize({ cleanupOlderThan: new Date() });
+    const stale = await Promise.all(indices.map(async (i) => (await table.indexStats(i.name))?.numUnindexedRows ?? 0));
+    // The versions before it go at once: their files would double the store on disk.
+    if (stale.some((n) => n > 0)) await table.optimize({ cleanupOlderThan: new Date() });
     this.rowCounts.delete(lang);
     this.readShapes.delete(lang);
     // Saved, not kept: an import of three languages would otherwise hold all three (~100 MB
@@ -237,7 +234,6 @@ export class TraceStore {
 export { VECTOR_INDEX_MIN_ROWS };
 
 interface ReadShape {
-  columns: readonly string[];
   vectorDim: number | undefined;
 }
 
