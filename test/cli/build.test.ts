@@ -94,6 +94,21 @@ describe("compiled start-up", { timeout: 300_000 }, () => {
     }
   });
 
+  it("the build imports traces and ranks them with the stemmed BM25 index (LanceDB and the stemmer load from node_modules)", () => {
+    const work = tempDir("medeval-build-traces-");
+    const file = join(work, "t.jsonl");
+    const row = (id: string, question: string) =>
+      JSON.stringify({ id, lang: "it", source_dataset: "medqa", source_question_id: `train-${id}`, question, options: ["a", "b", "c", "d"], answer: "B", reasoning: "r" });
+    writeFileSync(file, `${row("pain", "Il paziente presenta dolori addominali")}\n${row("femur", "Frattura del femore")}\n`);
+    const store = join(work, "store");
+    const imported = medeval("traces", "import", file, "--store", store);
+    expect(imported.status, imported.stderr).toBe(0);
+    const search = medeval("traces", "search", "pazienti con dolore", "--lang", "it", "--store", store);
+    expect(search.status, search.stderr).toBe(0);
+    expect(search.stdout).toMatch(/pain/);
+    expect(search.stdout).not.toMatch(/femur/);
+  });
+
   it("a source edited after the build runs from the sources, with a note", () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(join(copy, "harness", "types.ts"), later, later);
