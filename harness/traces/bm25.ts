@@ -11,7 +11,7 @@
 // version it describes, and rebuilt when the table has moved on (after an import, or on first
 // use of a store made before it existed). Scores are Lucene's BM25 (k1 1.2, b 0.75); ties go to
 // the trace stored first, so the same store always gives the same shots.
-import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Table } from "@lancedb/lancedb";
@@ -421,60 +421,64 @@ export async function buildBm25(table: Table, lang: string, file: string): Promi
   const docAt: number[] = [0];
   let docsEnd = 0;
   try {
-  for await (const batch of prefetched(table.query().select(["norm_question", "seq", ...columnsRead]).withRowId())) {
-    const text = batch.getChild("norm_question")!;
-    const rowId = batch.getChild("_rowid")!;
-    const seq = batch.getChild("seq")!;
-    const cells = DOC_COLUMNS.map((c) => cellReader(columnsRead.includes(c) ? batch.getChild(c) : null));
-    const records: Buffer[] = [];
-    for (let i = 0; i < batch.numRows; i++) {
-      const record = docRecord(cells.map((cell) => cell(i)));
-      records.push(record);
-      docsEnd += record.length;
-      docAt.push(docsEnd);
-      // Each word to its term id through one look-up (the stemmer runs once per distinct word).
-      let length = 0;
-      distinct.length = 0;
-      for (const word of String(text.get(i) ?? "").split(" ")) {
-        if (!word) continue;
-        let t = wordIds.get(word);
-        if (t === undefined) {
-          const term = stem(word);
-          t = termIds.get(term);
+    for await (const batch of prefetched(table.query().select(["norm_question", "seq", ...columnsRead]).withRowId())) {
+      const text = batch.getChild("norm_question")!;
+      const rowId = batch.getChild("_rowid")!;
+      const seq = batch.getChild("seq")!;
+      const cells = DOC_COLUMNS.map((c) => cellReader(columnsRead.includes(c) ? batch.getChild(c) : null));
+      const records: Buffer[] = [];
+      for (let i = 0; i < batch.numRows; i++) {
+        const record = docRecord(cells.map((cell) => cell(i)));
+        records.push(record);
+        docsEnd += record.length;
+        docAt.push(docsEnd);
+        // Each word to its term id through one look-up (the stemmer runs once per distinct word).
+        let length = 0;
+        distinct.length = 0;
+        for (const word of String(text.get(i) ?? "").split(" ")) {
+          if (!word) continue;
+          let t = wordIds.get(word);
           if (t === undefined) {
-            t = termIds.size;
-            termIds.set(term, t);
-            if (t >= freq.length) freq = grown(freq, freq.length * 2, Uint16Array);
+            const term = stem(word);
+            t = termIds.get(term);
+            if (t === undefined) {
+              t = termIds.size;
+              termIds.set(term, t);
+              if (t >= freq.length) freq = grown(freq, freq.length * 2, Uint16Array);
+            }
+            wordIds.set(word, t);
           }
-          wordIds.set(word, t);
+          if (freq[t] === 0) distinct.push(t);
+          if (freq[t] < 0xffff) freq[t]++;
+          length++;
         }
-        if (freq[t] === 0) distinct.push(t);
-        if (freq[t] < 0xffff) freq[t]++;
-        length++;
+        if (pairs + distinct.length > pairTerm.length) {
+          // Sized from the documents so far for the whole table: one copy, not a doubling's spare half.
+          const done = lengths.length + 1;
+          const grow = Math.max(Math.ceil((pairs / done) * Math.max(rows, done) * 1.05), pairs + distinct.length, pairTerm.length + 1024);
+          pairTerm = grown(pairTerm, grow, Uint32Array);
+          pairTf = grown(pairTf, grow, Uint16Array);
+        }
+        for (const t of distinct) {
+          pairTerm[pairs] = t;
+          pairTf[pairs] = freq[t];
+          freq[t] = 0;
+          pairs++;
+        }
+        docStart.push(pairs);
+        lengths.push(Math.min(length, 0xffff));
+        rowIds.push(Number(rowId.get(i)));
+        seqs.push(Number(seq.get(i)));
       }
-      if (pairs + distinct.length > pairTerm.length) {
-        // Sized from the documents so far for the whole table: one copy, not a doubling's spare half.
-        const done = lengths.length + 1;
-        const grow = Math.max(Math.ceil((pairs / done) * Math.max(rows, done) * 1.05), pairs + distinct.length, pairTerm.length + 1024);
-        pairTerm = grown(pairTerm, grow, Uint32Array);
-        pairTf = grown(pairTf, grow, Uint16Array);
-      }
-      for (const t of distinct) {
-        pairTerm[pairs] = t;
-        pairTf[pairs] = freq[t];
-        freq[t] = 0;
-        pairs++;
-      }
-      docStart.push(pairs);
-      lengths.push(Math.min(length, 0xffff));
-      rowIds.push(Number(rowId.get(i)));
-      seqs.push(Number(seq.get(i)));
+      writeSync(docsFd, Buffer.concat(records));
     }
-    writeSync(docsFd, Buffer.concat(records));
-  }
-  } finally {
+  } catch (error) {
+    // A scan that failed (a damaged table, a full disk) leaves no half documents file behind.
     closeSync(docsFd);
+    rmSync(docsPartial, { force: true });
+    throw error;
   }
+  closeSync(docsFd);
   const terms = termIds.size;
   const start = new Uint32Array(terms + 1);
   for (let p = 0; p < pairs; p++) start[pairTerm[p] + 1]++;

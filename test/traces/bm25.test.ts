@@ -1,7 +1,7 @@
 // The in-process BM25 index (harness/traces/bm25.ts) over a real LanceDB table: its scores
 // against BM25 computed by hand from the same terms, the heap's top-k against a full sort,
 // ties, stemming per language, and the saved file.
-import { appendFileSync, rmSync } from "node:fs";
+import { appendFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bm25Index, bm25Path, buildBm25, docsPath, stemmerFor, termsOf } from "../../harness/traces/bm25.ts";
@@ -122,6 +122,19 @@ describe("Bm25Index", () => {
       });
       expect(row.id).toBe(`t${d}`);
     }
+  });
+
+  it("leaves no half documents file behind when the scan fails", async () => {
+    const table = await store.requireTable("en");
+    const broken = Object.create(table) as typeof table;
+    const failing = {
+      async *[Symbol.asyncIterator]() {
+        throw new Error("disk gone");
+      },
+    };
+    broken.query = () => ({ select: () => ({ withRowId: () => failing }) }) as unknown as ReturnType<typeof table.query>;
+    await expect(buildBm25(broken, "en", join(dir, "broken.bm25"))).rejects.toThrow(/disk gone/);
+    expect(readdirSync(dir).filter((f) => f.startsWith("broken"))).toEqual([]);
   });
 
   it("saves and loads the same index, and refuses another table version, language or documents file", async () => {
