@@ -1,7 +1,6 @@
 // Few-shot selection: k traces for one test item, chosen at random (seeded), by BM25 over the
 // language's questions (bm25.ts), or by embedding similarity; never the item's own question or a
 // near copy of it (see guard.ts), with what was excluded reported back for the sample log.
-import type { Table } from "@lancedb/lancedb";
 import seedrandom from "seedrandom";
 import { type Item, UserError } from "../types.ts";
 import { type EmbedFn, openAIEmbedder } from "./embed.ts";
@@ -61,7 +60,6 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
   const lang = opts.lang ?? item.lang;
   const selection: ShotSelection = { shots: [], excluded: [], scores: [], filled_randomly: 0, lang, at_risk: [] };
   if (opts.k === 0) return selection;
-  const table = await store.requireTable(lang);
   // Every method reads its traces from the index's documents file (bm25.ts), not the table.
   const index = await store.bm25(lang);
   const guard = leakageGuard(item, {
@@ -78,6 +76,7 @@ export async function selectShots(store: TraceStore, item: Item, opts: SelectOpt
     pickBm25(picker, index, terms);
   } else if (opts.method === "embedding") {
     const vector = await queryVector(store, lang, item, opts.embed);
+    const table = await store.requireTable(lang);
     await pickNearest(picker, index, (limit) =>
       // refineFactor: re-rank the IVF-PQ candidates by exact cosine distance.
       table.vectorSearch(vector).column("vector").distanceType("cosine").refineFactor(5).select(["_distance"]).withRowId().limit(limit).toArray(),
@@ -225,9 +224,9 @@ async function queryVector(store: TraceStore, lang: string, item: Item, embed?: 
 }
 
 /**
- * A trace from a row of the language's table. The language and the normalised question are
- * not read (TRACE_COLUMNS): the table is the language's, and normalising the question again is
- * cheaper than reading it, in the selection of every item.
+ * A trace from a row of the language's table or a record of its documents file. Neither holds
+ * the language (the table's) or the normalised question (normalised again: cheaper than storing
+ * and reading it).
  */
 export function toTrace(row: Record<string, unknown>, lang: string): Trace {
   const options = row.options as { toArray(): unknown[] } | string[];
