@@ -118,11 +118,6 @@ class ShotPicker {
     return this.selection.shots.length >= this.k;
   }
 
-  /** Shots still to find. */
-  missing(): number {
-    return Math.max(0, this.k - this.selection.shots.length);
-  }
-
   /** Offers one candidate; false when it was seen before (not counted twice). */
   offer(trace: Trace, score: number | null): void {
     if (this.full() || this.seen.has(trace.id)) return;
@@ -147,7 +142,7 @@ async function pickNearest(picker: ShotPicker, index: Bm25Index, run: NearestQue
     const rows = await run(limit);
     for (let i = offered; i < rows.length && !picker.full(); i++) {
       const d = index.docOfRowId(Number(rows[i]._rowid));
-      if (d !== undefined) picker.offer(toTrace({ ...index.storedDoc(d) }, index.lang), Number(rows[i]._distance));
+      if (d !== undefined) picker.offer(docTrace(index, d), Number(rows[i]._distance));
     }
     offered = rows.length;
     if (picker.full() || rows.length < limit) return;
@@ -167,7 +162,7 @@ function pickBm25(picker: ShotPicker, index: Bm25Index, terms: string[]): void {
   for (;;) {
     for (; !picker.full() && offered < ranked.length; offered++) {
       const hit = ranked[offered];
-      picker.offer(toTrace({ ...index.storedDoc(hit.doc) }, index.lang), hit.score);
+      picker.offer(docTrace(index, hit.doc), hit.score);
     }
     // Every matching trace offered, or enough found; else rank deeper (the same order, longer).
     if (picker.full() || ranked.length < depth) return;
@@ -176,13 +171,18 @@ function pickBm25(picker: ShotPicker, index: Bm25Index, terms: string[]): void {
   }
 }
 
+/** Document d of the index as a trace, read from its documents file. */
+function docTrace(index: Bm25Index, d: number): Trace {
+  return toTrace({ ...index.storedDoc(d) }, index.lang);
+}
+
 /** Seeded uniform draws without replacement over the table's insertion positions (seq). */
 function pickRandom(picker: ShotPicker, index: Bm25Index, seedKey: string): void {
   const rng = seedrandom(`medeval-shots:${seedKey}`);
   for (const seq of distinctDraws(index.docs, rng)) {
     if (picker.full()) return;
     const d = index.docOfSeq(seq);
-    if (d !== undefined) picker.offer(toTrace({ ...index.storedDoc(d) }, index.lang), null);
+    if (d !== undefined) picker.offer(docTrace(index, d), null);
   }
 }
 

@@ -17,7 +17,7 @@ export const TABLE_PREFIX = "traces_";
 const META_FILE = "medeval-traces.json";
 
 /**
- * Columns every selection reads: not the vector (only embedding search needs it), the language
+ * Columns a scan of a language's traces reads (`traces export`): not the vector, the language
  * (the table's) or the normalised question (normalised again: cheaper than a column read).
  */
 export const TRACE_COLUMNS = ["id", "source_dataset", "source_question_id", "question", "options", "answer", "reasoning"] as const;
@@ -43,7 +43,6 @@ export function tableName(lang: string): string {
 
 export class TraceStore {
   private readonly tables = new Map<string, Table>();
-  private readonly rowCounts = new Map<string, number>();
   private readonly bm25Indexes = new Map<string, Promise<Bm25Index>>();
   /** Per language, what its schema tells a selection: read once, not on every query. */
   private readonly readShapes = new Map<string, ReadShape>();
@@ -106,9 +105,9 @@ export class TraceStore {
   }
 
   /**
-   * The table's read shape, cached like the row count (a store is not written while a run
-   * reads it; an import forgets it): each selection asked for the schema, a native call of
-   * ~0.3 ms (several under load) on every query.
+   * The table's read shape, cached (a store is not written while a run reads it; an import
+   * forgets it): an embedding selection asked for the schema, a native call of ~0.3 ms
+   * (several under load), on every query.
    */
   private async readShape(lang: string): Promise<ReadShape> {
     const cached = this.readShapes.get(lang);
@@ -122,18 +121,8 @@ export class TraceStore {
     return shape;
   }
 
-  /** Row count, cached: a store is not written while a run reads it. */
-  async rowCount(lang: string): Promise<number> {
-    const cached = this.rowCounts.get(lang);
-    if (cached !== undefined) return cached;
-    const count = await (await this.requireTable(lang)).countRows();
-    this.rowCounts.set(lang, count);
-    return count;
-  }
-
-  /** Forgets what was cached about the tables' contents and columns: after a write. */
+  /** Forgets what was cached about the tables' columns: after a write. */
   forgetCounts(): void {
-    this.rowCounts.clear();
     this.readShapes.clear();
   }
 
@@ -174,7 +163,6 @@ export class TraceStore {
     const stale = await Promise.all(indices.map(async (i) => (await table.indexStats(i.name))?.numUnindexedRows ?? 0));
     // The versions before it go at once: their files would double the store on disk.
     if (stale.some((n) => n > 0)) await table.optimize({ cleanupOlderThan: new Date() });
-    this.rowCounts.delete(lang);
     this.readShapes.delete(lang);
     // Saved, not kept: an import of three languages would otherwise hold all three (~100 MB
     // each at 167k traces); a run loads the one it selects from.
@@ -183,8 +171,8 @@ export class TraceStore {
   }
 
   /**
-   * The language's BM25 index: the saved one when it describes the table's version, else built
-   * (one scan of one column) and saved. Loaded once per store, however many selections ask at once.
+   * The language's BM25 index and documents file: the saved ones when they describe the table's
+   * version, else built (one scan of the table) and saved. Loaded once per store, however many selections ask at once.
    */
   bm25(lang: string): Promise<Bm25Index> {
     let index = this.bm25Indexes.get(lang);
